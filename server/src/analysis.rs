@@ -1,0 +1,879 @@
+//! Finds risky operations in a parsed file: one pass of the language's candidate query, then the
+//! catalog's rules decide which candidates are findings. Pure: text and tree in, findings out.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde::Serialize;
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Node, QueryCursor, Tree};
+
+use crate::catalog::{CodeMatcher, CodeRule, RuleInfo, Severity};
+use crate::language::Language;
+use crate::{shell, sql};
+
+/// One risky operation found in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub category: String,
+    pub severity: Severity,
+    /// Byte range of the operation in the file.
+    pub start: usize,
+    pub end: usize,
+    /// What the code does and why it is dangerous.
+    pub message: String,
+    /// What raised or lowered the severity.
+    pub notes: Vec<String>,
+}
+
+/// Cheap check before parsing: can any rule of the language match this text at all?
+pub fn may_have_findings(lang: &Language, text: &str) -> bool {
+    lang.triggers.is_match(text)
+}
+
+struct MethodCall<'t> {
+    node: Node<'t>,
+    recv: Node<'t>,
+    name: &'t str,
+    args: Node<'t>,
+}
+
+struct PathCall<'t> {
+    node: Node<'t>,
+    path: String,
+    args: Node<'t>,
+}
+
+/// What a file imports and which gating crates it uses.
+struct FileContext {
+    imports: HashMap<String, String>,
+    wildcards: Vec<String>,
+    crates: HashSet<String>,
+    test_file: bool,
+}
+
+pub fn analyze(lang: &Language, tree: &Tree, text: &str, path: Option<&Path>) -> Vec<Finding> {
+    if !may_have_findings(lang, text) {
+        return Vec::new();
+    }
+    let src = text.as_bytes();
+    let node_text = |n: Node| n.utf8_text(src).unwrap_or("");
+    let cap = |name: &str| lang.capture(name);
+    let (c_method_call, c_recv, c_method, c_args, c_path_call, c_path, c_macro_call, c_use) = (
+        cap("method_call"),
+        cap("recv"),
+        cap("method"),
+        cap("args"),
+        cap("path_call"),
+        cap("path"),
+        cap("macro_call"),
+        cap("use"),
+    );
+
+    let mut methods: Vec<MethodCall> = Vec::new();
+    let mut paths: Vec<PathCall> = Vec::new();
+    let mut macros: Vec<PathCall> = Vec::new();
+    let mut ctx = FileContext {
+        imports: HashMap::new(),
+        wildcards: Vec::new(),
+        crates: crates_used(lang, text),
+        test_file: path.is_some_and(is_test_path),
+    };
+
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(&lang.query, tree.root_node(), src);
+    while let Some(m) = matches.next() {
+        let get = |idx: Option<u32>| {
+            idx.and_then(|i| m.captures().iter().find(|c| c.index == i).map(|c| c.node))
+        };
+        if let Some(node) = get(c_method_call) {
+            if let (Some(recv), Some(name), Some(args)) = (get(c_recv), get(c_method), get(c_args))
+            {
+                methods.push(MethodCall {
+                    node,
+                    recv,
+                    name: node_text(name),
+                    args,
+                });
+            }
+        } else if let Some(node) = get(c_path_call) {
+            if let (Some(p), Some(args)) = (get(c_path), get(c_args)) {
+                paths.push(PathCall {
+                    node,
+                    path: clean_path(node_text(p)),
+                    args,
+                });
+            }
+        } else if let Some(node) = get(c_macro_call) {
+            if let (Some(p), Some(args)) = (get(c_path), get(c_args)) {
+                macros.push(PathCall {
+                    node,
+                    path: clean_path(node_text(p)),
+                    args,
+                });
+            }
+        } else if let Some(u) = get(c_use) {
+            collect_imports(u, "", src, lang.path_separator, &mut ctx);
+        }
+    }
+    for crate_root in ctx
+        .imports
+        .values()
+        .filter_map(|p| p.split(lang.path_separator).next())
+    {
+        if lang.gate_names.iter().any(|g| g == crate_root) {
+            ctx.crates.insert(crate_root.to_string());
+        }
+    }
+
+    let method_at: HashMap<usize, usize> = methods
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.node.id(), i))
+        .collect();
+    let mut found = Vec::new();
+    let a = Analyzer {
+        lang,
+        src,
+        ctx: &ctx,
+        methods: &methods,
+        method_at: &method_at,
+    };
+
+    for m in &methods {
+        if m.name == "send" {
+            a.sdk_chain(m, &mut found);
+        }
+        for &ri in lang.by_method.get(m.name).into_iter().flatten() {
+            a.method_rule(&lang.rules[ri], m, &mut found);
+        }
+    }
+    for p in &paths {
+        let canonical = a.resolve(&p.path);
+        for &ri in lang.by_path.get(&canonical).into_iter().flatten() {
+            a.path_rule(&lang.rules[ri], p, &mut found);
+        }
+    }
+    for p in &macros {
+        let canonical = a.resolve(&p.path);
+        for &ri in lang.by_path.get(&canonical).into_iter().flatten() {
+            let rule = &lang.rules[ri];
+            if let CodeMatcher::SqlMacro { .. } = rule.matcher {
+                let first = a.strings_in(p.args).into_iter().next();
+                if let Some(sql_text) = first {
+                    a.sql_findings(&sql_text, p.node, &format!("{}!", p.path), &mut found);
+                }
+            }
+        }
+    }
+
+    // A more specific rule on the same call replaces the general one.
+    let superseded: HashSet<(usize, String)> = found
+        .iter()
+        .flat_map(|f: &Finding| {
+            supersedes_of(lang, &f.rule)
+                .into_iter()
+                .map(move |s| (f.start, s))
+        })
+        .collect();
+    found.retain(|f| !superseded.contains(&(f.start, f.rule.clone())));
+    found.sort_by_key(|f| (f.start, f.rule.clone()));
+    found.dedup_by(|a, b| a.start == b.start && a.rule == b.rule);
+    found
+}
+
+fn supersedes_of(lang: &Language, id: &str) -> Vec<String> {
+    if let Some(r) = lang.rules.iter().find(|r| r.info.id == id) {
+        return r.info.supersedes.clone();
+    }
+    crate::catalog::SHELL_RULES
+        .iter()
+        .find(|r| r.info.id == id)
+        .map(|r| r.info.supersedes.clone())
+        .unwrap_or_default()
+}
+
+struct Analyzer<'a, 't> {
+    lang: &'a Language,
+    src: &'t [u8],
+    ctx: &'a FileContext,
+    methods: &'a [MethodCall<'t>],
+    method_at: &'a HashMap<usize, usize>,
+}
+
+impl<'a, 't> Analyzer<'a, 't> {
+    fn text(&self, n: Node) -> &'t str {
+        n.utf8_text(self.src).unwrap_or("")
+    }
+
+    fn gated(&self, crates: &[String]) -> bool {
+        crates.is_empty() || crates.iter().any(|c| self.ctx.crates.contains(c))
+    }
+
+    /// `client.op().setter(..)...send()`: walks down from `.send()` to the operation.
+    fn sdk_chain(&self, send: &MethodCall<'t>, found: &mut Vec<Finding>) {
+        let mut chain: Vec<&MethodCall> = Vec::new();
+        let mut cur = send.recv;
+        while let Some(&i) = self.method_at.get(&cur.id()) {
+            chain.push(&self.methods[i]);
+            cur = self.methods[i].recv;
+        }
+        // `chain` runs from the last setter down to the operation; the root receiver is `cur`.
+        let Some(op_pos) = chain.iter().rposition(|m| {
+            self.lang.by_method.get(m.name).is_some_and(|rs| {
+                rs.iter()
+                    .any(|&ri| matches!(self.lang.rules[ri].matcher, CodeMatcher::SdkChain { .. }))
+            })
+        }) else {
+            return;
+        };
+        let op = chain[op_pos];
+        let setters = &chain[..op_pos];
+        if !self.receiver_may_be_client(cur) {
+            return;
+        }
+        for &ri in &self.lang.by_method[op.name] {
+            let rule = &self.lang.rules[ri];
+            let CodeMatcher::SdkChain {
+                crates,
+                escalators,
+                mitigators,
+                ..
+            } = &rule.matcher
+            else {
+                continue;
+            };
+            if !self.gated(crates) {
+                continue;
+            }
+            let mut severity = rule.info.severity;
+            let mut notes = Vec::new();
+            for s in setters {
+                let arg = self.first_arg(s.args).map(|n| self.text(n)).unwrap_or("");
+                if arg == "false" {
+                    continue;
+                }
+                if escalators.iter().any(|e| e == s.name) {
+                    severity = severity.raised();
+                    notes.push(format!("raised by `{}({arg})`", s.name));
+                }
+                if mitigators.iter().any(|e| e == s.name) {
+                    severity = severity.lowered();
+                    notes.push(format!("lowered by `{}({arg})`", s.name));
+                }
+            }
+            let what = rule.info.target.as_deref().unwrap_or(op.name);
+            let message = format!("`{}()` ({what}): {}", op.name, rule.info.why);
+            let start = op
+                .node
+                .child_by_field_name("function")
+                .map_or(op.node.start_byte(), |f| {
+                    f.child_by_field_name("field")
+                        .map_or(f.start_byte(), |n| n.start_byte())
+                });
+            self.push(
+                found,
+                &rule.info,
+                severity,
+                notes,
+                start,
+                send.node.end_byte(),
+                send.node,
+                message,
+            );
+        }
+    }
+
+    /// A chain's root that is bound to something other than a client (a `HashMap`, a cache)
+    /// makes a same-named method an ordinary one. Unknown bindings are given the benefit of the
+    /// doubt: the file already uses the SDK crate.
+    fn receiver_may_be_client(&self, root: Node) -> bool {
+        let evidence = match root.kind() {
+            "identifier" => binding_text(root, self.text(root), self.src),
+            "self" | "field_expression" => return true,
+            _ => Some(self.text(root).to_string()),
+        };
+        match evidence {
+            None => true,
+            Some(t) => {
+                let lower = t.to_ascii_lowercase();
+                lower.contains("client")
+                    || lower.contains("sdk")
+                    || self.ctx.imports.iter().any(|(local, full)| {
+                        let root = full.split(self.lang.path_separator).next().unwrap_or("");
+                        self.ctx.crates.contains(root) && contains_word(&t, local)
+                    })
+            }
+        }
+    }
+
+    fn method_rule(&self, rule: &CodeRule, m: &MethodCall<'t>, found: &mut Vec<Finding>) {
+        let CodeMatcher::MethodCall {
+            crates,
+            arg_contains,
+            arg_literal,
+            arg_string_prefix,
+            receiver_contains,
+            sql_arg,
+            ..
+        } = &rule.matcher
+        else {
+            return;
+        };
+        if !self.gated(crates) {
+            return;
+        }
+        let args_text = self.text(m.args);
+        if !arg_contains.is_empty() && !arg_contains.iter().any(|c| args_text.contains(c.as_str()))
+        {
+            return;
+        }
+        if let Some(lit) = arg_literal {
+            if self.first_arg(m.args).map(|n| self.text(n)) != Some(lit.as_str()) {
+                return;
+            }
+        }
+        if let Some(prefix) = arg_string_prefix {
+            if !self
+                .strings_in(m.args)
+                .iter()
+                .any(|s| s.starts_with(prefix.as_str()))
+            {
+                return;
+            }
+        }
+        if !receiver_contains.is_empty() {
+            let root = chain_root(m.recv, self.method_at, self.methods);
+            let evidence = match root.kind() {
+                "identifier" => binding_text(root, self.text(root), self.src).unwrap_or_default(),
+                _ => self.text(root).to_string(),
+            };
+            if !receiver_contains
+                .iter()
+                .any(|c| evidence.contains(c.as_str()))
+            {
+                return;
+            }
+        }
+        if *sql_arg {
+            if let Some(s) = self.first_arg(m.args).and_then(|n| self.string_value(n)) {
+                self.sql_findings(&s, m.node, &format!(".{}()", m.name), found);
+            }
+            return;
+        }
+        let what = rule.info.target.as_deref().unwrap_or(m.name);
+        let message = format!("`.{}()` ({what}): {}", m.name, rule.info.why);
+        let start = m
+            .node
+            .child_by_field_name("function")
+            .map_or(m.node.start_byte(), |f| {
+                f.child_by_field_name("field")
+                    .map_or(f.start_byte(), |n| n.start_byte())
+            });
+        self.push(
+            found,
+            &rule.info,
+            rule.info.severity,
+            Vec::new(),
+            start,
+            m.node.end_byte(),
+            m.node,
+            message,
+        );
+    }
+
+    fn path_rule(&self, rule: &CodeRule, p: &PathCall<'t>, found: &mut Vec<Finding>) {
+        match &rule.matcher {
+            CodeMatcher::PathCall {
+                arg_shape, sql_arg, ..
+            } => {
+                if *sql_arg {
+                    if let Some(s) = self.first_arg(p.args).and_then(|n| self.string_value(n)) {
+                        self.sql_findings(&s, p.node, &p.path, found);
+                    }
+                    return;
+                }
+                if arg_shape.as_deref() == Some("bare") {
+                    let bare = self
+                        .first_arg(p.args)
+                        .is_some_and(|n| matches!(n.kind(), "identifier" | "scoped_identifier"));
+                    if !bare {
+                        return;
+                    }
+                }
+                let what = rule.info.target.as_deref().unwrap_or(&p.path);
+                let message = format!("`{}` ({what}): {}", p.path, rule.info.why);
+                self.push(
+                    found,
+                    &rule.info,
+                    rule.info.severity,
+                    Vec::new(),
+                    p.node.start_byte(),
+                    p.node.end_byte(),
+                    p.node,
+                    message,
+                );
+            }
+            CodeMatcher::Command { .. } => {
+                let argv = self.command_argv(p);
+                if argv.is_empty() {
+                    return;
+                }
+                for cf in shell::scan_argv(&argv) {
+                    let what = cf.rule.info.target.as_deref().unwrap_or("");
+                    let message = format!("runs `{}` ({what}): {}", cf.command, cf.rule.info.why);
+                    self.push(
+                        found,
+                        &cf.rule.info,
+                        cf.severity,
+                        Vec::new(),
+                        p.node.start_byte(),
+                        p.node.end_byte(),
+                        p.node,
+                        message,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The argv a `Command::new(prog)` builds: the program, then the literal `.arg`/`.args` in
+    /// the same chain or on the variable it is bound to (`let mut cmd = ...; cmd.arg(..)`).
+    fn command_argv(&self, p: &PathCall<'t>) -> Vec<String> {
+        let Some(program) = self.first_arg(p.args).and_then(|n| self.string_value(n)) else {
+            return Vec::new();
+        };
+        let mut argv = vec![program];
+        let mut calls: Vec<&MethodCall> = Vec::new();
+        // Calls chained directly on the constructor.
+        let mut cur = p.node;
+        while let Some(call) = cur
+            .parent()
+            .filter(|f| f.kind() == "field_expression")
+            .and_then(|f| f.parent())
+            .and_then(|c| self.method_at.get(&c.id()).map(|&i| &self.methods[i]))
+        {
+            calls.push(call);
+            cur = call.node;
+        }
+        // Calls on the variable the command is bound to, later in the same block.
+        if let Some(var) = let_bound_name(p.node, self.src) {
+            let scope = enclosing_block(p.node);
+            for m in self.methods {
+                let root = chain_root(m.recv, self.method_at, self.methods);
+                if root.kind() == "identifier"
+                    && self.text(root) == var
+                    && m.node.start_byte() > p.node.end_byte()
+                    && scope.is_some_and(|s| {
+                        s.start_byte() <= m.node.start_byte() && m.node.end_byte() <= s.end_byte()
+                    })
+                {
+                    calls.push(m);
+                }
+            }
+        }
+        calls.sort_by_key(|m| m.node.start_byte());
+        calls.dedup_by_key(|m| m.node.id());
+        for m in calls {
+            match m.name {
+                "arg" => argv.push(
+                    self.first_arg(m.args)
+                        .and_then(|n| self.string_value(n))
+                        .unwrap_or_else(|| "<expr>".into()),
+                ),
+                "args" => {
+                    let strings = self.strings_in(m.args);
+                    if strings.is_empty() {
+                        argv.push("<expr>".into());
+                    }
+                    argv.extend(strings);
+                }
+                _ => {}
+            }
+        }
+        argv
+    }
+
+    fn sql_findings(&self, sql_text: &str, node: Node, via: &str, found: &mut Vec<Finding>) {
+        for f in sql::scan_sql(sql_text) {
+            let what = f.rule.info.target.as_deref().unwrap_or("");
+            let message = format!(
+                "`{via}` executes `{}` ({what}): {}",
+                f.statement, f.rule.info.why
+            );
+            self.push(
+                found,
+                &f.rule.info,
+                f.severity,
+                Vec::new(),
+                node.start_byte(),
+                node.end_byte(),
+                node,
+                message,
+            );
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &self,
+        found: &mut Vec<Finding>,
+        info: &RuleInfo,
+        mut severity: Severity,
+        mut notes: Vec<String>,
+        start: usize,
+        end: usize,
+        node: Node,
+        message: String,
+    ) {
+        if self.ctx.test_file || in_test_code(node, self.src) {
+            severity = severity.lowered();
+            notes.push("in test code".into());
+        }
+        found.push(Finding {
+            rule: info.id.clone(),
+            category: info.category.clone(),
+            severity,
+            start,
+            end,
+            message,
+            notes,
+        });
+    }
+
+    fn resolve(&self, path: &str) -> String {
+        let sep = self.lang.path_separator;
+        let path = path.trim_start_matches(sep);
+        let (first, rest) = match path.split_once(sep) {
+            Some((f, r)) => (f, Some(r)),
+            None => (path, None),
+        };
+        if let Some(full) = self.ctx.imports.get(first) {
+            return match rest {
+                Some(r) => format!("{full}{sep}{r}"),
+                None => full.clone(),
+            };
+        }
+        if rest.is_none() {
+            for w in &self.ctx.wildcards {
+                let candidate = format!("{w}{sep}{path}");
+                if self.lang.by_path.contains_key(&candidate) {
+                    return candidate;
+                }
+            }
+        }
+        path.to_string()
+    }
+
+    fn first_arg(&self, args: Node<'t>) -> Option<Node<'t>> {
+        let mut c = args.walk();
+        let first = args
+            .named_children(&mut c)
+            .find(|n| n.kind() != "line_comment" && n.kind() != "block_comment");
+        // `&"..."` and `&[..]` pass the literal by reference.
+        first.map(|n| {
+            if n.kind() == "reference_expression" {
+                n.child_by_field_name("value").unwrap_or(n)
+            } else {
+                n
+            }
+        })
+    }
+
+    /// The value of a string literal node.
+    fn string_value(&self, n: Node) -> Option<String> {
+        if !self.lang.string_kinds.contains(&n.kind()) {
+            return None;
+        }
+        Some(unquote(self.text(n)))
+    }
+
+    /// Every string literal under `n`, in order.
+    fn strings_in(&self, n: Node) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![n];
+        while let Some(node) = stack.pop() {
+            if let Some(s) = self.string_value(node) {
+                out.push(s);
+                continue;
+            }
+            let mut c = node.walk();
+            let children: Vec<Node> = node.children(&mut c).collect();
+            stack.extend(children.into_iter().rev());
+        }
+        out
+    }
+}
+
+/// Strips a Rust string literal's quotes (`"..."`, `r#"..."#`, `b"..."`) and common escapes.
+fn unquote(lit: &str) -> String {
+    let raw = lit.starts_with('r') || lit.starts_with("br");
+    let body = lit
+        .trim_start_matches(['b', 'r', 'c'])
+        .trim_start_matches('#');
+    let body = body.strip_prefix('"').unwrap_or(body);
+    let body = body.trim_end_matches('#');
+    let body = body.strip_suffix('"').unwrap_or(body);
+    if raw {
+        return body.to_string();
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('\n') => {
+                // A line continuation skips the newline and the next line's indentation.
+                let rest: String = chars.clone().collect();
+                let trimmed = rest.trim_start();
+                let skip = rest.chars().count() - trimmed.chars().count();
+                for _ in 0..skip {
+                    chars.next();
+                }
+            }
+            Some(o) => out.push(o),
+            None => {}
+        }
+    }
+    out
+}
+
+fn contains_word(haystack: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    haystack.match_indices(word).any(|(i, _)| {
+        let before = haystack[..i].chars().next_back();
+        let after = haystack[i + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
+/// `a :: b :: <T>` → `a::b`: whitespace and generic arguments do not change what is called.
+fn clean_path(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    let mut depth = 0usize;
+    for c in p.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth = depth.saturating_sub(1),
+            c if depth == 0 && !c.is_whitespace() => out.push(c),
+            _ => {}
+        }
+    }
+    while out.contains("::::") {
+        out = out.replace("::::", "::");
+    }
+    out.trim_end_matches("::").to_string()
+}
+
+/// Records what a `use` declaration brings into scope: `use a::b::{c, d as e, f::*};`.
+fn collect_imports(node: Node, prefix: &str, src: &[u8], sep: &str, ctx: &mut FileContext) {
+    let text = |n: Node| n.utf8_text(src).unwrap_or("").to_string();
+    let join = |p: &str, s: &str| {
+        if p.is_empty() {
+            s.to_string()
+        } else {
+            format!("{p}{sep}{s}")
+        }
+    };
+    match node.kind() {
+        "identifier" | "scoped_identifier" | "crate" | "super" | "self" => {
+            let full = join(prefix, &clean_path(&text(node)));
+            let local = full.rsplit(sep).next().unwrap_or(&full).to_string();
+            if local == "self" {
+                let parent = prefix.to_string();
+                let local = parent.rsplit(sep).next().unwrap_or(&parent).to_string();
+                ctx.imports.insert(local, parent);
+            } else {
+                ctx.imports.insert(local, full);
+            }
+        }
+        "use_as_clause" => {
+            if let (Some(p), Some(alias)) = (
+                node.child_by_field_name("path"),
+                node.child_by_field_name("alias"),
+            ) {
+                ctx.imports
+                    .insert(text(alias), join(prefix, &clean_path(&text(p))));
+            }
+        }
+        "use_wildcard" => {
+            let t = text(node);
+            let base = t.trim_end_matches('*').trim_end_matches(sep);
+            ctx.wildcards.push(join(prefix, &clean_path(base)));
+        }
+        "scoped_use_list" => {
+            let base = node
+                .child_by_field_name("path")
+                .map(|p| join(prefix, &clean_path(&text(p))))
+                .unwrap_or_else(|| prefix.to_string());
+            if let Some(list) = node.child_by_field_name("list") {
+                collect_imports(list, &base, src, sep, ctx);
+            }
+        }
+        "use_list" => {
+            let mut c = node.walk();
+            for child in node.named_children(&mut c) {
+                collect_imports(child, prefix, src, sep, ctx);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Which gating crates the file names as a whole word outside `//` comments.
+fn crates_used(lang: &Language, text: &str) -> HashSet<String> {
+    let bytes = text.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut out = HashSet::new();
+    for m in lang.gates.find_iter(text) {
+        let before_ok = m.start() == 0 || !is_ident(bytes[m.start() - 1]);
+        let after_ok = m.end() == bytes.len() || !is_ident(bytes[m.end()]);
+        if !before_ok || !after_ok {
+            continue;
+        }
+        let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+        if text[line_start..m.start()].contains("//") {
+            continue;
+        }
+        out.insert(lang.gate_names[m.pattern().as_usize()].clone());
+    }
+    out
+}
+
+fn chain_root<'t>(
+    mut n: Node<'t>,
+    method_at: &HashMap<usize, usize>,
+    methods: &[MethodCall<'t>],
+) -> Node<'t> {
+    loop {
+        if let Some(&i) = method_at.get(&n.id()) {
+            n = methods[i].recv;
+            continue;
+        }
+        match n.kind() {
+            "await_expression"
+            | "try_expression"
+            | "parenthesized_expression"
+            | "reference_expression" => match n.named_child(0) {
+                Some(c) => n = c,
+                None => return n,
+            },
+            _ => return n,
+        }
+    }
+}
+
+/// The text that says what `name` is where `at` uses it: its `let` (type and initializer) or
+/// its parameter's type, searched outward through enclosing blocks and the enclosing function.
+fn binding_text(at: Node, name: &str, src: &[u8]) -> Option<String> {
+    let text = |n: Node| n.utf8_text(src).unwrap_or("").to_string();
+    let mut cur = at.parent();
+    while let Some(scope) = cur {
+        match scope.kind() {
+            "block" | "source_file" => {
+                let mut c = scope.walk();
+                let mut found = None;
+                for child in scope.named_children(&mut c) {
+                    if child.start_byte() >= at.start_byte() {
+                        break;
+                    }
+                    if child.kind() == "let_declaration" {
+                        let pat = child
+                            .child_by_field_name("pattern")
+                            .map(text)
+                            .unwrap_or_default();
+                        if pat.trim_start_matches("mut ").trim() == name {
+                            found = Some(text(child));
+                        }
+                    }
+                }
+                if found.is_some() {
+                    return found;
+                }
+            }
+            "function_item" | "closure_expression" => {
+                if let Some(params) = scope.child_by_field_name("parameters") {
+                    let mut c = params.walk();
+                    for p in params.named_children(&mut c) {
+                        let pat = p
+                            .child_by_field_name("pattern")
+                            .map(text)
+                            .unwrap_or_default();
+                        if pat.trim_start_matches("mut ").trim() == name {
+                            return Some(text(p));
+                        }
+                    }
+                }
+                if scope.kind() == "function_item" {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+        cur = scope.parent();
+    }
+    None
+}
+
+/// `let mut cmd = Command::new(..)`: the name the constructor's value is bound to.
+fn let_bound_name(call: Node, src: &[u8]) -> Option<String> {
+    let parent = call.parent()?;
+    if parent.kind() != "let_declaration" {
+        return None;
+    }
+    let pat = parent.child_by_field_name("pattern")?.utf8_text(src).ok()?;
+    Some(pat.trim_start_matches("mut ").trim().to_string())
+}
+
+fn enclosing_block(n: Node) -> Option<Node> {
+    let mut cur = n.parent();
+    while let Some(p) = cur {
+        if p.kind() == "block" {
+            return Some(p);
+        }
+        cur = p.parent();
+    }
+    None
+}
+
+/// Inside `#[test]`/`#[tokio::test]` functions or a `#[cfg(test)]` module.
+fn in_test_code(n: Node, src: &[u8]) -> bool {
+    let mut cur = n.parent();
+    while let Some(p) = cur {
+        if matches!(p.kind(), "function_item" | "mod_item") {
+            let mut sib = p.prev_sibling();
+            while let Some(s) = sib {
+                if s.kind() != "attribute_item" {
+                    break;
+                }
+                let t = s.utf8_text(src).unwrap_or("");
+                if t.contains("test") {
+                    return true;
+                }
+                sib = s.prev_sibling();
+            }
+        }
+        cur = p.parent();
+    }
+    false
+}
+
+fn is_test_path(path: &Path) -> bool {
+    path.components()
+        .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")))
+        || path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .is_some_and(|s| s.ends_with("_test") || s == "tests")
+}
+
+#[cfg(test)]
+#[path = "analysis_tests.rs"]
+mod tests;

@@ -1,0 +1,254 @@
+//! The rule catalog: what counts as a risky operation, as data read from `queries/`.
+//!
+//! Code rules say *where* a risky operation is in a program (a fluent SDK chain, a path call, a
+//! method with a telling argument, a process spawn, a SQL string); shell and SQL rules say *what*
+//! a command line or a statement does. The tree-sitter query of each language only finds
+//! candidate calls; these rules decide.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn raised(self) -> Severity {
+        match self {
+            Severity::Medium => Severity::High,
+            _ => Severity::Critical,
+        }
+    }
+
+    pub fn lowered(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::High,
+            _ => Severity::Medium,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// What every rule says about itself.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub category: String,
+    pub severity: Severity,
+    /// Why the operation is dangerous; shown in hover and SARIF help.
+    pub why: String,
+    /// What the operation destroys or exposes, in a few words ("EC2 instances").
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Rules this one makes redundant when both match the same call (a more specific rule).
+    #[serde(default)]
+    pub supersedes: Vec<String>,
+}
+
+/// Where a risky operation sits in code.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "match", rename_all = "kebab-case")]
+pub enum CodeMatcher {
+    /// `client.<method>()...send()`: a fluent SDK builder that is actually sent.
+    SdkChain {
+        method: String,
+        crates: Vec<String>,
+        #[serde(default)]
+        escalators: Vec<String>,
+        #[serde(default)]
+        mitigators: Vec<String>,
+    },
+    /// A call of a function by its canonical path, resolved through the file's imports.
+    PathCall {
+        paths: Vec<String>,
+        /// `bare`: the first argument must be a plain identifier or path (a whole table).
+        #[serde(default)]
+        arg_shape: Option<String>,
+        /// The first string argument is SQL to scan with the SQL rules.
+        #[serde(default)]
+        sql_arg: bool,
+    },
+    /// `recv.<method>(args)` on a crate's type, told apart by its arguments or receiver.
+    MethodCall {
+        methods: Vec<String>,
+        #[serde(default)]
+        crates: Vec<String>,
+        /// Some argument's text contains one of these.
+        #[serde(default)]
+        arg_contains: Vec<String>,
+        /// The first argument is exactly this literal.
+        #[serde(default)]
+        arg_literal: Option<String>,
+        /// Some string literal among the arguments starts with this.
+        #[serde(default)]
+        arg_string_prefix: Option<String>,
+        /// The receiver's binding (`let x: T = ...`) mentions one of these.
+        #[serde(default)]
+        receiver_contains: Vec<String>,
+        /// The first string argument is SQL to scan with the SQL rules.
+        #[serde(default)]
+        sql_arg: bool,
+    },
+    /// A macro whose first string literal is SQL.
+    SqlMacro {
+        macros: Vec<String>,
+        crates: Vec<String>,
+    },
+    /// A process spawned with literal arguments, matched against the shell rules.
+    Command { constructors: Vec<String> },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CodeRule {
+    #[serde(flatten)]
+    pub info: RuleInfo,
+    #[serde(flatten)]
+    pub matcher: CodeMatcher,
+}
+
+/// A shell command: the program, then tokens that must follow it in order.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ShellRule {
+    #[serde(flatten)]
+    pub info: RuleInfo,
+    pub program: Vec<String>,
+    /// Alternatives; each is a sequence of argument patterns that must appear in order
+    /// (`*` globs, `a|b` alternatives). Empty: the program alone is enough.
+    #[serde(default)]
+    pub when: Vec<Vec<String>>,
+    /// Flag groups that must all be present (`r` matches `-r`, `-rf`, `--r`; a long name
+    /// matches `--name`).
+    #[serde(default)]
+    pub flags: Vec<Vec<String>>,
+    /// Some non-flag argument must equal one of these.
+    #[serde(default)]
+    pub targets: Vec<String>,
+    /// Any of these arguments makes the command safe (dry runs, previews).
+    #[serde(default)]
+    pub unless: Vec<String>,
+    /// Every non-flag argument under one of these prefixes makes the command safe.
+    #[serde(default)]
+    pub safe_prefixes: Vec<String>,
+    #[serde(default)]
+    pub escalators: Vec<String>,
+}
+
+/// A SQL statement, by its leading keywords.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SqlRule {
+    #[serde(flatten)]
+    pub info: RuleInfo,
+    pub statement: Vec<String>,
+    /// Keywords that must also appear, consecutively, somewhere in the statement.
+    #[serde(default)]
+    pub contains: Vec<String>,
+    /// A statement containing any of these keywords is fine (`WHERE`, `CONCURRENTLY`).
+    #[serde(default)]
+    pub unless: Vec<String>,
+    #[serde(default)]
+    pub escalators: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CodeRuleFile {
+    #[serde(default)]
+    rule: Vec<CodeRule>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ShellRuleFile {
+    rule: Vec<ShellRule>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SqlRuleFile {
+    rule: Vec<SqlRule>,
+}
+
+pub static SHELL_RULES: LazyLock<Vec<ShellRule>> = LazyLock::new(|| {
+    parse::<ShellRuleFile>(
+        "queries/shell/rules.toml",
+        include_str!("../../queries/shell/rules.toml"),
+    )
+    .rule
+});
+
+pub static SQL_RULES: LazyLock<Vec<SqlRule>> = LazyLock::new(|| {
+    parse::<SqlRuleFile>(
+        "queries/sql/rules.toml",
+        include_str!("../../queries/sql/rules.toml"),
+    )
+    .rule
+});
+
+/// Reads code rules from the catalog files of one language.
+pub fn code_rules(files: &[(&str, &str)]) -> Vec<CodeRule> {
+    files
+        .iter()
+        .flat_map(|(name, text)| parse::<CodeRuleFile>(name, text).rule)
+        .collect()
+}
+
+/// The catalog ships inside the binary and is checked by tests, so a parse error here is a
+/// build defect, not user input.
+fn parse<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> T {
+    match toml::from_str(text) {
+        Ok(v) => v,
+        Err(e) => panic!("bundled catalog {name} is invalid: {e}"),
+    }
+}
+
+/// Every rule of every kind, by id: for hover, SARIF rule metadata and `scan` output.
+pub fn all_rules() -> HashMap<String, RuleInfo> {
+    let mut out = HashMap::new();
+    for lang in crate::language::all() {
+        for r in &lang.rules {
+            out.insert(r.info.id.clone(), r.info.clone());
+        }
+    }
+    for r in SHELL_RULES.iter() {
+        out.insert(r.info.id.clone(), r.info.clone());
+    }
+    for r in SQL_RULES.iter() {
+        out.insert(r.info.id.clone(), r.info.clone());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_catalog_parses_and_ids_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        let lang = crate::language::by_name("rust").unwrap();
+        let ids = lang
+            .rules
+            .iter()
+            .map(|r| &r.info.id)
+            .chain(SHELL_RULES.iter().map(|r| &r.info.id))
+            .chain(SQL_RULES.iter().map(|r| &r.info.id));
+        for id in ids {
+            assert!(seen.insert(id.clone()), "duplicate rule id {id}");
+        }
+        assert!(
+            seen.len() > 150,
+            "catalog unexpectedly small: {}",
+            seen.len()
+        );
+    }
+}

@@ -1,0 +1,263 @@
+//! A text document as the editor sees it: a rope for cheap edits and position conversion, and the
+//! tree-sitter tree kept up to date incrementally.
+
+use ropey::Rope;
+use tree_sitter::{InputEdit, Parser, Point, Tree};
+
+use crate::language::Language;
+
+/// How the client counts the `character` of a position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PositionEncoding {
+    Utf8,
+    #[default]
+    Utf16,
+}
+
+/// A zero-based line and character offset, counted in the negotiated encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct LineCol {
+    pub line: u32,
+    pub character: u32,
+}
+
+/// One text edit after conversion to byte offsets: `[start, old_end)` was replaced by text of
+/// length `new_end - start`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteEdit {
+    pub start: usize,
+    pub old_end: usize,
+    pub new_end: usize,
+}
+
+impl ByteEdit {
+    pub fn inserted_len(&self) -> usize {
+        self.new_end - self.start
+    }
+}
+
+/// Files above this size are tracked (regions still move with edits) but not parsed: a 50 MB
+/// generated file would make every keystroke slow and holds no hand-reviewable code.
+pub const MAX_ANALYSED_BYTES: usize = 8 * 1024 * 1024;
+
+pub struct Document {
+    rope: Rope,
+    text: String,
+    pub version: i32,
+    pub encoding: PositionEncoding,
+    language: Option<&'static Language>,
+    parser: Option<Parser>,
+    tree: Option<Tree>,
+}
+
+impl Document {
+    pub fn new(
+        text: &str,
+        version: i32,
+        encoding: PositionEncoding,
+        language: Option<&'static Language>,
+    ) -> Self {
+        let parser = language.and_then(|lang| {
+            let mut p = Parser::new();
+            p.set_language(&lang.grammar).ok()?;
+            Some(p)
+        });
+        let mut doc = Document {
+            rope: Rope::from_str(text),
+            text: text.to_owned(),
+            version,
+            encoding,
+            language,
+            parser,
+            tree: None,
+        };
+        doc.reparse();
+        doc
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn tree(&self) -> Option<&Tree> {
+        self.tree.as_ref()
+    }
+
+    pub fn language(&self) -> Option<&'static Language> {
+        self.language
+    }
+
+    pub fn len_bytes(&self) -> usize {
+        self.text.len()
+    }
+
+    /// True when the document is too large to be analysed on every keystroke.
+    pub fn too_large(&self) -> bool {
+        self.text.len() > MAX_ANALYSED_BYTES
+    }
+
+    /// Replaces the text in `range` (or the whole document when `None`). Positions past the end
+    /// of a line or of the document are clamped, as the LSP specification asks.
+    pub fn apply_change(&mut self, range: Option<(LineCol, LineCol)>, new_text: &str) -> ByteEdit {
+        let (start, old_end) = match range {
+            Some((a, b)) => {
+                let a = self.offset_of(a);
+                let b = self.offset_of(b);
+                (a.min(b), a.max(b))
+            }
+            None => (0, self.text.len()),
+        };
+        let start_point = self.point_of(start);
+        let old_end_point = self.point_of(old_end);
+        let start_char = self.rope.byte_to_char(start);
+        let old_end_char = self.rope.byte_to_char(old_end);
+        self.rope.remove(start_char..old_end_char);
+        self.rope.insert(start_char, new_text);
+        self.text.replace_range(start..old_end, new_text);
+        let new_end = start + new_text.len();
+        let new_end_point = self.point_of(new_end);
+        if let Some(tree) = self.tree.as_mut() {
+            tree.edit(&InputEdit {
+                start_byte: start,
+                old_end_byte: old_end,
+                new_end_byte: new_end,
+                start_position: start_point,
+                old_end_position: old_end_point,
+                new_end_position: new_end_point,
+            });
+        }
+        ByteEdit {
+            start,
+            old_end,
+            new_end,
+        }
+    }
+
+    /// Re-parses after a batch of edits, reusing the old tree so only changed parts are parsed.
+    pub fn reparse(&mut self) {
+        if self.too_large() {
+            self.tree = None;
+            return;
+        }
+        if let Some(parser) = self.parser.as_mut() {
+            self.tree = parser.parse(&self.text, self.tree.as_ref());
+        }
+    }
+
+    /// Byte offset of a position; clamped to the line's end and the document's end.
+    pub fn offset_of(&self, pos: LineCol) -> usize {
+        let line = pos.line as usize;
+        if line >= self.rope.len_lines() {
+            return self.text.len();
+        }
+        let line_start = self.rope.line_to_byte(line);
+        let line_end = line_end_byte(&self.rope, line);
+        match self.encoding {
+            PositionEncoding::Utf8 => {
+                let b = (line_start + pos.character as usize).min(line_end);
+                // A byte offset inside a multi-byte character rounds down to its start.
+                self.rope.char_to_byte(self.rope.byte_to_char(b))
+            }
+            PositionEncoding::Utf16 => {
+                let start_char = self.rope.byte_to_char(line_start);
+                let end_char = self.rope.byte_to_char(line_end);
+                let base = self.rope.char_to_utf16_cu(start_char);
+                let max = self.rope.char_to_utf16_cu(end_char);
+                let cu = (base + pos.character as usize).min(max);
+                self.rope.char_to_byte(self.rope.utf16_cu_to_char(cu))
+            }
+        }
+    }
+
+    /// Position of a byte offset (clamped to the document).
+    pub fn position_of(&self, offset: usize) -> LineCol {
+        let offset = offset.min(self.text.len());
+        let char_idx = self.rope.byte_to_char(offset);
+        let line = self.rope.char_to_line(char_idx);
+        let line_start_char = self.rope.line_to_char(line);
+        let character = match self.encoding {
+            PositionEncoding::Utf8 => {
+                self.rope.char_to_byte(char_idx) - self.rope.line_to_byte(line)
+            }
+            PositionEncoding::Utf16 => {
+                self.rope.char_to_utf16_cu(char_idx) - self.rope.char_to_utf16_cu(line_start_char)
+            }
+        };
+        LineCol {
+            line: line as u32,
+            character: character as u32,
+        }
+    }
+
+    /// Zero-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.rope.byte_to_line(offset.min(self.text.len()))
+    }
+
+    fn point_of(&self, offset: usize) -> Point {
+        let line = self.rope.byte_to_line(offset);
+        Point::new(line, offset - self.rope.line_to_byte(line))
+    }
+}
+
+/// Byte offset of the end of `line`, before its line break.
+fn line_end_byte(rope: &Rope, line: usize) -> usize {
+    let slice = rope.line(line);
+    let len = slice.len_bytes();
+    let mut end = rope.line_to_byte(line) + len;
+    let last = (len >= 1).then(|| slice.byte(len - 1));
+    let before = (len >= 2).then(|| slice.byte(len - 2));
+    match (before, last) {
+        (Some(b'\r'), Some(b'\n')) => end -= 2,
+        (_, Some(b'\n' | b'\r')) => end -= 1,
+        _ => {}
+    }
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lc(line: u32, character: u32) -> LineCol {
+        LineCol { line, character }
+    }
+
+    #[test]
+    fn utf16_positions_count_surrogate_pairs() {
+        let doc = Document::new("a😀b\nxy\n", 0, PositionEncoding::Utf16, None);
+        assert_eq!(doc.offset_of(lc(0, 3)), 5); // after the emoji (2 code units, 4 bytes)
+        assert_eq!(doc.position_of(5), lc(0, 3));
+        assert_eq!(
+            doc.offset_of(lc(0, 99)),
+            6,
+            "past the end of a line clamps to it"
+        );
+        assert_eq!(
+            doc.offset_of(lc(42, 0)),
+            doc.len_bytes(),
+            "past the end of the file"
+        );
+    }
+
+    #[test]
+    fn utf8_positions_are_bytes() {
+        let doc = Document::new("é=1\r\nz", 0, PositionEncoding::Utf8, None);
+        assert_eq!(doc.offset_of(lc(0, 1)), 0, "inside a character rounds down");
+        assert_eq!(doc.offset_of(lc(0, 9)), 4, "clamps before CRLF");
+        assert_eq!(doc.position_of(6), lc(1, 0));
+    }
+
+    #[test]
+    fn edits_keep_rope_text_and_tree_in_step() {
+        let lang = crate::language::by_name("rust");
+        let mut doc = Document::new("fn a() {}\n", 0, PositionEncoding::Utf16, lang);
+        doc.apply_change(Some((lc(0, 3), lc(0, 4))), "bbb");
+        doc.apply_change(Some((lc(1, 0), lc(1, 0))), "fn c() {}\n");
+        doc.reparse();
+        assert_eq!(doc.text(), "fn bbb() {}\nfn c() {}\n");
+        let root = doc.tree().unwrap().root_node();
+        assert_eq!(root.named_child_count(), 2);
+        assert!(!root.has_error());
+    }
+}

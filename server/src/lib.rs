@@ -1,0 +1,12 @@
+//! aigis: AI-written code made visible, measured and reviewed.
+//!
+//! The core (attribution, analysis, policy, the ledger) is plain Rust with no LSP types; only
+//! `lsp` speaks JSON-RPC. `aigis scan`, `aigis lsp` and `aigis review` all call the same core.
+
+pub mod analysis;
+pub mod catalog;
+pub mod document;
+pub mod language;
+pub mod regions;
+pub mod shell;
+pub mod sql;
