@@ -5,8 +5,12 @@
 
 pub mod analysis;
 pub mod catalog;
+pub mod codeowners;
+pub mod config;
 pub mod document;
+pub mod identity;
 pub mod language;
+pub mod ledger;
 pub mod regions;
 pub mod shell;
 pub mod sql;

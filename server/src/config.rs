@@ -1,0 +1,177 @@
+//! `aigis.toml`: policy and settings. Every setting has a working default, and a broken file is
+//! reported with its line, never silently ignored.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub review: Option<ReviewConfig>,
+    #[serde(default)]
+    pub policy: PolicyConfig,
+    #[serde(default)]
+    pub heuristic: HeuristicConfig,
+    #[serde(default)]
+    pub analysis: AnalysisConfig,
+}
+
+/// Who may approve which tier. Entries are git `user.email` or `user.name`; `*` is anyone.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewConfig {
+    #[serde(default)]
+    pub senior: Vec<String>,
+    #[serde(default = "anyone")]
+    pub peer: Vec<String>,
+}
+
+fn anyone() -> Vec<String> {
+    vec!["*".into()]
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Globs (relative to the workspace root) where a `high` finding needs a senior.
+    #[serde(default)]
+    pub critical_paths: Vec<String>,
+    /// Transitive dependents from which a region needs a senior (blast radius).
+    #[serde(default = "default_senior_dependents")]
+    pub senior_dependents: usize,
+    /// Dependents from which a region needs a peer.
+    #[serde(default = "default_peer_dependents")]
+    pub peer_dependents: usize,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig {
+            critical_paths: Vec::new(),
+            senior_dependents: default_senior_dependents(),
+            peer_dependents: default_peer_dependents(),
+        }
+    }
+}
+
+fn default_senior_dependents() -> usize {
+    25
+}
+fn default_peer_dependents() -> usize {
+    5
+}
+
+/// The burst heuristic: one change that inserts many new lines at once.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeuristicConfig {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// New lines one change must insert to count as a burst.
+    #[serde(default = "default_min_lines")]
+    pub min_lines: usize,
+}
+
+impl Default for HeuristicConfig {
+    fn default() -> Self {
+        HeuristicConfig {
+            enabled: true,
+            min_lines: default_min_lines(),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_min_lines() -> usize {
+    4
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisConfig {
+    /// Rule ids (or prefixes ending in `*`) that are never reported.
+    #[serde(default)]
+    pub disabled_rules: Vec<String>,
+    /// Report risky operations everywhere, not only in AI regions.
+    #[serde(default)]
+    pub audit: bool,
+}
+
+impl AnalysisConfig {
+    pub fn rule_enabled(&self, id: &str) -> bool {
+        !self
+            .disabled_rules
+            .iter()
+            .any(|d| match d.strip_suffix('*') {
+                Some(prefix) => id.starts_with(prefix),
+                None => d == id,
+            })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid: {message}")]
+    Invalid { path: String, message: String },
+}
+
+impl Config {
+    pub const FILE: &'static str = "aigis.toml";
+
+    /// Loads `aigis.toml` from the workspace root; no file means the defaults.
+    pub fn load(root: &Path) -> Result<Config, ConfigError> {
+        let path = root.join(Self::FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })
+            }
+        };
+        Self::parse(&text).map_err(|message| ConfigError::Invalid {
+            path: path.display().to_string(),
+            message,
+        })
+    }
+
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config =
+            toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))?;
+        for glob in &config.policy.critical_paths {
+            globset::Glob::new(glob).map_err(|e| format!("policy.critical_paths: {e}"))?;
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_errors() {
+        let c = Config::parse("").unwrap();
+        assert!(c.review.is_none());
+        assert!(c.heuristic.enabled);
+        let c = Config::parse("[review]\nsenior = [\"a@x\"]\n").unwrap();
+        assert_eq!(c.review.unwrap().peer, ["*"]);
+        let e = Config::parse("[review\nsenior = 1").unwrap_err();
+        assert!(e.contains("line 1"), "{e}");
+        let e = Config::parse("[reveiw]\n").unwrap_err();
+        assert!(e.contains("unknown field"), "{e}");
+        let e = Config::parse("[policy]\ncritical_paths = [\"a/**[\"]\n").unwrap_err();
+        assert!(e.contains("critical_paths"), "{e}");
+    }
+}
