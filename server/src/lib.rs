@@ -5,12 +5,21 @@
 
 pub mod analysis;
 pub mod catalog;
+pub mod cli;
 pub mod codeowners;
 pub mod config;
 pub mod document;
+pub mod heuristic;
 pub mod identity;
 pub mod language;
 pub mod ledger;
+pub mod lsp;
+pub mod policy;
 pub mod regions;
+pub mod report;
+pub mod review;
+pub mod scan;
 pub mod shell;
 pub mod sql;
+pub mod tracked_file;
+pub mod workspace;

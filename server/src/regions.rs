@@ -99,6 +99,26 @@ impl Region {
     }
 }
 
+/// A fresh region id: short, unique across processes and time, stable once written.
+pub fn new_region_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default();
+    let mut x = nanos
+        ^ (u64::from(std::process::id()) << 40)
+        ^ COUNTER
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    // splitmix64 finaliser: spreads the bits so ids do not share long prefixes.
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^= x >> 31;
+    format!("r-{:012x}", x & 0xFFFF_FFFF_FFFF)
+}
+
 /// The regions of one document, sorted by start and never overlapping.
 #[derive(Debug, Clone, Default)]
 pub struct RegionSet {

@@ -1,0 +1,407 @@
+//! The command line: `aigis lsp`, `aigis scan`, `aigis review`. Output formatting lives here;
+//! the work is done by the core.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::document::PositionEncoding;
+use crate::identity::Identity;
+use crate::language;
+use crate::policy::{ReviewState, Tier};
+use crate::review;
+use crate::scan::{self, ScanOptions, ScanReport};
+use crate::tracked_file::TrackedFile;
+use crate::workspace::Workspace;
+
+#[derive(Parser)]
+#[command(
+    name = "aigis",
+    version,
+    about = "AI-written code made visible, measured and reviewed"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Commands,
+}
+
+#[derive(Subcommand)]
+enum Commands {
+    /// Serve the language server on stdin/stdout.
+    Lsp {
+        /// Accepted and ignored (vscode-languageclient adds it).
+        #[arg(long)]
+        stdio: bool,
+    },
+    /// Analyse a workspace: AI regions, their risky operations and review state.
+    Scan {
+        /// Files or folders to scan (default: the workspace around the current directory).
+        paths: Vec<PathBuf>,
+        /// Audit mode: treat every line as AI-written.
+        #[arg(long)]
+        all: bool,
+        /// Only report lines changed since this git revision.
+        #[arg(long)]
+        base: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Write the report here instead of stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Which missing reviews fail the scan (exit 1).
+        #[arg(long, value_enum, default_value_t = FailOn::Peer)]
+        fail_on: FailOn,
+    },
+    /// Request, approve or list reviews of AI regions.
+    Review {
+        #[command(subcommand)]
+        action: ReviewAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReviewAction {
+    /// Request a review of the AI region at FILE:LINE.
+    Request { location: String },
+    /// Approve the AI region at FILE:LINE as the working tree's git identity.
+    Approve { location: String },
+    /// Show the review state of AI regions (of FILE, or of the whole workspace).
+    Status { file: Option<PathBuf> },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum FailOn {
+    Senior,
+    Peer,
+    Never,
+}
+
+/// A user-facing failure: printed as one line on stderr, exit code 2.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl<E: std::fmt::Display> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError(e.to_string())
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
+        Commands::Lsp { stdio: _ } => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(crate::lsp::serve_stdio());
+            Ok(ExitCode::SUCCESS)
+        }
+        Commands::Scan {
+            paths,
+            all,
+            base,
+            format,
+            output,
+            fail_on,
+        } => {
+            let cwd = std::env::current_dir()?;
+            let abs: Vec<PathBuf> = paths.iter().map(|p| cwd.join(p)).collect();
+            let root = workspace_root(abs.first().map(|p| p.as_path()).unwrap_or(&cwd));
+            let ws = Workspace::open(&root)?;
+            let report = scan::scan(
+                &ws,
+                &ScanOptions {
+                    paths: abs,
+                    all,
+                    base,
+                },
+            )?;
+            let text = match format {
+                Format::Json => {
+                    let mut s = serde_json::to_string_pretty(&crate::report::scan_json(&report))?;
+                    s.push('\n');
+                    s
+                }
+                Format::Text => scan_text(&report),
+            };
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))?,
+                None => {
+                    let mut out = std::io::stdout().lock();
+                    let _ = out.write_all(text.as_bytes());
+                }
+            }
+            for w in &report.warnings {
+                eprintln!("warning: {w}");
+            }
+            let violates = report.regions.iter().any(|r| {
+                let needs = matches!(
+                    r.assessment.review.state,
+                    ReviewState::Required | ReviewState::Requested
+                );
+                needs
+                    && match fail_on {
+                        FailOn::Never => false,
+                        FailOn::Senior => r.assessment.risk.tier == Tier::Senior,
+                        FailOn::Peer => r.assessment.risk.tier >= Tier::Peer,
+                    }
+            });
+            Ok(if violates {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Commands::Review { action } => review_command(action),
+    }
+}
+
+/// The workspace around `start`: the nearest folder with `aigis.toml`, `.aigis` or `.git`.
+pub fn workspace_root(start: &Path) -> PathBuf {
+    let start = if start.is_file() {
+        start.parent().unwrap_or(start)
+    } else {
+        start
+    };
+    let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
+    start
+        .ancestors()
+        .find(|d| {
+            ["aigis.toml", ".aigis", ".git"]
+                .iter()
+                .any(|m| d.join(m).exists())
+        })
+        .map(|d| d.to_path_buf())
+        .unwrap_or(start)
+}
+
+fn scan_text(report: &ScanReport) -> String {
+    let mut out = String::new();
+    let mut files: Vec<&str> = report.regions.iter().map(|r| r.file.as_str()).collect();
+    files.extend(report.findings.iter().map(|f| f.file.as_str()));
+    files.sort();
+    files.dedup();
+    for file in files {
+        out += &format!("{file}\n");
+        for r in report.regions.iter().filter(|r| r.file == file) {
+            let a = &r.assessment;
+            let reg = &a.region;
+            out += &format!(
+                "  lines {}-{}  AI region {}  {}{} ({}, confidence {})  tier {}  review {}{}\n",
+                r.lines[0],
+                r.lines[1],
+                reg.id,
+                reg.provenance.tool,
+                reg.provenance
+                    .model
+                    .as_deref()
+                    .map(|m| format!("/{m}"))
+                    .unwrap_or_default(),
+                reg.source.as_str(),
+                reg.source.confidence().as_str(),
+                a.risk.tier.as_str(),
+                a.review.state.as_str(),
+                a.review
+                    .by
+                    .as_deref()
+                    .map(|b| format!(" by {b}"))
+                    .unwrap_or_default(),
+            );
+        }
+        for f in report.findings.iter().filter(|f| f.file == file) {
+            out += &format!(
+                "    {}:{}  {:<8} {}  {}{}{}\n",
+                f.range[0].line + 1,
+                f.range[0].character + 1,
+                f.finding.severity.as_str(),
+                f.finding.rule,
+                f.finding.message,
+                if f.finding.notes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", f.finding.notes.join("; "))
+                },
+                if f.region_id.is_none() {
+                    "  (not in an AI region)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    for s in &report.skipped {
+        out += &format!("skipped {}: {}\n", s.file, s.reason);
+    }
+    let needs = report
+        .regions
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.assessment.review.state,
+                ReviewState::Required | ReviewState::Requested
+            )
+        })
+        .count();
+    out += &format!(
+        "aigis: {} files ({:.1} MB), {} AI regions ({} senior, {} peer), {} findings, {} regions need a review they do not have, {} skipped\n",
+        report.files,
+        report.bytes as f64 / 1e6,
+        report.regions.len(),
+        report.regions.iter().filter(|r| r.assessment.risk.tier == Tier::Senior).count(),
+        report.regions.iter().filter(|r| r.assessment.risk.tier == Tier::Peer).count(),
+        report.findings.len(),
+        needs,
+        report.skipped.len()
+    );
+    out
+}
+
+/// `FILE:LINE` → (absolute file, one-based line).
+fn parse_location(loc: &str) -> Result<(PathBuf, usize), CliError> {
+    let (file, line) = loc
+        .rsplit_once(':')
+        .ok_or_else(|| CliError(format!("expected FILE:LINE, got {loc:?}")))?;
+    let line: usize = line
+        .parse()
+        .ok()
+        .filter(|l| *l >= 1)
+        .ok_or_else(|| CliError(format!("{line:?} is not a line number (lines start at 1)")))?;
+    Ok((std::env::current_dir()?.join(file), line))
+}
+
+fn open_tracked(ws: &Workspace, path: &Path) -> Result<(TrackedFile, String), CliError> {
+    let rel = ws
+        .relative(
+            &path
+                .canonicalize()
+                .map_err(|e| CliError(format!("{}: {e}", path.display())))?,
+        )
+        .ok_or_else(|| {
+            CliError(format!(
+                "{} is outside the workspace {}",
+                path.display(),
+                ws.root.display()
+            ))
+        })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| CliError(format!("{}: {e}", path.display())))?;
+    let mut warnings = Vec::new();
+    let mut file = TrackedFile::load(
+        Some(ws),
+        Some(rel.clone()),
+        &text,
+        0,
+        PositionEncoding::Utf16,
+        language::for_path(path),
+        &mut warnings,
+    );
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    file.analyze(Some(ws), false, Some(Path::new(&rel)));
+    Ok((file, rel))
+}
+
+fn review_command(action: ReviewAction) -> Result<ExitCode, CliError> {
+    match action {
+        ReviewAction::Request { location } => region_action(&location, false),
+        ReviewAction::Approve { location } => region_action(&location, true),
+        ReviewAction::Status { file } => {
+            let cwd = std::env::current_dir()?;
+            let target = file.map(|f| cwd.join(f)).unwrap_or(cwd.clone());
+            let ws = Workspace::open(&workspace_root(&target))?;
+            let report = scan::scan(
+                &ws,
+                &ScanOptions {
+                    paths: vec![target],
+                    all: false,
+                    base: None,
+                },
+            )?;
+            for r in &report.regions {
+                let a = &r.assessment;
+                println!(
+                    "{}:{}-{}  {}  tier {}  review {}{}{}",
+                    r.file,
+                    r.lines[0],
+                    r.lines[1],
+                    a.region.id,
+                    a.risk.tier.as_str(),
+                    a.review.state.as_str(),
+                    a.review
+                        .by
+                        .as_deref()
+                        .map(|b| format!(" by {b}"))
+                        .unwrap_or_default(),
+                    if a.review.stale {
+                        " (stale approval)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn region_action(location: &str, approve: bool) -> Result<ExitCode, CliError> {
+    let (path, line) = parse_location(location)?;
+    let ws = Workspace::open(&workspace_root(&path))?;
+    let (file, rel) = open_tracked(&ws, &path)?;
+    let offset = file.doc.offset_of(crate::document::LineCol {
+        line: (line - 1) as u32,
+        character: 0,
+    });
+    let line_end = file.doc.text()[offset..]
+        .find('\n')
+        .map_or(file.doc.len_bytes(), |i| offset + i);
+    let a = file
+        .assessments(Some(&ws))
+        .into_iter()
+        .find(|a| a.region.overlaps(offset, line_end.max(offset + 1)))
+        .ok_or_else(|| CliError(format!("no AI region at {rel}:{line}")))?;
+    let who = Identity::of_workspace(&ws.root);
+    let lines = [
+        file.doc.line_of(a.region.start) + 1,
+        file.doc.line_of(a.region.end.saturating_sub(1)) + 1,
+    ];
+    let result = if approve {
+        review::approve(&ws, &rel, &a, &who)
+    } else {
+        review::request(&ws, &rel, &a, lines, &who)
+    };
+    match result {
+        Ok(_) if approve => {
+            println!(
+                "approved {} ({rel}:{}-{}) as {who}",
+                a.region.id, lines[0], lines[1]
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(_) => {
+            println!(
+                "requested {} review of {} ({rel}:{}-{}) from {}",
+                a.risk.tier.as_str(),
+                a.region.id,
+                lines[0],
+                lines[1],
+                ws.reviewers_for(&rel, a.risk.tier).join(", ")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(review::ReviewError::Refused(why)) => {
+            eprintln!("aigis: approval refused: {why}");
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(CliError(e.to_string())),
+    }
+}

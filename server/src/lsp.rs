@@ -1,0 +1,1058 @@
+//! The language server: the only module that speaks LSP. It converts between LSP types and the
+//! core, keeps one `TrackedFile` per open document, and applies every edit synchronously before
+//! any `.await` so that concurrent handlers never see half an edit or edits out of order.
+
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use dashmap::DashMap;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+use crate::catalog::Severity;
+use crate::document::{LineCol, PositionEncoding};
+use crate::heuristic::BurstDetector;
+use crate::identity::Identity;
+use crate::language;
+use crate::ledger::{now_rfc3339, LedgerWarning};
+use crate::policy::{ReviewState, Tier};
+use crate::regions::{new_region_id, Provenance, Region, Source};
+use crate::review;
+use crate::tracked_file::TrackedFile;
+use crate::workspace::{Assessment, Workspace};
+
+pub const SOURCE: &str = "aigis";
+const COMMANDS: [&str; 4] = [
+    "aigis.requestSeniorReview",
+    "aigis.approve",
+    "aigis.markAi",
+    "aigis.markHuman",
+];
+
+/// Settings the client can change (`initializationOptions`, `workspace/didChangeConfiguration`
+/// under `aigis`); unset ones fall back to `aigis.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClientSettings {
+    audit_mode: Option<bool>,
+    heuristic: Option<HeuristicSettings>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HeuristicSettings {
+    enabled: Option<bool>,
+    min_lines: Option<usize>,
+}
+
+struct OpenFile {
+    file: TrackedFile,
+    path: Option<PathBuf>,
+    burst: BurstDetector,
+}
+
+pub struct AigisServer {
+    client: Client,
+    docs: DashMap<String, OpenFile>,
+    workspace: RwLock<Option<Arc<Workspace>>>,
+    encoding: RwLock<PositionEncoding>,
+    settings: RwLock<ClientSettings>,
+}
+
+/// Diagnostics ready to publish, computed while the document was locked.
+struct Publish {
+    uri: Uri,
+    diagnostics: Vec<Diagnostic>,
+    version: Option<i32>,
+}
+
+fn invalid_params(msg: impl Into<String>) -> Error {
+    Error {
+        code: ErrorCode::InvalidParams,
+        message: msg.into().into(),
+        data: None,
+    }
+}
+
+fn request_failed(msg: impl Into<String>) -> Error {
+    Error {
+        code: ErrorCode::ServerError(-32803),
+        message: msg.into().into(),
+        data: None,
+    }
+}
+
+fn file_path(uri: &Uri) -> Option<PathBuf> {
+    if !uri.as_str().starts_with("file:") {
+        return None;
+    }
+    uri.to_file_path().map(|p| p.into_owned())
+}
+
+fn lc(p: Position) -> LineCol {
+    LineCol {
+        line: p.line,
+        character: p.character,
+    }
+}
+
+fn severity(s: Severity) -> DiagnosticSeverity {
+    match s {
+        Severity::Critical => DiagnosticSeverity::ERROR,
+        Severity::High => DiagnosticSeverity::WARNING,
+        Severity::Medium => DiagnosticSeverity::INFORMATION,
+    }
+}
+
+impl AigisServer {
+    fn new(client: Client) -> Self {
+        AigisServer {
+            client,
+            docs: DashMap::new(),
+            workspace: RwLock::new(None),
+            encoding: RwLock::new(PositionEncoding::Utf16),
+            settings: RwLock::new(ClientSettings::default()),
+        }
+    }
+
+    fn workspace(&self) -> Option<Arc<Workspace>> {
+        self.workspace.read().ok().and_then(|w| w.clone())
+    }
+
+    fn audit(&self, ws: Option<&Workspace>) -> bool {
+        let setting = self.settings.read().ok().and_then(|s| s.audit_mode);
+        setting.unwrap_or_else(|| ws.is_some_and(|w| w.config.analysis.audit))
+    }
+
+    fn heuristic(&self, ws: Option<&Workspace>) -> (bool, usize) {
+        let s = self
+            .settings
+            .read()
+            .ok()
+            .and_then(|s| s.heuristic.clone())
+            .unwrap_or_default();
+        let cfg = ws.map(|w| w.config.heuristic.clone()).unwrap_or_default();
+        (
+            s.enabled.unwrap_or(cfg.enabled),
+            s.min_lines.unwrap_or(cfg.min_lines),
+        )
+    }
+
+    fn rel_path(&self, ws: Option<&Workspace>, path: Option<&Path>) -> Option<String> {
+        ws.zip(path).and_then(|(ws, p)| ws.relative(p))
+    }
+
+    /// Runs `f` on an open document and computes its diagnostics, all without awaiting. A panic
+    /// inside the core is caught and reported: one bad file must not take the server down.
+    fn with_doc<T>(
+        &self,
+        uri: &Uri,
+        f: impl FnOnce(&mut OpenFile, Option<&Workspace>) -> Result<T>,
+    ) -> Result<(T, Publish)> {
+        let ws = self.workspace();
+        let audit = self.audit(ws.as_deref());
+        let mut entry = self
+            .docs
+            .get_mut(uri.as_str())
+            .ok_or_else(|| invalid_params(format!("{} is not open", uri.as_str())))?;
+        let open = entry.value_mut();
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let value = f(open, ws.as_deref())?;
+            open.file
+                .analyze(ws.as_deref(), audit, open.path.as_deref());
+            let diagnostics = diagnostics(&open.file, ws.as_deref(), audit, uri);
+            Ok((value, diagnostics))
+        }));
+        match result {
+            Ok(Ok((value, diagnostics))) => Ok((
+                value,
+                Publish {
+                    uri: uri.clone(),
+                    diagnostics,
+                    version: Some(open.file.doc.version),
+                },
+            )),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(Error::internal_error()),
+        }
+    }
+
+    async fn publish(&self, p: Publish) {
+        self.client
+            .publish_diagnostics(p.uri, p.diagnostics, p.version)
+            .await;
+    }
+
+    async fn warn(&self, warnings: Vec<LedgerWarning>) {
+        for w in warnings {
+            self.client
+                .show_message(MessageType::WARNING, w.to_string())
+                .await;
+        }
+    }
+
+    /// Adds a region over `range` of an open document and records it in the ledger.
+    fn add_region(
+        &self,
+        uri: &Uri,
+        range: Range,
+        provenance: Provenance,
+        source: Source,
+    ) -> Result<Publish> {
+        let (_, publish) = self.with_doc(uri, |open, ws| {
+            let doc = &open.file.doc;
+            let (start, end) = (doc.offset_of(lc(range.start)), doc.offset_of(lc(range.end)));
+            if start >= end {
+                return Err(invalid_params("the range is empty"));
+            }
+            let id = new_region_id();
+            if let Some(ws) = ws {
+                let who = Identity::of_workspace(&ws.root);
+                if who.is_known() {
+                    open.file.authors.insert(id.clone(), who);
+                }
+            }
+            open.file.regions.add(Region {
+                id,
+                start,
+                end,
+                provenance,
+                source,
+                modified: false,
+                created_at: now_rfc3339(),
+            });
+            if let Some(ws) = ws {
+                open.file
+                    .persist(ws)
+                    .map_err(|e| request_failed(e.to_string()))?;
+            }
+            Ok(())
+        })?;
+        Ok(publish)
+    }
+
+    /// `aigis/markAiEdit`: an editor plugin reports an accepted AI suggestion.
+    async fn mark_ai_edit(&self, params: MarkAiEditParams) {
+        let uri = params.text_document.uri.clone();
+        if let Some(v) = params.text_document.version {
+            let current = self.docs.get(uri.as_str()).map(|d| d.file.doc.version);
+            if current.is_some_and(|c| c != v) {
+                self.client
+                    .log_message(
+                        MessageType::WARNING,
+                        format!("aigis/markAiEdit for version {v} of {} ignored: the document is at version {}", uri.as_str(), current.unwrap_or_default()),
+                    )
+                    .await;
+                return;
+            }
+        }
+        let provenance = Provenance {
+            tool: params.tool,
+            model: params.model,
+            session: params.session,
+        };
+        match self.add_region(&uri, params.range, provenance, Source::Editor) {
+            Ok(p) => self.publish(p).await,
+            Err(e) => {
+                self.client
+                    .log_message(
+                        MessageType::WARNING,
+                        format!("aigis/markAiEdit: {}", e.message),
+                    )
+                    .await
+            }
+        }
+    }
+
+    /// `aigis/didPaste`: the client pasted text; it is the user's, not an AI's.
+    async fn did_paste(&self, params: DidPasteParams) {
+        let uri = params.text_document.uri.clone();
+        let result = self.with_doc(&uri, |open, _| {
+            if let Some(text) = params.text {
+                open.burst.note_paste(text);
+            }
+            if let Some(range) = params.range {
+                let doc = &open.file.doc;
+                let (s, e) = (doc.offset_of(lc(range.start)), doc.offset_of(lc(range.end)));
+                let guesses: Vec<String> = open
+                    .file
+                    .regions
+                    .iter()
+                    .filter(|r| r.source == Source::Heuristic && r.overlaps(s, e.max(s + 1)))
+                    .map(|r| r.id.clone())
+                    .collect();
+                for id in guesses {
+                    open.file.regions.remove(&id);
+                }
+            }
+            Ok(())
+        });
+        if let Ok((_, p)) = result {
+            self.publish(p).await;
+        }
+    }
+
+    /// `aigis/regions`: every AI region of a document with its risk and review state.
+    async fn regions(&self, params: RegionsParams) -> Result<Vec<Value>> {
+        let entry = self
+            .docs
+            .get(params.text_document.uri.as_str())
+            .ok_or_else(|| invalid_params("the document is not open"))?;
+        let ws = self.workspace();
+        let file = &entry.file;
+        Ok(file
+            .assessments(ws.as_deref())
+            .iter()
+            .map(|a| region_json(file, a))
+            .collect())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VersionedDoc {
+    uri: Uri,
+    version: Option<i32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MarkAiEditParams {
+    text_document: VersionedDoc,
+    range: Range,
+    tool: String,
+    model: Option<String>,
+    session: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DidPasteParams {
+    text_document: TextDocumentIdentifier,
+    range: Option<Range>,
+    text: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RegionsParams {
+    text_document: TextDocumentIdentifier,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RegionCommand {
+    uri: Uri,
+    region_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MarkCommand {
+    uri: Uri,
+    range: Range,
+    tool: Option<String>,
+}
+
+fn range_of(file: &TrackedFile, start: usize, end: usize) -> Range {
+    let a = file.doc.position_of(start);
+    let b = file.doc.position_of(end);
+    Range::new(
+        Position::new(a.line, a.character),
+        Position::new(b.line, b.character),
+    )
+}
+
+/// The region's first line: where its review diagnostic and code action sit.
+fn head_range(file: &TrackedFile, r: &Region) -> Range {
+    let text = file.doc.text();
+    let line_end = text[r.start..r.end]
+        .find('\n')
+        .map_or(r.end, |i| r.start + i);
+    range_of(file, r.start, line_end.max(r.start))
+}
+
+fn region_json(file: &TrackedFile, a: &Assessment) -> Value {
+    crate::report::region_json(a, &|off| file.doc.position_of(off))
+}
+
+fn attribution(a: &Assessment) -> String {
+    let r = &a.region;
+    let model = r
+        .provenance
+        .model
+        .as_deref()
+        .map(|m| format!(" ({m})"))
+        .unwrap_or_default();
+    format!(
+        "written by {}{model}; attribution: {}, confidence {}",
+        r.provenance.tool,
+        r.source.as_str(),
+        r.source.confidence().as_str()
+    )
+}
+
+fn diagnostics(
+    file: &TrackedFile,
+    ws: Option<&Workspace>,
+    audit: bool,
+    uri: &Uri,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let assessments = file.assessments(ws);
+    for a in &assessments {
+        let data = json!({ "regionId": a.region.id });
+        let need = match a.risk.tier {
+            Tier::Senior => "a senior must review it before it ships",
+            Tier::Peer => "a peer must review it before it ships",
+            Tier::None => "",
+        };
+        for f in &a.findings {
+            let notes = if f.notes.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", f.notes.join("; "))
+            };
+            out.push(Diagnostic {
+                range: range_of(file, f.start, f.end),
+                severity: Some(severity(f.severity)),
+                code: Some(NumberOrString::String(format!("risky/{}", f.rule))),
+                source: Some(SOURCE.into()),
+                message: format!(
+                    "AI-written {} operation: {}{notes} ({}; {need})",
+                    f.severity.as_str(),
+                    f.message,
+                    attribution(a)
+                ),
+                data: Some(data.clone()),
+                ..Default::default()
+            });
+        }
+        let (code, sev, message) = match (a.review.state, a.risk.tier) {
+            (ReviewState::None, _) => continue,
+            (ReviewState::Required, Tier::Senior) => (
+                "review/senior-required",
+                DiagnosticSeverity::WARNING,
+                format!(
+                    "AI region needs senior review: {}",
+                    a.risk.reasons.join(", ")
+                ),
+            ),
+            (ReviewState::Required, _) => (
+                "review/peer-required",
+                DiagnosticSeverity::INFORMATION,
+                format!("AI region needs peer review: {}", a.risk.reasons.join(", ")),
+            ),
+            (ReviewState::Requested, tier) => (
+                "review/requested",
+                DiagnosticSeverity::INFORMATION,
+                format!(
+                    "{} review requested by {} at {}; waiting for {}",
+                    tier.as_str(),
+                    a.review.by.as_deref().unwrap_or("?"),
+                    a.review.at.as_deref().unwrap_or("?"),
+                    if a.review.reviewers.is_empty() {
+                        "an owner".to_string()
+                    } else {
+                        a.review.reviewers.join(", ")
+                    }
+                ),
+            ),
+            (ReviewState::Approved, tier) => (
+                "review/approved",
+                DiagnosticSeverity::HINT,
+                format!(
+                    "{} review approved by {} at {}",
+                    tier.as_str(),
+                    a.review.by.as_deref().unwrap_or("?"),
+                    a.review.at.as_deref().unwrap_or("?")
+                ),
+            ),
+        };
+        let stale = if a.review.stale {
+            " (an earlier approval is stale: the code changed after it)"
+        } else {
+            ""
+        };
+        out.push(Diagnostic {
+            range: head_range(file, &a.region),
+            severity: Some(sev),
+            code: Some(NumberOrString::String(code.into())),
+            source: Some(SOURCE.into()),
+            message: format!("{message}{stale} — {}", attribution(a)),
+            related_information: Some(
+                a.findings
+                    .iter()
+                    .map(|f| DiagnosticRelatedInformation {
+                        location: Location::new(uri.clone(), range_of(file, f.start, f.end)),
+                        message: format!("risky/{}", f.rule),
+                    })
+                    .collect(),
+            )
+            .filter(|v: &Vec<_>| !v.is_empty()),
+            data: Some(json!({ "regionId": a.region.id })),
+            ..Default::default()
+        });
+    }
+    if audit {
+        for f in &file.findings {
+            if file.regions.at(f.start).is_some() {
+                continue;
+            }
+            out.push(Diagnostic {
+                range: range_of(file, f.start, f.end),
+                severity: Some(severity(f.severity)),
+                code: Some(NumberOrString::String(format!("risky/{}", f.rule))),
+                source: Some(SOURCE.into()),
+                message: format!(
+                    "{} operation (audit mode; not in an AI region): {}",
+                    f.severity.as_str(),
+                    f.message
+                ),
+                ..Default::default()
+            });
+        }
+    }
+    out
+}
+
+fn hover_markdown(file: &TrackedFile, a: &Assessment) -> String {
+    let r = &a.region;
+    let (l1, l2) = (
+        file.doc.line_of(r.start) + 1,
+        file.doc.line_of(r.end.saturating_sub(1)) + 1,
+    );
+    let mut md = format!("**AI-written region** (lines {l1}–{l2})\n\n");
+    md += &format!("- tool: `{}`", r.provenance.tool);
+    if let Some(m) = &r.provenance.model {
+        md += &format!(", model: `{m}`");
+    }
+    if let Some(s) = &r.provenance.session {
+        md += &format!(", session: `{s}`");
+    }
+    md += &format!(
+        "\n- attribution: `{}`, confidence `{}`{}\n",
+        r.source.as_str(),
+        r.source.confidence().as_str(),
+        if r.modified {
+            ", since modified by a human"
+        } else {
+            ""
+        }
+    );
+    if let Some(author) = &a.author {
+        md += &format!("- accepted by: {author}\n");
+    }
+    md += &format!(
+        "- risk: tier **{}**, score {}\n",
+        a.risk.tier.as_str(),
+        a.risk.score
+    );
+    for f in &a.findings {
+        md += &format!(
+            "  - `{}` ({}): {}\n",
+            f.rule,
+            f.severity.as_str(),
+            f.message
+        );
+    }
+    md += &format!("- review: **{}**", a.review.state.as_str());
+    if let Some(by) = &a.review.by {
+        md += &format!(" by {by}");
+    }
+    if let Some(at) = &a.review.at {
+        md += &format!(" at {at}");
+    }
+    if a.review.stale {
+        md += " (an earlier approval is stale)";
+    }
+    if !a.review.reviewers.is_empty() && a.review.state != ReviewState::None {
+        md += &format!("\n- reviewers: {}", a.review.reviewers.join(", "));
+    }
+    md
+}
+
+impl LanguageServer for AigisServer {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let utf8 = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_ref())
+            .is_some_and(|e| e.contains(&PositionEncodingKind::UTF8));
+        if let Ok(mut e) = self.encoding.write() {
+            *e = if utf8 {
+                PositionEncoding::Utf8
+            } else {
+                PositionEncoding::Utf16
+            };
+        }
+        if let Some(opts) = params.initialization_options.clone() {
+            if let Ok(s) = serde_json::from_value::<ClientSettings>(opts) {
+                if let Ok(mut cur) = self.settings.write() {
+                    *cur = s;
+                }
+            }
+        }
+        #[allow(deprecated)]
+        let root = params
+            .workspace_folders
+            .as_ref()
+            .and_then(|f| f.first())
+            .and_then(|f| file_path(&f.uri))
+            .or_else(|| params.root_uri.as_ref().and_then(file_path))
+            .or_else(|| std::env::current_dir().ok());
+        let mut config_error = None;
+        if let Some(root) = root {
+            let ws = match Workspace::open(&root) {
+                Ok(ws) => ws,
+                Err(e) => {
+                    config_error = Some(e.to_string());
+                    Workspace::with_config(&root, Default::default())
+                }
+            };
+            if let Ok(mut w) = self.workspace.write() {
+                *w = Some(Arc::new(ws));
+            }
+        }
+        if let Some(e) = config_error {
+            // Shown once the client is ready to display it; the defaults apply meanwhile.
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                client
+                    .show_message(
+                        MessageType::ERROR,
+                        format!("aigis: {e}; using the default policy"),
+                    )
+                    .await;
+            });
+        }
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(if utf8 {
+                    PositionEncodingKind::UTF8
+                } else {
+                    PositionEncodingKind::UTF16
+                }),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                            include_text: Some(false),
+                        })),
+                        ..Default::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                        ..Default::default()
+                    },
+                )),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: COMMANDS.iter().map(|c| c.to_string()).collect(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "aigis".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let td = params.text_document;
+        let ws = self.workspace();
+        let path = file_path(&td.uri);
+        let rel = self.rel_path(ws.as_deref(), path.as_deref());
+        let lang = path
+            .as_deref()
+            .and_then(|p| language::for_document(&td.language_id, p))
+            .or_else(|| language::by_name(&td.language_id));
+        let encoding = self.encoding.read().map(|e| *e).unwrap_or_default();
+        let mut warnings = Vec::new();
+        let file = TrackedFile::load(
+            ws.as_deref(),
+            rel,
+            &td.text,
+            td.version,
+            encoding,
+            lang,
+            &mut warnings,
+        );
+        let too_large = file.doc.too_large();
+        self.docs.insert(
+            td.uri.as_str().to_string(),
+            OpenFile {
+                file,
+                path,
+                burst: BurstDetector::default(),
+            },
+        );
+        let published = self.with_doc(&td.uri, |_, _| Ok(()));
+        self.warn(warnings).await;
+        if too_large {
+            self.client
+                .log_message(
+                    MessageType::INFO,
+                    format!("aigis: {} is larger than {} MB; regions are tracked but the file is not analysed", td.uri.as_str(), crate::document::MAX_ANALYSED_BYTES >> 20),
+                )
+                .await;
+        }
+        if let Ok((_, p)) = published {
+            self.publish(p).await;
+        }
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let version = params.text_document.version;
+        let mut stale = None;
+        let result = self.with_doc(&uri, |open, ws| {
+            if version <= open.file.doc.version {
+                stale = Some(open.file.doc.version);
+                return Ok(());
+            }
+            let (heuristic_on, min_lines) = self.heuristic(ws);
+            for change in &params.content_changes {
+                let range = change.range.map(|r| (lc(r.start), lc(r.end)));
+                let (s, e) = match range {
+                    Some((a, b)) => {
+                        let (a, b) = (open.file.doc.offset_of(a), open.file.doc.offset_of(b));
+                        (a.min(b), a.max(b))
+                    }
+                    None => (0, open.file.doc.len_bytes()),
+                };
+                let burst = heuristic_on
+                    && change.range.is_some()
+                    && open
+                        .burst
+                        .is_burst(&open.file.doc.text()[s..e], &change.text, min_lines);
+                let edit = open.file.doc.apply_change(range, &change.text);
+                open.file.regions.apply_edit(&edit);
+                if burst {
+                    // Leading and trailing blank lines are layout, not code.
+                    let inserted = &change.text;
+                    let lead = inserted.len() - inserted.trim_start().len();
+                    let trail = inserted.len() - inserted.trim_end().len();
+                    let (a, b) = (edit.start + lead, edit.new_end - trail);
+                    let inside_exact = open
+                        .file
+                        .regions
+                        .at(a)
+                        .is_some_and(|r| r.source != Source::Heuristic);
+                    if a < b && !inside_exact {
+                        open.file.regions.add(Region {
+                            id: new_region_id(),
+                            start: a,
+                            end: b,
+                            provenance: Provenance {
+                                tool: "unknown".into(),
+                                model: None,
+                                session: None,
+                            },
+                            source: Source::Heuristic,
+                            modified: false,
+                            created_at: now_rfc3339(),
+                        });
+                    }
+                }
+            }
+            open.file.doc.version = version;
+            open.file.doc.reparse();
+            Ok(())
+        });
+        if let Some(current) = stale {
+            self.client
+                .log_message(
+                    MessageType::WARNING,
+                    format!("aigis: ignored didChange version {version} of {}: already at version {current}", uri.as_str()),
+                )
+                .await;
+            return;
+        }
+        match result {
+            Ok((_, p)) => self.publish(p).await,
+            Err(e) => {
+                self.client
+                    .log_message(
+                        MessageType::ERROR,
+                        format!("aigis: didChange: {}", e.message),
+                    )
+                    .await
+            }
+        }
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let mut error = None;
+        let mut warnings = Vec::new();
+        let result = self.with_doc(&uri, |open, ws| {
+            if let Some(ws) = ws {
+                if let Err(e) = open.file.persist(ws) {
+                    error = Some(e.to_string());
+                }
+                open.file.reload_reviews(ws, &mut warnings);
+            }
+            Ok(())
+        });
+        if let Some(e) = error {
+            self.client
+                .show_message(
+                    MessageType::ERROR,
+                    format!("aigis: could not record regions: {e}"),
+                )
+                .await;
+        }
+        self.warn(warnings).await;
+        if let Ok((_, p)) = result {
+            self.publish(p).await;
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        self.docs.remove(params.text_document.uri.as_str());
+        self.client
+            .publish_diagnostics(params.text_document.uri, Vec::new(), None)
+            .await;
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let value = params
+            .settings
+            .get("aigis")
+            .cloned()
+            .unwrap_or(params.settings);
+        if let Ok(s) = serde_json::from_value::<ClientSettings>(value) {
+            if let Ok(mut cur) = self.settings.write() {
+                *cur = s;
+            }
+        }
+        let uris: Vec<Uri> = self
+            .docs
+            .iter()
+            .filter_map(|d| d.key().parse::<Uri>().ok())
+            .collect();
+        for uri in uris {
+            if let Ok((_, p)) = self.with_doc(&uri, |_, _| Ok(())) {
+                self.publish(p).await;
+            }
+        }
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let pos = params.text_document_position_params;
+        let Some(entry) = self.docs.get(pos.text_document.uri.as_str()) else {
+            return Ok(None);
+        };
+        let file = &entry.file;
+        let offset = file.doc.offset_of(lc(pos.position));
+        let Some(region) = file.regions.at(offset).cloned() else {
+            return Ok(None);
+        };
+        let ws = self.workspace();
+        let assessment = file
+            .assessments(ws.as_deref())
+            .into_iter()
+            .find(|a| a.region.id == region.id);
+        Ok(assessment.map(|a| Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: hover_markdown(file, &a),
+            }),
+            range: Some(range_of(file, region.start, region.end)),
+        }))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        let Some(entry) = self.docs.get(uri.as_str()) else {
+            return Ok(None);
+        };
+        let file = &entry.file;
+        let (s, e) = (
+            file.doc.offset_of(lc(params.range.start)),
+            file.doc.offset_of(lc(params.range.end)),
+        );
+        let ws = self.workspace();
+        let mut actions = Vec::new();
+        for a in file.assessments(ws.as_deref()) {
+            let r = &a.region;
+            if !(r.overlaps(s, e.max(s + 1)) || (s == e && r.start <= s && s <= r.end)) {
+                continue;
+            }
+            let arg = json!({ "uri": uri.as_str(), "regionId": r.id });
+            let related: Vec<Diagnostic> = params
+                .context
+                .diagnostics
+                .iter()
+                .filter(|d| {
+                    d.data
+                        .as_ref()
+                        .and_then(|v| v.get("regionId"))
+                        .and_then(|v| v.as_str())
+                        == Some(r.id.as_str())
+                })
+                .cloned()
+                .collect();
+            let mut push = |title: String, command: &str, preferred: bool| {
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: title.clone(),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(related.clone()).filter(|d: &Vec<_>| !d.is_empty()),
+                    command: Some(Command::new(title, command.into(), Some(vec![arg.clone()]))),
+                    is_preferred: Some(preferred),
+                    ..Default::default()
+                }));
+            };
+            match (a.risk.tier, a.review.state) {
+                (Tier::Senior, ReviewState::Required) => push(
+                    format!(
+                        "Request senior review of this AI region ({} risky operation{})",
+                        a.findings.len(),
+                        if a.findings.len() == 1 { "" } else { "s" }
+                    ),
+                    "aigis.requestSeniorReview",
+                    true,
+                ),
+                (Tier::Peer, ReviewState::Required) => push(
+                    "Request peer review of this AI region".into(),
+                    "aigis.requestSeniorReview",
+                    true,
+                ),
+                (_, ReviewState::Requested) => push(
+                    format!("Approve this AI region ({} review)", a.risk.tier.as_str()),
+                    "aigis.approve",
+                    false,
+                ),
+                _ => {}
+            }
+            let human = json!({ "uri": uri.as_str(), "range": range_of(file, r.start, r.end) });
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: "Mark this region as human-written".into(),
+                kind: Some(CodeActionKind::QUICKFIX),
+                command: Some(Command::new(
+                    "Mark this region as human-written".into(),
+                    "aigis.markHuman".into(),
+                    Some(vec![human]),
+                )),
+                ..Default::default()
+            }));
+        }
+        Ok(Some(actions))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        let arg = params.arguments.into_iter().next().ok_or_else(|| {
+            invalid_params(format!("{} takes one object argument", params.command))
+        })?;
+        match params.command.as_str() {
+            "aigis.requestSeniorReview" | "aigis.approve" => {
+                let cmd: RegionCommand =
+                    serde_json::from_value(arg).map_err(|e| invalid_params(e.to_string()))?;
+                let approve = params.command == "aigis.approve";
+                let ws = self
+                    .workspace()
+                    .ok_or_else(|| request_failed("no workspace folder is open"))?;
+                let (event, publish) = self.with_doc(&cmd.uri, |open, _| {
+                    let rel = open
+                        .file
+                        .rel
+                        .clone()
+                        .ok_or_else(|| request_failed("the file is outside the workspace"))?;
+                    let mut warnings = Vec::new();
+                    open.file.reload_reviews(&ws, &mut warnings);
+                    let a = open
+                        .file
+                        .assessments(Some(&ws))
+                        .into_iter()
+                        .find(|a| a.region.id == cmd.region_id)
+                        .ok_or_else(|| {
+                            invalid_params(format!(
+                                "no AI region {} in this document",
+                                cmd.region_id
+                            ))
+                        })?;
+                    let who = Identity::of_workspace(&ws.root);
+                    // The reviewed text must be what is on disk: record the regions first.
+                    open.file
+                        .persist(&ws)
+                        .map_err(|e| request_failed(e.to_string()))?;
+                    let event = if approve {
+                        review::approve(&ws, &rel, &a, &who)
+                    } else {
+                        let lines = [
+                            open.file.doc.line_of(a.region.start) + 1,
+                            open.file.doc.line_of(a.region.end.saturating_sub(1)) + 1,
+                        ];
+                        review::request(&ws, &rel, &a, lines, &who)
+                    }
+                    .map_err(|e| request_failed(e.to_string()))?;
+                    open.file.events.push(event.clone());
+                    Ok(event)
+                })?;
+                self.publish(publish).await;
+                Ok(Some(serde_json::to_value(event).unwrap_or(Value::Null)))
+            }
+            "aigis.markAi" => {
+                let cmd: MarkCommand =
+                    serde_json::from_value(arg).map_err(|e| invalid_params(e.to_string()))?;
+                let provenance = Provenance {
+                    tool: cmd.tool.unwrap_or_else(|| "unknown".into()),
+                    model: None,
+                    session: None,
+                };
+                let p = self.add_region(&cmd.uri, cmd.range, provenance, Source::User)?;
+                self.publish(p).await;
+                Ok(None)
+            }
+            "aigis.markHuman" => {
+                let cmd: MarkCommand =
+                    serde_json::from_value(arg).map_err(|e| invalid_params(e.to_string()))?;
+                let (_, p) = self.with_doc(&cmd.uri, |open, ws| {
+                    let doc = &open.file.doc;
+                    let (s, e) = (
+                        doc.offset_of(lc(cmd.range.start)),
+                        doc.offset_of(lc(cmd.range.end)),
+                    );
+                    open.file.regions.clear_range(s, e);
+                    if let Some(ws) = ws {
+                        open.file
+                            .persist(ws)
+                            .map_err(|e| request_failed(e.to_string()))?;
+                    }
+                    Ok(())
+                })?;
+                self.publish(p).await;
+                Ok(None)
+            }
+            other => Err(invalid_params(format!("unknown command {other}"))),
+        }
+    }
+}
+
+/// Serves the language server on stdin/stdout until the client says `exit`.
+pub async fn serve_stdio() {
+    let (service, socket) = LspService::build(AigisServer::new)
+        .custom_method("aigis/markAiEdit", AigisServer::mark_ai_edit)
+        .custom_method("aigis/didPaste", AigisServer::did_paste)
+        .custom_method("aigis/regions", AigisServer::regions)
+        .finish();
+    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        .serve(service)
+        .await;
+}

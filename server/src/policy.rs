@@ -1,0 +1,200 @@
+//! Review policy: how risky a region is (its tier), who may approve it, and where its review
+//! stands. Defaults follow SPEC.md; `aigis.toml` changes them.
+
+use serde::Serialize;
+
+use crate::analysis::Finding;
+use crate::catalog::Severity;
+use crate::identity::Identity;
+use crate::ledger::ReviewEvent;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    None,
+    Peer,
+    Senior,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::None => "none",
+            Tier::Peer => "peer",
+            Tier::Senior => "senior",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReviewState {
+    None,
+    Required,
+    Requested,
+    Approved,
+}
+
+impl ReviewState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewState::None => "none",
+            ReviewState::Required => "required",
+            ReviewState::Requested => "requested",
+            ReviewState::Approved => "approved",
+        }
+    }
+}
+
+/// Where a region's review stands, with who and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewStatus {
+    pub state: ReviewState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// An approval exists but for other text: the region changed after it was approved.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
+    /// Who the policy lists as reviewers for this tier.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reviewers: Vec<String>,
+}
+
+/// A region's risk: its tier, a score for ordering, and the reasons in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Risk {
+    pub tier: Tier,
+    pub score: u32,
+    pub reasons: Vec<String>,
+}
+
+pub struct TierInputs<'a> {
+    pub findings: &'a [Finding],
+    pub critical_path: bool,
+    pub transitive_dependents: usize,
+    pub senior_dependents: usize,
+    pub peer_dependents: usize,
+}
+
+pub fn risk(inputs: &TierInputs) -> Risk {
+    let mut tier = Tier::None;
+    let mut reasons = Vec::new();
+    let mut score = 0;
+    for f in inputs.findings {
+        score += match f.severity {
+            Severity::Critical => 50,
+            Severity::High => 20,
+            Severity::Medium => 5,
+        };
+        let t = match f.severity {
+            Severity::Critical => Tier::Senior,
+            Severity::High if inputs.critical_path => Tier::Senior,
+            _ => Tier::Peer,
+        };
+        if t == Tier::Senior {
+            let why = if f.severity == Severity::Critical {
+                "critical"
+            } else {
+                "high, on a critical path"
+            };
+            reasons.push(format!("{} ({why})", f.rule));
+        } else {
+            reasons.push(format!("{} ({})", f.rule, f.severity.as_str()));
+        }
+        tier = tier.max(t);
+    }
+    let deps = inputs.transitive_dependents;
+    score += deps.min(100) as u32;
+    if deps >= inputs.senior_dependents {
+        tier = Tier::Senior;
+        reasons.push(format!("{deps} transitive dependents"));
+    } else if deps >= inputs.peer_dependents {
+        tier = tier.max(Tier::Peer);
+        reasons.push(format!("{deps} dependents"));
+    }
+    Risk {
+        tier,
+        score,
+        reasons,
+    }
+}
+
+/// The review state of a region from the ledger's events: approved only by an approval of the
+/// region's current text by someone the policy lists for its tier.
+pub fn review_status(
+    events: &[ReviewEvent],
+    region_id: &str,
+    current_hash: &str,
+    tier: Tier,
+    reviewers: &[String],
+) -> ReviewStatus {
+    let mut status = ReviewStatus {
+        state: if tier == Tier::None {
+            ReviewState::None
+        } else {
+            ReviewState::Required
+        },
+        by: None,
+        at: None,
+        stale: false,
+        reviewers: reviewers.to_vec(),
+    };
+    for e in events.iter().filter(|e| e.region() == region_id) {
+        match e {
+            ReviewEvent::ReviewRequest { requester, at, .. } => {
+                if status.state != ReviewState::Approved {
+                    status.state = ReviewState::Requested;
+                    status.by = Some(requester.to_string());
+                    status.at = Some(at.clone());
+                }
+            }
+            ReviewEvent::Approval { hash, by, at, .. } => {
+                if hash != current_hash {
+                    status.stale = true;
+                } else if reviewers.iter().any(|r| by.matches(r)) {
+                    status.state = ReviewState::Approved;
+                    status.stale = false;
+                    status.by = Some(by.to_string());
+                    status.at = Some(at.clone());
+                }
+            }
+        }
+    }
+    status
+}
+
+/// Why an approval is refused.
+pub fn approval_refusal(
+    approver: &Identity,
+    author: Option<&Identity>,
+    tier: Tier,
+    reviewers: &[String],
+) -> Option<String> {
+    if !approver.is_known() {
+        return Some("no git identity: set user.name and user.email".into());
+    }
+    if author.is_some_and(|a| a.same_person(approver)) {
+        return Some(format!(
+            "{approver} wrote this region with the AI and cannot approve it: ask {}",
+            describe(reviewers)
+        ));
+    }
+    if !reviewers.iter().any(|r| approver.matches(r)) {
+        return Some(format!(
+            "{approver} is not a {} reviewer for this file: ask {}",
+            tier.as_str(),
+            describe(reviewers)
+        ));
+    }
+    None
+}
+
+fn describe(reviewers: &[String]) -> String {
+    if reviewers.is_empty() {
+        "an owner (no reviewers are listed: add [review] senior = [...] to aigis.toml or a CODEOWNERS file)".into()
+    } else {
+        reviewers.join(", ")
+    }
+}

@@ -1,0 +1,102 @@
+//! The review workflow: a request for review and an approval, as ledger records. The editor's
+//! code actions and `aigis review` both call these.
+
+use crate::identity::Identity;
+use crate::ledger::{now_rfc3339, LedgerError, ReviewEvent};
+use crate::policy::{approval_refusal, ReviewState, Tier};
+use crate::workspace::{Assessment, Workspace};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("approval refused: {0}")]
+    Refused(String),
+    #[error("this region needs no review: it has no risky operation and few dependents")]
+    NothingToReview,
+    #[error("a review of this region was already requested by {0}")]
+    AlreadyRequested(String),
+    #[error("this region is already approved by {0}")]
+    AlreadyApproved(String),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+/// Records a request for review of an assessed region.
+pub fn request(
+    ws: &Workspace,
+    rel: &str,
+    a: &Assessment,
+    lines: [usize; 2],
+    requester: &Identity,
+) -> Result<ReviewEvent, ReviewError> {
+    match a.review.state {
+        ReviewState::None => return Err(ReviewError::NothingToReview),
+        ReviewState::Requested => {
+            return Err(ReviewError::AlreadyRequested(
+                a.review.by.clone().unwrap_or_default(),
+            ))
+        }
+        ReviewState::Approved => {
+            return Err(ReviewError::AlreadyApproved(
+                a.review.by.clone().unwrap_or_default(),
+            ))
+        }
+        ReviewState::Required => {}
+    }
+    let event = ReviewEvent::ReviewRequest {
+        v: 1,
+        file: rel.to_string(),
+        region: a.region.id.clone(),
+        hash: a.hash.clone(),
+        tier: a.risk.tier.as_str().to_string(),
+        requester: requester.clone(),
+        at: now_rfc3339(),
+        reasons: a
+            .findings
+            .iter()
+            .map(|f| format!("{}: {}", f.rule, f.message))
+            .chain(
+                a.risk
+                    .reasons
+                    .iter()
+                    .filter(|r| r.contains("dependents"))
+                    .cloned(),
+            )
+            .collect(),
+        reviewers: ws.reviewers_for(rel, a.risk.tier),
+        lines,
+    };
+    ws.ledger.append_review(&event)?;
+    Ok(event)
+}
+
+/// Records an approval of the region's current text, if policy lets `approver` give it.
+pub fn approve(
+    ws: &Workspace,
+    rel: &str,
+    a: &Assessment,
+    approver: &Identity,
+) -> Result<ReviewEvent, ReviewError> {
+    if a.risk.tier == Tier::None {
+        return Err(ReviewError::NothingToReview);
+    }
+    if a.review.state == ReviewState::Approved {
+        return Err(ReviewError::AlreadyApproved(
+            a.review.by.clone().unwrap_or_default(),
+        ));
+    }
+    let reviewers = ws.reviewers_for(rel, a.risk.tier);
+    if let Some(why) = approval_refusal(approver, a.author.as_ref(), a.risk.tier, &reviewers) {
+        return Err(ReviewError::Refused(why));
+    }
+    let event = ReviewEvent::Approval {
+        v: 1,
+        file: rel.to_string(),
+        region: a.region.id.clone(),
+        hash: a.hash.clone(),
+        tier: a.risk.tier.as_str().to_string(),
+        by: approver.clone(),
+        at: now_rfc3339(),
+    };
+    ws.ledger.append_review(&event)?;
+    Ok(event)
+}

@@ -1,0 +1,366 @@
+//! `aigis scan`: every file of a workspace through the same core the language server uses, in
+//! parallel, with what was skipped and why.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rayon::prelude::*;
+
+use crate::analysis::{self, Finding};
+use crate::document::LineCol;
+use crate::language;
+use crate::ledger::anchor;
+use crate::regions::{Region, RegionSet};
+use crate::workspace::{Assessment, Workspace};
+
+/// Files larger than this are skipped, as the server skips analysing them.
+pub const MAX_FILE_BYTES: u64 = crate::document::MAX_ANALYSED_BYTES as u64;
+
+pub struct ScanOptions {
+    pub paths: Vec<PathBuf>,
+    /// Audit mode: every line counts as AI-written.
+    pub all: bool,
+    /// Only lines changed since this git revision.
+    pub base: Option<String>,
+}
+
+/// One assessed region of one file.
+pub struct FileRegion {
+    pub file: String,
+    pub assessment: Assessment,
+    pub range: [LineCol; 2],
+    /// One-based first and last line.
+    pub lines: [usize; 2],
+    /// The region as `aigis/regions` shows it (SPEC.md).
+    pub json: serde_json::Value,
+}
+
+pub struct FileFinding {
+    pub file: String,
+    pub finding: Finding,
+    pub range: [LineCol; 2],
+    pub region_id: Option<String>,
+}
+
+pub struct Skipped {
+    pub file: String,
+    pub reason: String,
+}
+
+#[derive(Default)]
+pub struct ScanReport {
+    pub files: usize,
+    pub bytes: u64,
+    pub regions: Vec<FileRegion>,
+    pub findings: Vec<FileFinding>,
+    pub skipped: Vec<Skipped>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("{0} does not exist")]
+    Missing(String),
+    #[error("--base {rev}: {message}")]
+    Git { rev: String, message: String },
+}
+
+enum FileResult {
+    Scanned {
+        bytes: u64,
+        regions: Vec<FileRegion>,
+        findings: Vec<FileFinding>,
+        warnings: Vec<String>,
+    },
+    Skipped(Skipped),
+}
+
+/// Lines (one-based) changed since a revision, per workspace-relative file; `None` for a file
+/// that is new (every line counts).
+type ChangedLines = HashMap<String, Option<HashSet<usize>>>;
+
+pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError> {
+    let roots: Vec<PathBuf> = if opts.paths.is_empty() {
+        vec![ws.root.clone()]
+    } else {
+        opts.paths.clone()
+    };
+    let mut files = Vec::new();
+    for root in &roots {
+        if !root.exists() {
+            return Err(ScanError::Missing(root.display().to_string()));
+        }
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(true)
+            .git_ignore(true)
+            .require_git(false)
+            .filter_entry(|e| e.file_name() != crate::ledger::DIR)
+            .build();
+        for entry in walker.flatten() {
+            if entry.file_type().is_some_and(|t| t.is_file())
+                && language::for_path(entry.path()).is_some()
+            {
+                files.push(entry.into_path());
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    let changed = match &opts.base {
+        Some(rev) => Some(changed_lines(&ws.root, rev)?),
+        None => None,
+    };
+    if let Some(changed) = &changed {
+        files.retain(|f| ws.relative(f).is_some_and(|r| changed.contains_key(&r)));
+    }
+    let results: Vec<FileResult> = files
+        .par_iter()
+        .map_init(tree_sitter::Parser::new, |parser, path| {
+            scan_file(ws, opts.all, changed.as_ref(), parser, path)
+        })
+        .collect();
+    let mut report = ScanReport::default();
+    for r in results {
+        match r {
+            FileResult::Scanned {
+                bytes,
+                regions,
+                findings,
+                warnings,
+            } => {
+                report.files += 1;
+                report.bytes += bytes;
+                report.regions.extend(regions);
+                report.findings.extend(findings);
+                report.warnings.extend(warnings);
+            }
+            FileResult::Skipped(s) => report.skipped.push(s),
+        }
+    }
+    Ok(report)
+}
+
+fn scan_file(
+    ws: &Workspace,
+    all: bool,
+    changed: Option<&ChangedLines>,
+    parser: &mut tree_sitter::Parser,
+    path: &Path,
+) -> FileResult {
+    let rel = ws
+        .relative(path)
+        .unwrap_or_else(|| path.display().to_string());
+    let skip = |reason: String| {
+        FileResult::Skipped(Skipped {
+            file: rel.clone(),
+            reason,
+        })
+    };
+    let size = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(e) => return skip(format!("unreadable: {e}")),
+    };
+    if size > MAX_FILE_BYTES {
+        return skip(format!(
+            "larger than {} MB ({} MB)",
+            MAX_FILE_BYTES >> 20,
+            size >> 20
+        ));
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return skip(format!("unreadable: {e}")),
+    };
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        return skip("binary".into());
+    }
+    let Ok(text) = String::from_utf8(bytes) else {
+        return skip("not UTF-8".into());
+    };
+    let Some(lang) = language::for_path(path) else {
+        return skip("no language".into());
+    };
+    let mut warnings = Vec::new();
+    let mut regions = RegionSet::default();
+    let mut authors = HashMap::new();
+    if let Ok((Some(snapshot), w)) = ws.ledger.snapshot(&rel) {
+        warnings.extend(w.iter().map(|w| w.to_string()));
+        for (region, author) in anchor(&snapshot.regions, &text).0 {
+            if let Some(a) = author {
+                authors.insert(region.id.clone(), a);
+            }
+            regions.add(region);
+        }
+    }
+    let events = match ws.ledger.reviews(&rel) {
+        Ok((events, w)) => {
+            warnings.extend(w.iter().map(|w| w.to_string()));
+            events
+        }
+        Err(e) => {
+            warnings.push(e.to_string());
+            Vec::new()
+        }
+    };
+    let lines = LineIndex::new(&text);
+    let changed_here = changed.and_then(|c| c.get(&rel).cloned().flatten());
+    let in_change = |start: usize, end: usize| match &changed_here {
+        None => true,
+        Some(set) => (lines.line(start)..=lines.line(end.saturating_sub(1).max(start)))
+            .any(|l| set.contains(&(l + 1))),
+    };
+    let mut findings = Vec::new();
+    if (all || !regions.is_empty()) && analysis::may_have_findings(lang, &text) {
+        if parser.set_language(&lang.grammar).is_ok() {
+            if let Some(tree) = parser.parse(&text, None) {
+                findings = ws.enabled(analysis::analyze(lang, &tree, &text, Some(Path::new(&rel))));
+            }
+        }
+    }
+    let region_list: Vec<Region> = regions
+        .iter()
+        .filter(|r| in_change(r.start, r.end))
+        .cloned()
+        .collect();
+    let assessed = ws.assess(
+        Some(&rel),
+        &text,
+        &findings,
+        &region_list,
+        &authors,
+        &events,
+    );
+    let file_findings = findings
+        .iter()
+        .filter(|f| in_change(f.start, f.end))
+        .filter_map(|f| {
+            let region = regions.at(f.start).map(|r| r.id.clone());
+            if region.is_none() && !all {
+                return None;
+            }
+            Some(FileFinding {
+                file: rel.clone(),
+                finding: f.clone(),
+                range: [lines.position(&text, f.start), lines.position(&text, f.end)],
+                region_id: region,
+            })
+        })
+        .collect();
+    let file_regions = assessed
+        .into_iter()
+        .map(|a| FileRegion {
+            file: rel.clone(),
+            range: [
+                lines.position(&text, a.region.start),
+                lines.position(&text, a.region.end),
+            ],
+            lines: [
+                lines.line(a.region.start) + 1,
+                lines.line(a.region.end.saturating_sub(1).max(a.region.start)) + 1,
+            ],
+            json: crate::report::region_json(&a, &|off| lines.position(&text, off)),
+            assessment: a,
+        })
+        .collect();
+    FileResult::Scanned {
+        bytes: text.len() as u64,
+        regions: file_regions,
+        findings: file_findings,
+        warnings,
+    }
+}
+
+/// Byte offset → line and UTF-16 column, for reports that editors and SARIF viewers read.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+
+    pub fn position(&self, text: &str, offset: usize) -> LineCol {
+        let offset = offset.min(text.len());
+        let line = self.line(offset);
+        let start = self.starts[line];
+        let character = text
+            .get(start..offset)
+            .map_or(0, |s| s.encode_utf16().count());
+        LineCol {
+            line: line as u32,
+            character: character as u32,
+        }
+    }
+}
+
+/// `git diff --unified=0 REV` plus untracked files, as changed line sets.
+fn changed_lines(root: &Path, rev: &str) -> Result<ChangedLines, ScanError> {
+    let git_err = |message: String| ScanError::Git {
+        rev: rev.to_string(),
+        message,
+    };
+    let run = |args: &[&str]| -> Result<String, ScanError> {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .map_err(|e| git_err(format!("cannot run git: {e}")))?;
+        if !out.status.success() {
+            return Err(git_err(
+                String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    if rev.starts_with('-') {
+        return Err(git_err("not a revision".into()));
+    }
+    let diff = run(&[
+        "diff",
+        "--unified=0",
+        "--no-color",
+        "--no-ext-diff",
+        "--relative",
+        rev,
+        "--",
+    ])?;
+    let mut out: ChangedLines = HashMap::new();
+    let mut current: Option<String> = None;
+    for line in diff.lines() {
+        if let Some(path) = line.strip_prefix("+++ ") {
+            current = path.strip_prefix("b/").map(|p| p.to_string());
+            if let Some(p) = &current {
+                out.entry(p.clone()).or_insert_with(|| Some(HashSet::new()));
+            }
+        } else if let Some(hunk) = line.strip_prefix("@@ ") {
+            let Some(file) = &current else { continue };
+            // @@ -a,b +c,d @@
+            let plus = hunk
+                .split_whitespace()
+                .find(|p| p.starts_with('+'))
+                .unwrap_or("+0");
+            let mut parts = plus[1..].split(',');
+            let start: usize = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+            let count: usize = parts.next().and_then(|s| s.parse().ok()).unwrap_or(1);
+            if let Some(Some(set)) = out.get_mut(file) {
+                set.extend(start..start + count);
+            }
+        }
+    }
+    let untracked = run(&["ls-files", "--others", "--exclude-standard"])?;
+    for f in untracked.lines() {
+        out.insert(f.to_string(), None);
+    }
+    Ok(out)
+}

@@ -1,0 +1,139 @@
+//! A workspace: its root, policy, ledger and owners, and the one place where a file's findings,
+//! regions and review events become assessed regions. `scan`, `review` and the language server
+//! all go through here.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Serialize;
+
+use crate::analysis::Finding;
+use crate::codeowners::CodeOwners;
+use crate::config::{Config, ConfigError};
+use crate::identity::Identity;
+use crate::ledger::{content_hash, Ledger, ReviewEvent};
+use crate::policy::{self, ReviewStatus, Risk, Tier, TierInputs};
+use crate::regions::Region;
+
+pub struct Workspace {
+    pub root: PathBuf,
+    pub config: Config,
+    pub ledger: Ledger,
+    codeowners: Option<CodeOwners>,
+    critical: GlobSet,
+}
+
+/// One AI region with everything known about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    #[serde(skip)]
+    pub region: Region,
+    pub hash: String,
+    pub findings: Vec<Finding>,
+    pub risk: Risk,
+    pub review: ReviewStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<Identity>,
+}
+
+impl Workspace {
+    /// Opens a workspace; a broken `aigis.toml` is an error.
+    pub fn open(root: &Path) -> Result<Workspace, ConfigError> {
+        Ok(Self::with_config(root, Config::load(root)?))
+    }
+
+    pub fn with_config(root: &Path, config: Config) -> Workspace {
+        let mut b = GlobSetBuilder::new();
+        for g in &config.policy.critical_paths {
+            if let Ok(glob) = Glob::new(g) {
+                b.add(glob);
+            }
+        }
+        Workspace {
+            root: root.to_path_buf(),
+            critical: b.build().unwrap_or_else(|_| GlobSet::empty()),
+            ledger: Ledger::new(root),
+            codeowners: CodeOwners::load(root),
+            config,
+        }
+    }
+
+    /// The workspace-relative, `/`-separated path of a file inside the workspace.
+    pub fn relative(&self, path: &Path) -> Option<String> {
+        let rel = path.strip_prefix(&self.root).ok()?;
+        let s = rel.to_str()?.replace(std::path::MAIN_SEPARATOR, "/");
+        (!s.is_empty()).then_some(s)
+    }
+
+    /// Who may approve a region of `rel` at `tier`: `[review]` in `aigis.toml`, else the path's
+    /// CODEOWNERS for a senior, anyone but the author for a peer.
+    pub fn reviewers_for(&self, rel: &str, tier: Tier) -> Vec<String> {
+        match (&self.config.review, tier) {
+            (Some(r), Tier::Senior) if !r.senior.is_empty() => r.senior.clone(),
+            (Some(r), Tier::Peer) => r.peer.clone(),
+            (_, Tier::Senior) => self
+                .codeowners
+                .as_ref()
+                .map(|c| c.owners_of(rel))
+                .unwrap_or_default(),
+            (None, Tier::Peer) => vec!["*".into()],
+            (_, Tier::None) => Vec::new(),
+        }
+    }
+
+    pub fn is_critical_path(&self, rel: &str) -> bool {
+        self.critical.is_match(rel)
+    }
+
+    /// Findings the policy reports (rules switched off in `aigis.toml` removed).
+    pub fn enabled(&self, findings: Vec<Finding>) -> Vec<Finding> {
+        findings
+            .into_iter()
+            .filter(|f| self.config.analysis.rule_enabled(&f.rule))
+            .collect()
+    }
+
+    /// Assesses each region of a file: its findings, tier and review state.
+    pub fn assess(
+        &self,
+        rel: Option<&str>,
+        text: &str,
+        findings: &[Finding],
+        regions: &[Region],
+        authors: &HashMap<String, Identity>,
+        events: &[ReviewEvent],
+    ) -> Vec<Assessment> {
+        regions
+            .iter()
+            .map(|region| {
+                let inside: Vec<Finding> = findings
+                    .iter()
+                    .filter(|f| region.contains(f.start))
+                    .cloned()
+                    .collect();
+                let risk = policy::risk(&TierInputs {
+                    findings: &inside,
+                    critical_path: rel.is_some_and(|r| self.is_critical_path(r)),
+                    transitive_dependents: 0,
+                    senior_dependents: self.config.policy.senior_dependents,
+                    peer_dependents: self.config.policy.peer_dependents,
+                });
+                let hash = content_hash(text.get(region.start..region.end).unwrap_or(""));
+                let reviewers = rel
+                    .map(|r| self.reviewers_for(r, risk.tier))
+                    .unwrap_or_default();
+                let review =
+                    policy::review_status(events, &region.id, &hash, risk.tier, &reviewers);
+                Assessment {
+                    region: region.clone(),
+                    hash,
+                    findings: inside,
+                    risk,
+                    review,
+                    author: authors.get(&region.id).cloned(),
+                }
+            })
+            .collect()
+    }
+}
