@@ -101,6 +101,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 .enable_all()
                 .build()?;
             rt.block_on(crate::lsp::serve_stdio());
+            // stdin may still be open (Helix, pytest-lsp keep it): do not wait for its reader.
+            rt.shutdown_background();
             Ok(ExitCode::SUCCESS)
         }
         Commands::Scan {
@@ -112,7 +114,15 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             fail_on,
         } => {
             let cwd = std::env::current_dir()?;
-            let abs: Vec<PathBuf> = paths.iter().map(|p| cwd.join(p)).collect();
+            // Canonical paths, so that `../x` and symlinks map to the same workspace paths.
+            let abs: Vec<PathBuf> = paths
+                .iter()
+                .map(|p| {
+                    let p = cwd.join(p);
+                    p.canonicalize()
+                        .map_err(|_| CliError(format!("{} does not exist", p.display())))
+                })
+                .collect::<Result<_, _>>()?;
             let root = workspace_root(abs.first().map(|p| p.as_path()).unwrap_or(&cwd));
             let ws = Workspace::open(&root)?;
             let report = scan::scan(

@@ -147,8 +147,15 @@ impl Config {
     }
 
     pub fn parse(text: &str) -> Result<Config, String> {
-        let config: Config =
-            toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))?;
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|s| {
+                let before = &text[..s.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!("line {line}, column {col}: ")
+            });
+            format!("{}{}", at.unwrap_or_default(), e.message().trim())
+        })?;
         for glob in &config.policy.critical_paths {
             globset::Glob::new(glob).map_err(|e| format!("policy.critical_paths: {e}"))?;
         }

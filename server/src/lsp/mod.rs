@@ -13,6 +13,8 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
+mod transport;
+
 use crate::catalog::Severity;
 use crate::document::{LineCol, PositionEncoding};
 use crate::heuristic::BurstDetector;
@@ -1052,7 +1054,8 @@ pub async fn serve_stdio() {
         .custom_method("aigis/didPaste", AigisServer::did_paste)
         .custom_method("aigis/regions", AigisServer::regions)
         .finish();
-    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-        .serve(service)
-        .await;
+    transport::guard(tokio::io::stdin(), tokio::io::stdout(), |input, output| {
+        Server::new(input, output, socket).serve(service)
+    })
+    .await;
 }

@@ -1,0 +1,227 @@
+//! Framing between the client and the server, with a guard for malformed input.
+//!
+//! tower-lsp-server stops reading its input after the first message it cannot decode (a body
+//! that is not UTF-8, not JSON, or not a JSON-RPC message): one bad message from a client would
+//! end the session. So frames are checked here first: good ones go on to the server, bad ones are
+//! answered with the JSON-RPC error the specification names, and the server keeps serving.
+//! Output frames from the server and from this guard are written whole, never interleaved.
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+
+/// The largest message accepted; larger bodies are skipped and answered with an error.
+const MAX_MESSAGE_BYTES: usize = 512 * 1024 * 1024;
+
+pub enum Frame {
+    Message(Vec<u8>),
+    /// A frame that could not be read; the reason is for the error reply.
+    Bad(String),
+    Eof,
+}
+
+pub async fn read_frame<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> Frame {
+    let mut len: Option<usize> = None;
+    let mut saw_header = false;
+    let mut bad_length = None;
+    loop {
+        let mut line = Vec::new();
+        match reader.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => return Frame::Eof,
+            Ok(_) => {}
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\r', '\n']);
+        if text.is_empty() {
+            if saw_header {
+                break;
+            }
+            continue;
+        }
+        saw_header = true;
+        if let Some((name, value)) = text.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("content-length") {
+                match value.trim().parse::<usize>() {
+                    Ok(n) => len = Some(n),
+                    Err(_) => bad_length = Some(value.trim().to_string()),
+                }
+            }
+        }
+    }
+    let Some(len) = len else {
+        return Frame::Bad(match bad_length {
+            Some(v) => format!("invalid Content-Length {v:?}"),
+            None => "missing Content-Length header".into(),
+        });
+    };
+    if len > MAX_MESSAGE_BYTES {
+        let mut left = len as u64;
+        let mut sink = tokio::io::sink();
+        let mut limited = reader.take(left);
+        left -= tokio::io::copy(&mut limited, &mut sink).await.unwrap_or(0);
+        return if left > 0 {
+            Frame::Eof
+        } else {
+            Frame::Bad(format!(
+                "message of {len} bytes is larger than {MAX_MESSAGE_BYTES}"
+            ))
+        };
+    }
+    let mut body = vec![0; len];
+    match reader.read_exact(&mut body).await {
+        Ok(_) => Frame::Message(body),
+        Err(_) => Frame::Eof,
+    }
+}
+
+pub fn encode(body: &[u8]) -> Vec<u8> {
+    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+fn error_frame(id: Value, code: i64, message: String) -> Vec<u8> {
+    let body = json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } });
+    encode(body.to_string().as_bytes())
+}
+
+/// `Ok` when the body is a JSON-RPC message the server can take, else the error reply.
+pub fn check(body: &[u8]) -> Result<(), Vec<u8>> {
+    if let Err(e) = std::str::from_utf8(body) {
+        return Err(error_frame(
+            Value::Null,
+            -32700,
+            format!("Parse error: message body is not UTF-8 ({e})"),
+        ));
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| error_frame(Value::Null, -32700, format!("Parse error: {e}")))?;
+    let id = value.get("id").cloned().unwrap_or(Value::Null);
+    let invalid = |why: &str| error_frame(id.clone(), -32600, format!("Invalid Request: {why}"));
+    let Some(obj) = value.as_object() else {
+        return Err(invalid("not a JSON object"));
+    };
+    if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return Err(invalid("\"jsonrpc\" must be \"2.0\""));
+    }
+    if !matches!(id, Value::Null | Value::Number(_) | Value::String(_)) {
+        return Err(invalid("\"id\" must be a number or a string"));
+    }
+    match obj.get("method") {
+        Some(Value::String(_)) => match obj.get("params") {
+            None | Some(Value::Object(_)) | Some(Value::Array(_)) | Some(Value::Null) => Ok(()),
+            Some(_) => Err(invalid("\"params\" must be an object or an array")),
+        },
+        Some(_) => Err(invalid("\"method\" must be a string")),
+        None if obj.contains_key("result") || obj.contains_key("error") => {
+            if obj.contains_key("id") {
+                Ok(())
+            } else {
+                Err(invalid("a response needs an \"id\""))
+            }
+        }
+        None => Err(invalid("neither a request, a notification nor a response")),
+    }
+}
+
+/// Runs `serve` (the language server reading `server_in` and writing `server_out`) between the
+/// real input and output, checking every incoming frame.
+pub async fn guard<I, O, F, Fut>(input: I, mut output: O, serve: F)
+where
+    I: AsyncRead + Unpin + Send + 'static,
+    O: AsyncWrite + Unpin + Send + 'static,
+    F: FnOnce(tokio::io::DuplexStream, tokio::io::DuplexStream) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (to_server, server_in) = tokio::io::duplex(1 << 20);
+    let (server_out, from_server) = tokio::io::duplex(1 << 20);
+    let (frames_tx, mut frames_rx) = mpsc::unbounded_channel::<Vec<u8>>();
+
+    let writer = tokio::spawn(async move {
+        while let Some(frame) = frames_rx.recv().await {
+            if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
+                break;
+            }
+        }
+    });
+
+    let replies = frames_tx.clone();
+    let forward_output = tokio::spawn(async move {
+        let mut reader = BufReader::new(from_server);
+        loop {
+            match read_frame(&mut reader).await {
+                Frame::Message(body) => {
+                    if replies.send(encode(&body)).is_err() {
+                        break;
+                    }
+                }
+                Frame::Bad(_) => continue,
+                Frame::Eof => break,
+            }
+        }
+    });
+
+    let errors = frames_tx;
+    let read_input = tokio::spawn(async move {
+        let mut reader = BufReader::new(input);
+        let mut to_server = to_server;
+        loop {
+            match read_frame(&mut reader).await {
+                Frame::Message(body) => match check(&body) {
+                    Ok(()) => {
+                        if to_server.write_all(&encode(&body)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(reply) => {
+                        tracing::warn!("rejected a malformed message from the client");
+                        let _ = errors.send(reply);
+                    }
+                },
+                Frame::Bad(why) => {
+                    let _ = errors.send(error_frame(
+                        Value::Null,
+                        -32700,
+                        format!("Parse error: {why}"),
+                    ));
+                }
+                Frame::Eof => break,
+            }
+        }
+        // End of input: the server sees it too.
+        let _ = to_server.shutdown().await;
+    });
+
+    serve(server_in, server_out).await;
+    // The server has answered `exit` (or its input ended): deliver what it wrote, then stop.
+    let _ = forward_output.await;
+    // The input reader may be blocked on a stdin the client keeps open; it has nothing more to
+    // say. Stopping it drops the last sender, so the writer drains and ends.
+    read_input.abort();
+    let _ = read_input.await;
+    let _ = writer.await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_shape() {
+        assert!(check(br#"{"jsonrpc":"2.0","id":1,"method":"x","params":{}}"#).is_ok());
+        assert!(check(br#"{"jsonrpc":"2.0","method":"x"}"#).is_ok());
+        assert!(check(br#"{"jsonrpc":"2.0","id":1,"result":null}"#).is_ok());
+        for bad in [
+            &b"{\"json"[..],
+            b"\xff\xfe",
+            b"[]",
+            br#"{"jsonrpc":"1.0","method":"x"}"#,
+            br#"{"jsonrpc":"2.0","id":1}"#,
+            br#"{"jsonrpc":"2.0","method":3}"#,
+            br#"{"jsonrpc":"2.0","method":"x","params":5}"#,
+        ] {
+            let reply = check(bad).unwrap_err();
+            assert!(String::from_utf8_lossy(&reply).contains("\"error\""));
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The command line: `aigis scan` and `aigis review`, as CI and users run them.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const OPS: &str = r#"use aws_sdk_cloudformation as cfn;
+
+pub async fn recreate(client: &cfn::Client) {
+    client.delete_stack().stack_name("prod").send().await.unwrap();
+}
+
+pub fn cleanup() {
+    std::fs::remove_dir_all("/var/lib/app").unwrap();
+}
+"#;
+
+fn example() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/incident")
+}
+
+#[test]
+fn scan_of_the_bundled_example_finds_the_incident() {
+    let out = std::process::Command::new(BIN)
+        .args(["scan", "--format", "json"])
+        .arg(example())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "a senior review is missing");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["version"], 1);
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "aws.cloudformation.delete-stack",
+            "aws.ec2.terminate-instances",
+            "aws.rds.delete-db-instance"
+        ]
+    );
+    let f = &report["findings"][1];
+    assert_eq!(
+        (f["file"].as_str(), f["line"].as_u64(), f["column"].as_u64()),
+        (Some("src/ops.rs"), Some(23), Some(9))
+    );
+    assert_eq!(f["ai"], true);
+    let region = &report["regions"][0];
+    assert_eq!(region["file"], "src/ops.rs");
+    assert_eq!(region["tool"], "claude-code");
+    assert_eq!(region["source"], "agent-hook");
+    assert_eq!(region["confidence"], "exact");
+    assert_eq!(region["risk"]["tier"], "senior");
+    assert_eq!(region["review"]["state"], "required");
+    assert_eq!(report["summary"]["needsReview"], 1);
+    // The human cache module's HashMap::remove is not a finding, even in audit mode.
+    let all = std::process::Command::new(BIN)
+        .args(["scan", "--all", "--format", "json"])
+        .arg(example())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&all.stdout).unwrap();
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["file"] == "src/ops.rs"));
+}
+
+#[test]
+fn audit_mode_reports_unmarked_code_as_not_ai() {
+    let fx = Fixture::new(&[("src/ops.rs", OPS)]);
+    let (code, out, _) = fx.aigis(&["scan", "--format", "json"]);
+    assert_eq!(code, 0, "no AI region, nothing to review");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert!(report["findings"].as_array().unwrap().is_empty());
+    let (code, out, _) = fx.aigis(&["scan", "--all", "--format", "json"]);
+    assert_eq!(code, 0);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let f = report["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 2);
+    assert!(f
+        .iter()
+        .all(|f| f["ai"] == false && f.get("regionId").is_none()));
+}
+
+#[test]
+fn skipped_files_are_reported_with_a_reason_and_gitignore_is_respected() {
+    let fx = Fixture::new(&[
+        ("src/ok.rs", "fn main() {}\n"),
+        (".gitignore", "/generated/\n"),
+        ("generated/x.rs", OPS),
+    ]);
+    std::fs::write(fx.path("src/bin.rs"), b"fn main() {}\0\x01\x02").unwrap();
+    std::fs::write(fx.path("src/latin1.rs"), b"// caf\xe9\nfn f() {}\n").unwrap();
+    let big = "// padding\n".repeat(9 * 1024 * 1024 / 11 + 10);
+    std::fs::write(fx.path("src/huge.rs"), big).unwrap();
+    let (code, out, err) = fx.aigis(&["scan", "--all"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("skipped src/bin.rs: binary"), "{out}");
+    assert!(out.contains("skipped src/latin1.rs: not UTF-8"), "{out}");
+    assert!(
+        out.contains("skipped src/huge.rs: larger than 8 MB"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("generated/x.rs"),
+        "ignored by .gitignore: {out}"
+    );
+}
+
+#[test]
+fn broken_config_and_bad_arguments_exit_2_with_one_line() {
+    let fx = Fixture::new(&[("aigis.toml", "[policy]\ncritical_paths = 7\n")]);
+    let (code, _, err) = fx.aigis(&["scan"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("aigis: ") && err.contains("aigis.toml") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+    let (code, _, err) = fx.aigis(&["review", "approve", "nofile.rs:x"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a line number"));
+    let (code, _, _) = fx.aigis(&["scan", "--format", "yaml"]);
+    assert_eq!(code, 2);
+    let (code, _, err) = fx.aigis(&["scan", "does/not/exist"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("does not exist"), "{err}");
+}

@@ -1,0 +1,354 @@
+//! Test support: a fixture workspace on disk and a real JSON-RPC client that drives the
+//! `aigis` binary over stdio, the way editors do.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_aigis");
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A temporary workspace: a git repository with files and a git identity.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    pub fn new(files: &[(&str, &str)]) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let f = Fixture { dir };
+        f.git(&["init", "-q", "-b", "main"]);
+        f.set_identity("Bob Builder", "bob@example.com");
+        for (path, text) in files {
+            f.write(path, text);
+        }
+        f
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().canonicalize().unwrap()
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root().join(rel)
+    }
+
+    pub fn uri(&self, rel: &str) -> String {
+        format!("file://{}", self.path(rel).display())
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_default()
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(self.dir.path())
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn set_identity(&self, name: &str, email: &str) {
+        self.git(&["config", "user.name", name]);
+        self.git(&["config", "user.email", email]);
+    }
+
+    /// Runs `aigis ARGS` in the workspace; returns (exit code, stdout, stderr).
+    pub fn aigis(&self, args: &[&str]) -> (i32, String, String) {
+        let out = Command::new(BIN)
+            .args(args)
+            .current_dir(self.root())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+/// A language client over the server's stdio.
+pub struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    incoming: Receiver<Value>,
+    /// Notifications and server requests read while waiting for something else.
+    pending: VecDeque<Value>,
+    next_id: i64,
+    pub root: PathBuf,
+}
+
+impl Client {
+    pub fn start(root: &Path) -> Client {
+        Self::start_with(root, json!({}), json!({}))
+    }
+
+    pub fn start_with(root: &Path, capabilities: Value, init_options: Value) -> Client {
+        let mut child = Command::new(BIN)
+            .args(["lsp", "--stdio"])
+            .current_dir(root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start aigis lsp");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(msg) = read_message(&mut reader) {
+                if tx.send(msg).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        let mut c = Client {
+            child,
+            stdin,
+            incoming: rx,
+            pending: VecDeque::new(),
+            next_id: 1,
+            root: root.to_path_buf(),
+        };
+        let root_uri = format!("file://{}", root.display());
+        let result = c.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": root_uri,
+                "workspaceFolders": [{ "uri": root_uri, "name": "ws" }],
+                "capabilities": capabilities,
+                "initializationOptions": init_options,
+            }),
+        );
+        assert!(
+            result.get("result").is_some(),
+            "initialize failed: {result}"
+        );
+        c.notify("initialized", json!({}));
+        c
+    }
+
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    pub fn send(&mut self, msg: &Value) {
+        let body = serde_json::to_vec(msg).unwrap();
+        let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        frame.extend(body);
+        self.send_raw(&frame);
+    }
+
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// Sends a request and returns the whole response message (`result` or `error`).
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let msg = self
+                .recv(deadline)
+                .unwrap_or_else(|| panic!("no response to {method}"));
+            if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
+                return msg;
+            }
+            self.pending.push_back(msg);
+        }
+    }
+
+    pub fn result(&mut self, method: &str, params: Value) -> Value {
+        let resp = self.request(method, params);
+        assert!(resp.get("error").is_none(), "{method} failed: {resp}");
+        resp["result"].clone()
+    }
+
+    fn recv(&mut self, deadline: Instant) -> Option<Value> {
+        loop {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            match self.incoming.recv_timeout(left) {
+                Ok(msg) => {
+                    // Answer the server's own requests as an editor would.
+                    if msg.get("id").is_some() && msg.get("method").is_some() {
+                        let reply = json!({ "jsonrpc": "2.0", "id": msg["id"], "result": null });
+                        self.send(&reply);
+                        self.pending.push_back(msg);
+                        continue;
+                    }
+                    return Some(msg);
+                }
+                Err(RecvTimeoutError::Timeout) => return None,
+                Err(RecvTimeoutError::Disconnected) => return None,
+            }
+        }
+    }
+
+    /// Waits for a notification of `method` that satisfies `pred`.
+    pub fn wait_for(&mut self, method: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + TIMEOUT;
+        if let Some(i) = self
+            .pending
+            .iter()
+            .position(|m| m["method"] == method && pred(&m["params"]))
+        {
+            return self.pending.remove(i).unwrap()["params"].clone();
+        }
+        loop {
+            let msg = self
+                .recv(deadline)
+                .unwrap_or_else(|| panic!("timed out waiting for {method}"));
+            if msg["method"] == method && pred(&msg["params"]) {
+                return msg["params"].clone();
+            }
+            self.pending.push_back(msg);
+        }
+    }
+
+    /// Waits for any message (response, notification) that satisfies `pred`.
+    pub fn wait_msg(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + TIMEOUT;
+        if let Some(i) = self.pending.iter().position(&pred) {
+            return self.pending.remove(i).unwrap();
+        }
+        loop {
+            let msg = self
+                .recv(deadline)
+                .expect("timed out waiting for a message");
+            if pred(&msg) {
+                return msg;
+            }
+            self.pending.push_back(msg);
+        }
+    }
+
+    /// The next diagnostics published for `uri` (dropping older ones already received).
+    pub fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        let p = self.wait_for("textDocument/publishDiagnostics", |p| p["uri"] == uri);
+        p["diagnostics"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Drops every message already received.
+    pub fn drain(&mut self) {
+        self.pending.clear();
+        while let Ok(m) = self.incoming.try_recv() {
+            let _ = m;
+        }
+    }
+
+    pub fn open(&mut self, uri: &str, text: &str) -> Vec<Value> {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "rust", "version": 1, "text": text } }),
+        );
+        self.diagnostics(uri)
+    }
+
+    pub fn change(&mut self, uri: &str, version: i32, changes: Value) -> Vec<Value> {
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": changes }),
+        );
+        self.diagnostics(uri)
+    }
+
+    pub fn regions(&mut self, uri: &str) -> Vec<Value> {
+        self.result("aigis/regions", json!({ "textDocument": { "uri": uri } }))
+            .as_array()
+            .cloned()
+            .unwrap()
+    }
+
+    /// shutdown + exit, with stdin kept open (as Helix does); the process must end by itself.
+    pub fn shutdown(mut self) -> std::process::ExitStatus {
+        let _ = self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server did not exit after `exit` with stdin open"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut len = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.strip_prefix("Content-Length:") {
+            len = v.trim().parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; len?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+pub fn pos(line: u32, character: u32) -> Value {
+    json!({ "line": line, "character": character })
+}
+
+pub fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
+    json!({ "start": pos(l1, c1), "end": pos(l2, c2) })
+}
+
+pub fn codes(diags: &[Value]) -> Vec<String> {
+    let mut v: Vec<String> = diags
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or("").to_string())
+        .collect();
+    v.sort();
+    v
+}

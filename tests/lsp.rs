@@ -1,0 +1,435 @@
+//! The language server as editors meet it: the real binary over stdio.
+
+mod common;
+
+use std::sync::Mutex;
+
+use common::*;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+const DEPLOY: &str = r#"use aws_sdk_ec2 as ec2;
+use std::collections::HashMap;
+
+pub async fn purge(client: &ec2::Client, ids: Vec<String>) {
+    client.terminate_instances().set_instance_ids(Some(ids)).send().await.unwrap();
+}
+
+pub async fn tidy(map: &mut HashMap<String, u32>, http: &reqwest::Client) {
+    map.remove("k");
+    http.delete("https://example.com/x").send().await.unwrap();
+}
+"#;
+
+const POLICY: &str = "[review]\nsenior = [\"alice@example.com\"]\npeer = [\"*\"]\n";
+
+fn mark(c: &mut Client, uri: &str, r: Value) -> Vec<Value> {
+    c.notify(
+        "aigis/markAiEdit",
+        json!({ "textDocument": { "uri": uri }, "range": r, "tool": "copilot", "model": "gpt-5" }),
+    );
+    c.diagnostics(uri)
+}
+
+#[test]
+fn marked_terminate_instances_is_an_error_and_unmarked_code_is_quiet() {
+    let fx = Fixture::new(&[("src/deploy.rs", DEPLOY), ("aigis.toml", POLICY)]);
+    let uri = fx.uri("src/deploy.rs");
+    let mut c = Client::start(&fx.root());
+    assert!(
+        c.open(&uri, DEPLOY).is_empty(),
+        "no AI region yet: no diagnostics"
+    );
+
+    let diags = mark(&mut c, &uri, range(3, 0, 5, 1));
+    let risky: Vec<&Value> = diags
+        .iter()
+        .filter(|d| d["code"] == "risky/aws.ec2.terminate-instances")
+        .collect();
+    assert_eq!(risky.len(), 1, "{diags:#?}");
+    assert_eq!(risky[0]["severity"], 1, "critical is an Error");
+    assert_eq!(risky[0]["source"], "aigis");
+    assert_eq!(risky[0]["range"]["start"], pos(4, 11));
+    let msg = risky[0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("destroys instances") && msg.contains("copilot") && msg.contains("senior"),
+        "{msg}"
+    );
+    assert_eq!(
+        codes(&diags),
+        [
+            "review/senior-required",
+            "risky/aws.ec2.terminate-instances"
+        ]
+    );
+
+    // HashMap::remove and reqwest's HTTP DELETE inside an AI region are not findings.
+    let diags = mark(&mut c, &uri, range(7, 0, 10, 1));
+    assert_eq!(
+        codes(&diags),
+        [
+            "review/senior-required",
+            "risky/aws.ec2.terminate-instances"
+        ]
+    );
+    let regions = c.regions(&uri);
+    assert_eq!(regions.len(), 2);
+    assert_eq!(regions[1]["risk"]["tier"], "none");
+    assert_eq!(regions[1]["source"], "editor");
+    assert_eq!(regions[1]["confidence"], "exact");
+    assert_eq!(regions[1]["model"], "gpt-5");
+    c.shutdown();
+}
+
+#[test]
+fn regions_move_with_edits_above_inside_and_across() {
+    let fx = Fixture::new(&[("src/deploy.rs", DEPLOY)]);
+    let uri = fx.uri("src/deploy.rs");
+    let mut c = Client::start_with(
+        &fx.root(),
+        json!({}),
+        json!({ "heuristic": { "enabled": false } }),
+    );
+    c.open(&uri, DEPLOY);
+    mark(&mut c, &uri, range(3, 0, 5, 1));
+    // Two lines inserted above: the region moves down with its finding.
+    let diags = c.change(
+        &uri,
+        2,
+        json!([{ "range": range(0, 0, 0, 0), "text": "// a\n// b\n" }]),
+    );
+    let risky = diags
+        .iter()
+        .find(|d| d["code"] == "risky/aws.ec2.terminate-instances")
+        .unwrap();
+    assert_eq!(risky["range"]["start"], pos(6, 11));
+    assert_eq!(c.regions(&uri)[0]["range"], range(5, 0, 7, 1));
+    // An edit inside keeps it AI, marked as modified by a human.
+    c.change(
+        &uri,
+        3,
+        json!([{ "range": range(6, 4, 6, 4), "text": "let _guard = 1;\n    " }]),
+    );
+    let r = &c.regions(&uri)[0];
+    assert_eq!(r["range"], range(5, 0, 8, 1));
+    assert_eq!(r["modified"], true);
+    // An edit across its start keeps only what survives.
+    c.change(&uri, 4, json!([{ "range": range(4, 0, 6, 0), "text": "" }]));
+    let r = &c.regions(&uri)[0];
+    assert_eq!(r["range"]["start"], pos(4, 0));
+    // Deleting all of its text removes it.
+    let end = c.regions(&uri)[0]["range"]["end"].clone();
+    let diags = c.change(
+        &uri,
+        5,
+        json!([{ "range": { "start": pos(4, 0), "end": end }, "text": "" }]),
+    );
+    assert!(c.regions(&uri).is_empty());
+    assert!(diags.is_empty(), "{diags:#?}");
+    // A stale version is ignored.
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 5 }, "contentChanges": [{ "range": range(0, 0, 0, 0), "text": "zzz" }] }),
+    );
+    let text_probe = c.result("aigis/regions", json!({ "textDocument": { "uri": uri } }));
+    assert_eq!(text_probe, json!([]));
+}
+
+#[test]
+fn review_request_persists_across_restart_and_only_a_listed_senior_approves() {
+    let fx = Fixture::new(&[("src/deploy.rs", DEPLOY), ("aigis.toml", POLICY)]);
+    let uri = fx.uri("src/deploy.rs");
+    let mut c = Client::start(&fx.root());
+    c.open(&uri, DEPLOY);
+    let diags = mark(&mut c, &uri, range(3, 0, 5, 1));
+    let region_id = c.regions(&uri)[0]["id"].as_str().unwrap().to_string();
+
+    let actions = c.result(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": range(4, 12, 4, 12), "context": { "diagnostics": diags } }),
+    );
+    let action = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Request senior review")
+        })
+        .unwrap_or_else(|| panic!("no quickfix in {actions:#}"))
+        .clone();
+    assert_eq!(action["kind"], "quickfix");
+    assert_eq!(action["command"]["command"], "aigis.requestSeniorReview");
+    let args = action["command"]["arguments"].clone();
+    assert_eq!(args[0]["regionId"], region_id.as_str());
+    let result = c.result(
+        "workspace/executeCommand",
+        json!({ "command": "aigis.requestSeniorReview", "arguments": args }),
+    );
+    assert_eq!(result["kind"], "review-request");
+    let diags = c.diagnostics(&uri);
+    assert_eq!(
+        codes(&diags),
+        ["review/requested", "risky/aws.ec2.terminate-instances"]
+    );
+    let ledger = fx.read(".aigis/reviews/src/deploy.rs.jsonl");
+    let record: Value = serde_json::from_str(ledger.lines().next().unwrap()).unwrap();
+    assert_eq!(record["region"], region_id.as_str());
+    assert_eq!(record["requester"]["email"], "bob@example.com");
+    assert_eq!(record["reviewers"], json!(["alice@example.com"]));
+    assert!(record["hash"].as_str().unwrap().starts_with("sha256:"));
+    assert!(record["reasons"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("aws.ec2.terminate-instances"));
+    // No second request for the same region: the action is gone.
+    let actions = c.result("textDocument/codeAction", json!({ "textDocument": { "uri": uri }, "range": range(4, 12, 4, 12), "context": { "diagnostics": [] } }));
+    assert!(!actions.to_string().contains("Request senior review"));
+    c.shutdown();
+
+    // After a restart the region and its requested state are back.
+    let mut c = Client::start(&fx.root());
+    let diags = c.open(&uri, DEPLOY);
+    assert_eq!(
+        codes(&diags),
+        ["review/requested", "risky/aws.ec2.terminate-instances"]
+    );
+    let regions = c.regions(&uri);
+    assert_eq!(regions[0]["id"], region_id.as_str());
+    assert_eq!(regions[0]["review"]["state"], "requested");
+
+    // Bob wrote it with the AI and cannot approve; Carol is not a listed senior.
+    let approve =
+        json!({ "command": "aigis.approve", "arguments": [{ "uri": uri, "regionId": region_id }] });
+    let resp = c.request("workspace/executeCommand", approve.clone());
+    assert!(
+        resp["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot approve"),
+        "{resp}"
+    );
+    fx.set_identity("Carol", "carol@example.com");
+    let resp = c.request("workspace/executeCommand", approve.clone());
+    assert!(
+        resp["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a senior reviewer"),
+        "{resp}"
+    );
+    fx.set_identity("Alice", "alice@example.com");
+    let result = c.result("workspace/executeCommand", approve);
+    assert_eq!(result["kind"], "approval");
+    let diags = c.diagnostics(&uri);
+    let approved = diags
+        .iter()
+        .find(|d| d["code"] == "review/approved")
+        .unwrap();
+    assert_eq!(approved["severity"], 4, "approved is a hint");
+    assert_eq!(
+        c.regions(&uri)[0]["review"]["by"],
+        "Alice <alice@example.com>"
+    );
+    c.shutdown();
+}
+
+#[test]
+fn hover_shows_provenance_findings_and_review_state() {
+    let fx = Fixture::new(&[("src/deploy.rs", DEPLOY), ("aigis.toml", POLICY)]);
+    let uri = fx.uri("src/deploy.rs");
+    let mut c = Client::start(&fx.root());
+    c.open(&uri, DEPLOY);
+    mark(&mut c, &uri, range(3, 0, 5, 1));
+    let hover = c.result(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": pos(4, 20) }),
+    );
+    let md = hover["contents"]["value"].as_str().unwrap();
+    for want in [
+        "tool: `copilot`",
+        "model: `gpt-5`",
+        "`editor`",
+        "confidence `exact`",
+        "aws.ec2.terminate-instances",
+        "tier **senior**",
+        "review: **required**",
+    ] {
+        assert!(md.contains(want), "hover lacks {want:?}: {md}");
+    }
+    let outside = c.result(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": pos(0, 0) }),
+    );
+    assert!(outside.is_null());
+}
+
+#[test]
+fn burst_heuristic_marks_with_low_confidence_but_not_pastes_or_formatting() {
+    let fx = Fixture::new(&[("src/lib.rs", "")]);
+    let uri = fx.uri("src/lib.rs");
+    let mut c = Client::start(&fx.root());
+    c.open(&uri, "fn main() {}\n");
+    let block = "fn wipe() {\n    std::fs::remove_dir_all(\"/srv/data\").unwrap();\n    println!(\"done\");\n    let x = 1;\n}\n";
+    let diags = c.change(
+        &uri,
+        2,
+        json!([{ "range": range(1, 0, 1, 0), "text": block }]),
+    );
+    assert_eq!(
+        codes(&diags),
+        ["review/peer-required", "risky/rust.std.fs.remove-dir-all"]
+    );
+    let r = &c.regions(&uri)[0];
+    assert_eq!(
+        (r["source"].as_str(), r["confidence"].as_str()),
+        (Some("heuristic"), Some("low"))
+    );
+
+    // The user says the block was pasted: the guess goes away.
+    c.notify(
+        "aigis/didPaste",
+        json!({ "textDocument": { "uri": uri }, "range": range(1, 0, 6, 0) }),
+    );
+    assert!(c.diagnostics(&uri).is_empty());
+    // A paste reported before the change never becomes a region.
+    let block2 = block.replace("wipe", "wipe2");
+    c.notify(
+        "aigis/didPaste",
+        json!({ "textDocument": { "uri": uri }, "text": block2 }),
+    );
+    c.diagnostics(&uri);
+    c.change(
+        &uri,
+        3,
+        json!([{ "range": range(6, 0, 6, 0), "text": block2 }]),
+    );
+    assert!(c.regions(&uri).is_empty());
+    // Re-indenting the whole file is formatting, not new code.
+    let text = format!("fn main() {{}}\n{block}{block2}");
+    c.change(
+        &uri,
+        4,
+        json!([{ "range": range(0, 0, 11, 0), "text": text.replace("    ", "  ") }]),
+    );
+    assert!(c.regions(&uri).is_empty());
+}
+
+#[test]
+fn utf8_positions_when_the_client_offers_them() {
+    let src = "// héllo wörld\nuse aws_sdk_ec2 as ec2;\nasync fn f(client: &ec2::Client) { client.terminate_instances().send().await; }\n";
+    let fx = Fixture::new(&[("src/a.rs", src)]);
+    let uri = fx.uri("src/a.rs");
+    let mut c = Client::start_with(
+        &fx.root(),
+        json!({ "general": { "positionEncodings": ["utf-8", "utf-16"] } }),
+        json!({}),
+    );
+    c.open(&uri, src);
+    // "é" and "ö" are two bytes each: line 0 is 16 bytes but 14 UTF-16 units.
+    // Byte 6 of line 0 is the "l" after "é"; byte 5 is inside "é" and rounds down to its start.
+    c.notify(
+        "aigis/markAiEdit",
+        json!({ "textDocument": { "uri": uri }, "range": range(0, 5, 2, 200), "tool": "t" }),
+    );
+    let diags = c.diagnostics(&uri);
+    assert!(codes(&diags).contains(&"risky/aws.ec2.terminate-instances".to_string()));
+    let r = c.regions(&uri)[0]["range"].clone();
+    assert_eq!(r["start"], pos(0, 4), "inside a character rounds down");
+    let line2 = src.lines().nth(2).unwrap().len() as u32;
+    assert_eq!(r["end"], pos(2, line2), "clamped to the line end");
+    let risky = diags
+        .iter()
+        .find(|d| d["code"] == "risky/aws.ec2.terminate-instances")
+        .unwrap();
+    assert_eq!(risky["range"]["start"], pos(2, 42), "columns are bytes");
+}
+
+// ---- property test: regions over random edits, against a per-character reference model ----
+
+static SHARED: Mutex<Option<Client>> = Mutex::new(None);
+static FIXTURE: Mutex<Option<Fixture>> = Mutex::new(None);
+
+fn line_col(text: &str, offset: usize) -> Value {
+    let before = &text[..offset];
+    let line = before.matches('\n').count();
+    let col = offset - before.rfind('\n').map_or(0, |i| i + 1);
+    pos(line as u32, col as u32)
+}
+
+/// Reference: every character carries the id of its region or none; inserted text joins a
+/// region only when it lands strictly inside it.
+fn model_apply(labels: &mut Vec<Option<u8>>, s: usize, e: usize, n: usize) {
+    let spans = spans_of(labels);
+    let inside = spans
+        .iter()
+        .find(|(_, a, b)| {
+            if s == e {
+                *a < s && s < *b
+            } else {
+                s >= *a && e <= *b && !(s == *a && e == *b)
+            }
+        })
+        .map(|(l, _, _)| *l);
+    labels.splice(s..e, std::iter::repeat_n(inside, n));
+}
+
+fn spans_of(labels: &[Option<u8>]) -> Vec<(u8, usize, usize)> {
+    let mut out: Vec<(u8, usize, usize)> = Vec::new();
+    for (i, l) in labels.iter().enumerate() {
+        if let Some(l) = l {
+            match out.iter_mut().find(|(x, _, _)| x == l) {
+                Some(s) => s.2 = i + 1,
+                None => out.push((*l, i, i + 1)),
+            }
+        }
+    }
+    out.sort_by_key(|s| s.1);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #[test]
+    fn regions_follow_random_edits_over_stdio(
+        marks in proptest::collection::btree_set(0usize..120, 4),
+        edits in proptest::collection::vec((0usize..140, 0usize..12, "[a-z\n]{0,8}"), 1..12),
+    ) {
+        let mut guard = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        let mut fx_guard = FIXTURE.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            let fx = Fixture::new(&[]);
+            *guard = Some(Client::start_with(&fx.root(), json!({}), json!({ "heuristic": { "enabled": false } })));
+            *fx_guard = Some(fx);
+        }
+        let c = guard.as_mut().unwrap();
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let uri = format!("file:///prop/{}.rs", N.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let mut text: String = (0..120).map(|i| if i % 17 == 16 { '\n' } else { (b'a' + (i % 26) as u8) as char }).collect();
+        c.open(&uri, &text);
+        let mut labels: Vec<Option<u8>> = vec![None; text.len()];
+        let m: Vec<usize> = marks.into_iter().collect();
+        for (k, w) in [(m[0], m[1]), (m[2], m[3])].into_iter().enumerate() {
+            c.notify("aigis/markAiEdit", json!({ "textDocument": { "uri": uri }, "range": { "start": line_col(&text, w.0), "end": line_col(&text, w.1) }, "tool": "t" }));
+            c.diagnostics(&uri);
+            for l in &mut labels[w.0..w.1] { *l = Some(k as u8); }
+        }
+        for (version, (start, del, ins)) in edits.into_iter().enumerate() {
+            let s = start.min(text.len());
+            let e = (s + del).min(text.len());
+            c.notify("textDocument/didChange", json!({
+                "textDocument": { "uri": uri, "version": version as i32 + 2 },
+                "contentChanges": [{ "range": { "start": line_col(&text, s), "end": line_col(&text, e) }, "text": ins }],
+            }));
+            c.diagnostics(&uri);
+            text.replace_range(s..e, &ins);
+            model_apply(&mut labels, s, e, ins.len());
+            let ours: Vec<Value> = c.regions(&uri).iter().map(|r| r["range"].clone()).collect();
+            let want: Vec<Value> = spans_of(&labels).iter().map(|(_, a, b)| json!({ "start": line_col(&text, *a), "end": line_col(&text, *b) })).collect();
+            prop_assert_eq!(ours, want);
+        }
+        c.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+    }
+}
