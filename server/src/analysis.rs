@@ -47,13 +47,124 @@ struct PathCall<'t> {
 
 /// What a file imports and which gating crates it uses.
 struct FileContext {
+    /// `use` at file or module level: local name → full path.
     imports: HashMap<String, String>,
+    /// `use` inside an item (a function body), by the item's start byte.
+    item_imports: HashMap<usize, HashMap<String, String>>,
     wildcards: Vec<String>,
     crates: HashSet<String>,
     test_file: bool,
 }
 
+impl FileContext {
+    fn empty() -> FileContext {
+        FileContext {
+            imports: HashMap::new(),
+            item_imports: HashMap::new(),
+            wildcards: Vec::new(),
+            crates: HashSet::new(),
+            test_file: false,
+        }
+    }
+}
+
+fn is_top_level(n: Node) -> bool {
+    n.parent().is_some_and(|p| p.parent().is_none())
+}
+
+/// The child of the root that contains `n`.
+fn top_item(n: Node) -> Node {
+    let mut cur = n;
+    while let Some(p) = cur.parent() {
+        if p.parent().is_none() {
+            return cur;
+        }
+        cur = p;
+    }
+    cur
+}
+
+/// `use` declarations at file level and in inline modules.
+fn file_level_imports(node: Node, src: &[u8], sep: &str, ctx: &mut FileContext) {
+    let mut c = node.walk();
+    for child in node.named_children(&mut c) {
+        match child.kind() {
+            "use_declaration" => {
+                if let Some(arg) = child.child_by_field_name("argument") {
+                    collect_imports(arg, "", src, sep, ctx);
+                }
+            }
+            "mod_item" => {
+                if let Some(body) = child.child_by_field_name("body") {
+                    file_level_imports(body, src, sep, ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 pub fn analyze(lang: &Language, tree: &Tree, text: &str, path: Option<&Path>) -> Vec<Finding> {
+    analyze_ranges(lang, tree, text, path, None)
+}
+
+/// The top-level items (functions, impls, modules...) that cover `ranges`: the unit of
+/// re-analysis after an edit.
+pub fn covering_items(
+    tree: &Tree,
+    ranges: &[std::ops::Range<usize>],
+) -> Vec<std::ops::Range<usize>> {
+    let root = tree.root_node();
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut c = root.walk();
+    let items: Vec<Node> = root.children(&mut c).collect();
+    for r in ranges {
+        let mut lo = r.start;
+        let mut hi = r.end;
+        for item in &items {
+            if item.start_byte() <= r.end && r.start <= item.end_byte() {
+                lo = lo.min(item.start_byte());
+                hi = hi.max(item.end_byte());
+            }
+        }
+        out.push(lo..hi);
+    }
+    out.sort_by_key(|r| r.start);
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
+    for r in out {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    merged
+}
+
+/// True when an edit in `ranges` can change how the rest of the file resolves (imports,
+/// modules): then the whole file is analysed again.
+pub fn touches_file_context(tree: &Tree, ranges: &[std::ops::Range<usize>]) -> bool {
+    let root = tree.root_node();
+    let mut c = root.walk();
+    let found = root.children(&mut c).any(|item| {
+        matches!(
+            item.kind(),
+            "use_declaration" | "mod_item" | "extern_crate_declaration" | "ERROR"
+        ) && ranges
+            .iter()
+            .any(|r| item.start_byte() <= r.end && r.start <= item.end_byte())
+    });
+    found || root.kind() == "ERROR"
+}
+
+/// Like [`analyze`], limited to calls that intersect `ranges` (all of the file when `None`).
+/// Imports at file and module level always count; a `use` inside an item counts for that item.
+pub fn analyze_ranges(
+    lang: &Language,
+    tree: &Tree,
+    text: &str,
+    path: Option<&Path>,
+    ranges: Option<&[std::ops::Range<usize>]>,
+) -> Vec<Finding> {
     if !may_have_findings(lang, text) {
         return Vec::new();
     }
@@ -76,47 +187,69 @@ pub fn analyze(lang: &Language, tree: &Tree, text: &str, path: Option<&Path>) ->
     let mut macros: Vec<PathCall> = Vec::new();
     let mut ctx = FileContext {
         imports: HashMap::new(),
+        item_imports: HashMap::new(),
         wildcards: Vec::new(),
         crates: crates_used(lang, text),
         test_file: path.is_some_and(is_test_path),
     };
+    file_level_imports(tree.root_node(), src, lang.path_separator, &mut ctx);
 
+    let whole = [0..text.len()];
     let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(&lang.query, tree.root_node(), src);
-    while let Some(m) = matches.next() {
-        let get = |idx: Option<u32>| {
-            idx.and_then(|i| m.captures().iter().find(|c| c.index == i).map(|c| c.node))
-        };
-        if let Some(node) = get(c_method_call) {
-            if let (Some(recv), Some(name), Some(args)) = (get(c_recv), get(c_method), get(c_args))
-            {
-                methods.push(MethodCall {
-                    node,
-                    recv,
-                    name: node_text(name),
-                    args,
-                });
+    for range in ranges.unwrap_or(&whole) {
+        cursor.set_byte_range(range.clone());
+        let mut matches = cursor.matches(&lang.query, tree.root_node(), src);
+        while let Some(m) = matches.next() {
+            let get = |idx: Option<u32>| {
+                idx.and_then(|i| m.captures().iter().find(|c| c.index == i).map(|c| c.node))
+            };
+            if let Some(node) = get(c_method_call) {
+                if let (Some(recv), Some(name), Some(args)) =
+                    (get(c_recv), get(c_method), get(c_args))
+                {
+                    methods.push(MethodCall {
+                        node,
+                        recv,
+                        name: node_text(name),
+                        args,
+                    });
+                }
+            } else if let Some(node) = get(c_path_call) {
+                if let (Some(p), Some(args)) = (get(c_path), get(c_args)) {
+                    paths.push(PathCall {
+                        node,
+                        path: clean_path(node_text(p)),
+                        args,
+                    });
+                }
+            } else if let Some(node) = get(c_macro_call) {
+                if let (Some(p), Some(args)) = (get(c_path), get(c_args)) {
+                    macros.push(PathCall {
+                        node,
+                        path: clean_path(node_text(p)),
+                        args,
+                    });
+                }
+            } else if let Some(u) = get(c_use) {
+                if u.parent().is_some_and(|decl| !is_top_level(decl)) {
+                    let item = top_item(u);
+                    // A `use` inside a function or block: it counts for that item only.
+                    let mut local = FileContext::empty();
+                    collect_imports(u, "", src, lang.path_separator, &mut local);
+                    ctx.item_imports
+                        .entry(item.start_byte())
+                        .or_default()
+                        .extend(local.imports);
+                }
             }
-        } else if let Some(node) = get(c_path_call) {
-            if let (Some(p), Some(args)) = (get(c_path), get(c_args)) {
-                paths.push(PathCall {
-                    node,
-                    path: clean_path(node_text(p)),
-                    args,
-                });
-            }
-        } else if let Some(node) = get(c_macro_call) {
-            if let (Some(p), Some(args)) = (get(c_path), get(c_args)) {
-                macros.push(PathCall {
-                    node,
-                    path: clean_path(node_text(p)),
-                    args,
-                });
-            }
-        } else if let Some(u) = get(c_use) {
-            collect_imports(u, "", src, lang.path_separator, &mut ctx);
         }
     }
+    methods.sort_by_key(|m| m.node.start_byte());
+    methods.dedup_by_key(|m| m.node.id());
+    paths.sort_by_key(|p| p.node.start_byte());
+    paths.dedup_by_key(|p| p.node.id());
+    macros.sort_by_key(|p| p.node.start_byte());
+    macros.dedup_by_key(|p| p.node.id());
     for crate_root in ctx
         .imports
         .values()
@@ -150,13 +283,13 @@ pub fn analyze(lang: &Language, tree: &Tree, text: &str, path: Option<&Path>) ->
         }
     }
     for p in &paths {
-        let canonical = a.resolve(&p.path);
+        let canonical = a.resolve(&p.path, p.node);
         for &ri in lang.by_path.get(&canonical).into_iter().flatten() {
             a.path_rule(&lang.rules[ri], p, &mut found);
         }
     }
     for p in &macros {
-        let canonical = a.resolve(&p.path);
+        let canonical = a.resolve(&p.path, p.node);
         for &ri in lang.by_path.get(&canonical).into_iter().flatten() {
             let rule = &lang.rules[ri];
             if let CodeMatcher::SqlMacro { .. } = rule.matcher {
@@ -543,14 +676,19 @@ impl<'a, 't> Analyzer<'a, 't> {
         });
     }
 
-    fn resolve(&self, path: &str) -> String {
+    fn resolve(&self, path: &str, at: Node) -> String {
         let sep = self.lang.path_separator;
         let path = path.trim_start_matches(sep);
         let (first, rest) = match path.split_once(sep) {
             Some((f, r)) => (f, Some(r)),
             None => (path, None),
         };
-        if let Some(full) = self.ctx.imports.get(first) {
+        let local = self
+            .ctx
+            .item_imports
+            .get(&top_item(at).start_byte())
+            .and_then(|m| m.get(first));
+        if let Some(full) = local.or_else(|| self.ctx.imports.get(first)) {
             return match rest {
                 Some(r) => format!("{full}{sep}{r}"),
                 None => full.clone(),
@@ -727,6 +865,13 @@ fn collect_imports(node: Node, prefix: &str, src: &[u8], sep: &str, ctx: &mut Fi
     }
 }
 
+/// The gating crates a file names, sorted: when this changes, every item may read differently.
+pub fn file_gates(lang: &Language, text: &str) -> Vec<String> {
+    let mut v: Vec<String> = crates_used(lang, text).into_iter().collect();
+    v.sort();
+    v
+}
+
 /// Which gating crates the file names as a whole word outside `//` comments.
 fn crates_used(lang: &Language, text: &str) -> HashSet<String> {
     let bytes = text.as_bytes();
@@ -777,7 +922,7 @@ fn binding_text(at: Node, name: &str, src: &[u8]) -> Option<String> {
     let mut cur = at.parent();
     while let Some(scope) = cur {
         match scope.kind() {
-            "block" | "source_file" => {
+            "block" => {
                 let mut c = scope.walk();
                 let mut found = None;
                 for child in scope.named_children(&mut c) {

@@ -134,14 +134,25 @@ impl Document {
     }
 
     /// Re-parses after a batch of edits, reusing the old tree so only changed parts are parsed.
-    pub fn reparse(&mut self) {
+    /// Returns the byte ranges whose syntax changed (error recovery can reach beyond an edit).
+    pub fn reparse(&mut self) -> Vec<std::ops::Range<usize>> {
         if self.too_large() {
             self.tree = None;
-            return;
+            return Vec::new();
         }
-        if let Some(parser) = self.parser.as_mut() {
-            self.tree = parser.parse(&self.text, self.tree.as_ref());
-        }
+        let Some(parser) = self.parser.as_mut() else {
+            return Vec::new();
+        };
+        let new = parser.parse(&self.text, self.tree.as_ref());
+        let changed = match (&self.tree, &new) {
+            (Some(old), Some(new)) => old
+                .changed_ranges(new)
+                .map(|r| r.start_byte..r.end_byte)
+                .collect(),
+            _ => vec![0..self.text.len()],
+        };
+        self.tree = new;
+        changed
     }
 
     /// Byte offset of a position; clamped to the line's end and the document's end.

@@ -3,10 +3,11 @@
 //! document; `scan` and `review` build one per file from disk.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 
 use crate::analysis::{self, Finding};
-use crate::document::{Document, PositionEncoding};
+use crate::document::{ByteEdit, Document, LineCol, PositionEncoding};
 use crate::identity::Identity;
 use crate::language::Language;
 use crate::ledger::{self, LedgerWarning, ReviewEvent};
@@ -23,6 +24,13 @@ pub struct TrackedFile {
     pub findings: Vec<Finding>,
     /// What the regions looked like when last written to the ledger.
     persisted: Option<Vec<(String, usize, usize, bool)>>,
+    /// `findings` cover the whole file as it is, except `dirty` (byte ranges edited since).
+    analysed: bool,
+    dirty: Vec<Range<usize>>,
+    /// An edit touched imports or modules: the next analysis covers the whole file.
+    context_dirty: bool,
+    /// The gating crates the file named at the last analysis.
+    gates: Vec<String>,
 }
 
 impl TrackedFile {
@@ -44,6 +52,10 @@ impl TrackedFile {
             events: Vec::new(),
             findings: Vec::new(),
             persisted: None,
+            analysed: false,
+            dirty: Vec::new(),
+            context_dirty: false,
+            gates: Vec::new(),
         };
         if let (Some(ws), Some(rel)) = (ws, file.rel.clone()) {
             if let Ok((Some(snapshot), w)) = ws.ledger.snapshot(&rel) {
@@ -71,21 +83,95 @@ impl TrackedFile {
         }
     }
 
-    /// Re-runs the risky-operation analysis. With no AI region and audit mode off there is
-    /// nothing to report, so the query pass is skipped.
+    /// Applies one client edit to the text, the regions and the last findings (which move with
+    /// the text, except those the edit touched: their item is analysed again).
+    pub fn apply_change(&mut self, range: Option<(LineCol, LineCol)>, text: &str) -> ByteEdit {
+        if let Some(tree) = self.doc.tree() {
+            let (s, e) = match range {
+                Some((a, b)) => (self.doc.offset_of(a), self.doc.offset_of(b)),
+                None => (0, self.doc.len_bytes()),
+            };
+            if analysis::touches_file_context(tree, &[s.min(e)..s.max(e)]) {
+                self.context_dirty = true;
+            }
+        }
+        let edit = self.doc.apply_change(range, text);
+        self.regions.apply_edit(&edit);
+        let delta = edit.new_end as isize - edit.old_end as isize;
+        let shift = |x: usize| (x as isize + delta) as usize;
+        self.findings.retain_mut(|f| {
+            if f.end < edit.start {
+                true
+            } else if f.start > edit.old_end {
+                f.start = shift(f.start);
+                f.end = shift(f.end);
+                true
+            } else {
+                false
+            }
+        });
+        for r in &mut self.dirty {
+            if r.start > edit.old_end {
+                *r = shift(r.start)..shift(r.end);
+            } else if r.end >= edit.start {
+                *r = r.start.min(edit.start)..shift(r.end.max(edit.old_end));
+            }
+        }
+        self.dirty.push(edit.start..edit.new_end);
+        edit
+    }
+
+    /// Re-parses after edits; parts whose syntax changed are analysed again.
+    pub fn reparse(&mut self) {
+        let changed = self.doc.reparse();
+        self.dirty.extend(changed);
+    }
+
+    /// Brings the findings up to date: the items edited since the last analysis, or the whole
+    /// file when an edit touched imports or nothing was analysed yet. With no AI region and
+    /// audit mode off there is nothing to report, so nothing is analysed.
     pub fn analyze(&mut self, ws: Option<&Workspace>, audit: bool, path: Option<&Path>) {
-        self.findings.clear();
         if self.regions.is_empty() && !audit {
+            self.findings.clear();
+            self.analysed = false;
+            self.dirty.clear();
             return;
         }
         let (Some(lang), Some(tree)) = (self.doc.language(), self.doc.tree()) else {
+            self.findings.clear();
+            self.dirty.clear();
             return;
         };
-        let found = analysis::analyze(lang, tree, self.doc.text(), path);
-        self.findings = match ws {
+        let text = self.doc.text();
+        let gates = analysis::file_gates(lang, text);
+        let incremental = self.analysed
+            && !self.context_dirty
+            && gates == self.gates
+            && !analysis::touches_file_context(tree, &self.dirty);
+        self.gates = gates;
+        self.context_dirty = false;
+        let found = if incremental {
+            if self.dirty.is_empty() {
+                return;
+            }
+            let items = analysis::covering_items(tree, &self.dirty);
+            self.findings
+                .retain(|f| !items.iter().any(|r| f.start < r.end && r.start <= f.start));
+            analysis::analyze_ranges(lang, tree, text, path, Some(&items))
+        } else {
+            self.findings.clear();
+            analysis::analyze(lang, tree, text, path)
+        };
+        let found = match ws {
             Some(ws) => ws.enabled(found),
             None => found,
         };
+        self.findings.extend(found);
+        self.findings.sort_by_key(|f| (f.start, f.rule.clone()));
+        self.findings
+            .dedup_by(|a, b| a.start == b.start && a.rule == b.rule);
+        self.analysed = true;
+        self.dirty.clear();
     }
 
     pub fn assessments(&self, ws: Option<&Workspace>) -> Vec<Assessment> {
@@ -139,5 +225,77 @@ impl TrackedFile {
             })?;
         self.persisted = Some(sig);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::regions::{Provenance, Region, Source};
+    use proptest::prelude::*;
+
+    const SRC: &str = r#"use aws_sdk_ec2 as ec2;
+use std::fs;
+
+async fn a(client: &ec2::Client) {
+    client.terminate_instances().send().await;
+}
+
+fn b() {
+    fs::remove_dir_all("/srv");
+}
+
+fn c(map: &mut std::collections::HashMap<u8, u8>) {
+    map.remove(&1);
+}
+"#;
+
+    const SNIPPETS: [&str; 8] = [
+        "fs::remove_file(\"x\");",
+        "\nfn d() { std::process::Command::new(\"terraform\").arg(\"destroy\"); }\n",
+        "client.delete_vpc().send().await;",
+        "use std::fs::remove_dir_all;\n",
+        "}",
+        "{",
+        "\"",
+        "// terminate_instances\n",
+    ];
+
+    fn full(file: &TrackedFile) -> Vec<(usize, String)> {
+        let lang = file.doc.language().unwrap();
+        analysis::analyze(lang, file.doc.tree().unwrap(), file.doc.text(), None)
+            .into_iter()
+            .map(|f| (f.start, f.rule))
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        #[test]
+        fn incremental_findings_equal_a_fresh_analysis(
+            edits in proptest::collection::vec((0usize..400, 0usize..30, 0usize..8), 1..12)
+        ) {
+            let mut w = Vec::new();
+            let lang = crate::language::by_name("rust");
+            let mut file = TrackedFile::load(None, None, SRC, 0, PositionEncoding::Utf8, lang, &mut w);
+            file.regions.add(Region {
+                id: "r".into(), start: 0, end: SRC.len(), provenance: Provenance::default(),
+                source: Source::User, modified: false, created_at: String::new(),
+            });
+            file.analyze(None, true, None);
+            for (at, del, snip) in edits {
+                let len = file.doc.len_bytes();
+                let mut s = at.min(len);
+                while !file.doc.text().is_char_boundary(s) { s -= 1; }
+                let mut e = (s + del).min(len);
+                while !file.doc.text().is_char_boundary(e) { e -= 1; }
+                let (a, b) = (file.doc.position_of(s), file.doc.position_of(e));
+                file.apply_change(Some((a, b)), SNIPPETS[snip]);
+                file.reparse();
+                file.analyze(None, true, None);
+                let ours: Vec<(usize, String)> = file.findings.iter().map(|f| (f.start, f.rule.clone())).collect();
+                prop_assert_eq!(ours, full(&file), "text:\n{}", file.doc.text());
+            }
+        }
     }
 }

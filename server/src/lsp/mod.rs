@@ -743,8 +743,7 @@ impl LanguageServer for AigisServer {
                     && open
                         .burst
                         .is_burst(&open.file.doc.text()[s..e], &change.text, min_lines);
-                let edit = open.file.doc.apply_change(range, &change.text);
-                open.file.regions.apply_edit(&edit);
+                let edit = open.file.apply_change(range, &change.text);
                 if burst {
                     // Leading and trailing blank lines are layout, not code.
                     let inserted = &change.text;
@@ -774,7 +773,7 @@ impl LanguageServer for AigisServer {
                 }
             }
             open.file.doc.version = version;
-            open.file.doc.reparse();
+            open.file.reparse();
             Ok(())
         });
         if let Some(current) = stale {

@@ -1,0 +1,77 @@
+//! Latency from `didChange` to the `publishDiagnostics` of that version, on a 5,000-line file
+//! with an AI region holding risky calls, over the real binary's stdio. Prints p50/p99, with the
+//! latency of a request that does no analysis (`aigis/regions` on a closed file) as the baseline
+//! of the transport in the same run.
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::json;
+
+fn pct(v: &mut [Duration], p: f64) -> f64 {
+    v.sort();
+    v[((v.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
+}
+
+fn main() {
+    let mut src = String::from("use aws_sdk_ec2 as ec2;\nuse std::process::Command;\n\n");
+    let mut i = 0;
+    while src.lines().count() < 5000 {
+        src += &format!(
+            "pub async fn step{i}(client: &ec2::Client, ids: Vec<String>) -> usize {{\n    let mut total = 0;\n    for id in &ids {{\n        total += id.len() * {i};\n    }}\n    if total > 10 {{\n        client.stop_instances().set_instance_ids(Some(ids.clone())).send().await.ok();\n    }}\n    Command::new(\"kubectl\").args([\"get\", \"pods\"]).status().ok();\n    total\n}}\n\n"
+        );
+        i += 1;
+    }
+    let lines = src.lines().count() as u32;
+    let fx = Fixture::new(&[("src/big.rs", &src)]);
+    let uri = fx.uri("src/big.rs");
+    let mut c = Client::start_with(
+        &fx.root(),
+        json!({}),
+        json!({ "heuristic": { "enabled": false } }),
+    );
+    c.open(&uri, &src);
+    // The AI wrote the middle third.
+    c.notify("aigis/markAiEdit", json!({ "textDocument": { "uri": uri }, "range": range(lines / 3, 0, 2 * lines / 3, 0), "tool": "bench" }));
+    let first = c.diagnostics(&uri);
+    assert!(!first.is_empty());
+
+    let edits = 300;
+    let mut latency = Vec::with_capacity(edits);
+    let mut baseline = Vec::with_capacity(edits);
+    let line = lines / 2;
+    for k in 0..edits {
+        let version = k as i32 + 2;
+        let t = Instant::now();
+        c.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": range(line, 4, line, 4), "text": "x" }] }),
+        );
+        c.wait_for("textDocument/publishDiagnostics", |p| {
+            p["uri"] == uri && p["version"] == version
+        });
+        latency.push(t.elapsed());
+        let t = Instant::now();
+        let _ = c.request(
+            "aigis/regions",
+            json!({ "textDocument": { "uri": "file:///not-open.rs" } }),
+        );
+        baseline.push(t.elapsed());
+    }
+    println!("file: {lines} lines, {:.0} KB, AI region of {} lines; {edits} single-character edits inside it", src.len() as f64 / 1e3, lines / 3);
+    println!(
+        "didChange -> publishDiagnostics: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        pct(&mut latency, 0.5),
+        pct(&mut latency, 0.99),
+        pct(&mut latency, 1.0)
+    );
+    println!(
+        "transport baseline (a request with no analysis): p50 {:.2} ms, p99 {:.2} ms",
+        pct(&mut baseline, 0.5),
+        pct(&mut baseline, 0.99)
+    );
+    c.shutdown();
+}

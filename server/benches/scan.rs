@@ -1,0 +1,148 @@
+//! `aigis scan --all` against the floor: reading and tree-sitter-parsing the same files with the
+//! same number of threads, in the same run.
+//!
+//! Corpus: `AIGIS_BENCH_CORPUS` (a folder), else the crates under `$CARGO_HOME/registry/src`
+//! (filled by `cargo fetch`). Prints files, MB, times, and ratios.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+fn corpus() -> PathBuf {
+    if let Ok(p) = std::env::var("AIGIS_BENCH_CORPUS") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo")
+        });
+    home.join("registry").join("src")
+}
+
+fn rust_files(root: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .require_git(false)
+        .build()
+        .flatten()
+        .filter(|e| {
+            e.file_type().is_some_and(|t| t.is_file())
+                && e.path().extension().is_some_and(|x| x == "rs")
+        })
+        .map(|e| e.into_path())
+        .collect();
+    out.sort();
+    out
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let root = corpus();
+    let files = rust_files(&root);
+    if files.is_empty() {
+        eprintln!(
+            "no .rs files under {}: run `cargo fetch` or set AIGIS_BENCH_CORPUS",
+            root.display()
+        );
+        std::process::exit(2);
+    }
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let runs = 5;
+    // Skip files the scan would skip (over 8 MB, binary, not UTF-8) so both sides see the same set.
+    let texts: Vec<String> = files
+        .par_iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .filter(|b| {
+            b.len() as u64 <= aigis::scan::MAX_FILE_BYTES && !b.iter().take(8192).any(|c| *c == 0)
+        })
+        .filter_map(|b| String::from_utf8(b).ok())
+        .collect();
+    let bytes: usize = texts.iter().map(|t| t.len()).sum();
+    println!(
+        "corpus: {} ({} .rs files, {:.1} MB, {threads} threads, median of {runs} runs)",
+        root.display(),
+        texts.len(),
+        bytes as f64 / 1e6
+    );
+
+    let rust = aigis::language::by_name("rust").unwrap();
+    let mut read_parse = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let n: usize = files
+            .par_iter()
+            .map_init(
+                || {
+                    let mut p = tree_sitter::Parser::new();
+                    p.set_language(&rust.grammar).unwrap();
+                    p
+                },
+                |parser, path| {
+                    let Ok(text) = std::fs::read_to_string(path) else {
+                        return 0;
+                    };
+                    if text.len() as u64 > aigis::scan::MAX_FILE_BYTES {
+                        return 0;
+                    }
+                    parser
+                        .parse(&text, None)
+                        .map_or(0, |t| t.root_node().child_count())
+                },
+            )
+            .sum();
+        std::hint::black_box(n);
+        read_parse.push(t.elapsed());
+    }
+    let floor = median(read_parse);
+
+    let triggered = texts
+        .iter()
+        .filter(|t| aigis::analysis::may_have_findings(rust, t))
+        .count();
+    let bin = env!("CARGO_BIN_EXE_aigis");
+    let out = std::env::temp_dir().join(format!("aigis-bench-{}.json", std::process::id()));
+    let mut scan = Vec::new();
+    let mut findings = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let status = Command::new(bin)
+            .args([
+                "scan",
+                "--all",
+                "--fail-on",
+                "never",
+                "--format",
+                "json",
+                "--output",
+            ])
+            .arg(&out)
+            .arg(&root)
+            .status()
+            .expect("run aigis scan");
+        scan.push(t.elapsed());
+        assert!(status.success(), "aigis scan failed: {status}");
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        findings = report["findings"].as_array().map_or(0, |f| f.len());
+    }
+    let _ = std::fs::remove_file(&out);
+    let scan = median(scan);
+    println!(
+        "read + tree-sitter parse (floor): {:>8.1} ms",
+        floor.as_secs_f64() * 1e3
+    );
+    println!(
+        "aigis scan --all (process):      {:>8.1} ms  ratio {:.2}x the floor",
+        scan.as_secs_f64() * 1e3,
+        scan.as_secs_f64() / floor.as_secs_f64()
+    );
+    println!("files parsed by the scan: {triggered} of {} (the rest hold no trigger word of any rule); findings: {findings}", texts.len());
+}
