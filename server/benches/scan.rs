@@ -87,14 +87,14 @@ fn main() {
                 },
                 |parser, path| {
                     let Ok(text) = std::fs::read_to_string(path) else {
-                        return 0;
+                        return 0usize;
                     };
                     if text.len() as u64 > aigis::scan::MAX_FILE_BYTES {
-                        return 0;
+                        return 0usize;
                     }
                     parser
                         .parse(&text, None)
-                        .map_or(0, |t| t.root_node().child_count())
+                        .map_or(0, |t| t.root_node().child_count() as usize)
                 },
             )
             .sum();
@@ -145,4 +145,42 @@ fn main() {
         scan.as_secs_f64() / floor.as_secs_f64()
     );
     println!("files parsed by the scan: {triggered} of {} (the rest hold no trigger word of any rule); findings: {findings}", texts.len());
+
+    // The analysis itself, on the files that have trigger words: parse alone vs parse + analysis.
+    let hot: Vec<&String> = texts
+        .iter()
+        .filter(|t| aigis::analysis::may_have_findings(rust, t))
+        .collect();
+    let run = |analyse: bool| {
+        let t = Instant::now();
+        let n: usize = hot
+            .par_iter()
+            .map_init(
+                || {
+                    let mut p = tree_sitter::Parser::new();
+                    p.set_language(&rust.grammar).unwrap();
+                    p
+                },
+                |parser, text| {
+                    let tree = parser.parse(text.as_str(), None).unwrap();
+                    if analyse {
+                        aigis::analysis::analyze(rust, &tree, text, None).len()
+                    } else {
+                        tree.root_node().child_count() as usize
+                    }
+                },
+            )
+            .sum();
+        std::hint::black_box(n);
+        t.elapsed()
+    };
+    let parse_hot = median((0..runs).map(|_| run(false)).collect());
+    let analyse_hot = median((0..runs).map(|_| run(true)).collect());
+    println!(
+        "on those {} files, in memory: parse {:.1} ms, parse + analysis {:.1} ms, ratio {:.2}x",
+        hot.len(),
+        parse_hot.as_secs_f64() * 1e3,
+        analyse_hot.as_secs_f64() * 1e3,
+        analyse_hot.as_secs_f64() / parse_hot.as_secs_f64()
+    );
 }

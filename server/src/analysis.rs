@@ -29,7 +29,28 @@ pub struct Finding {
 
 /// Cheap check before parsing: can any rule of the language match this text at all?
 pub fn may_have_findings(lang: &Language, text: &str) -> bool {
-    lang.triggers.is_match(text)
+    let mut gates: Option<HashSet<String>> = None;
+    // Overlapping: `delete` (gated on kube) must not hide `delete_vpc` (gated on the EC2 SDK).
+    lang.triggers.find_overlapping_iter(text).any(|m| {
+        let needs = &lang.trigger_gates[m.pattern().as_usize()];
+        needs.is_empty() || {
+            let present = gates.get_or_insert_with(|| crates_used(lang, text));
+            needs.iter().any(|g| present.contains(g))
+        }
+    })
+}
+
+/// Where the trigger words that count in this file occur.
+fn trigger_hits(lang: &Language, text: &str) -> Vec<std::ops::Range<usize>> {
+    let present = crates_used(lang, text);
+    lang.triggers
+        .find_overlapping_iter(text)
+        .filter(|m| {
+            let needs = &lang.trigger_gates[m.pattern().as_usize()];
+            needs.is_empty() || needs.iter().any(|g| present.contains(g))
+        })
+        .map(|m| m.start()..m.end())
+        .collect()
 }
 
 struct MethodCall<'t> {
@@ -105,7 +126,14 @@ fn file_level_imports(node: Node, src: &[u8], sep: &str, ctx: &mut FileContext) 
 }
 
 pub fn analyze(lang: &Language, tree: &Tree, text: &str, path: Option<&Path>) -> Vec<Finding> {
-    analyze_ranges(lang, tree, text, path, None)
+    // Every rule needs one of the language's trigger words inside the call it matches, so only
+    // the top-level items holding one are queried: most of a file is never visited.
+    let hits = trigger_hits(lang, text);
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    let items = covering_items(tree, &hits);
+    analyze_ranges(lang, tree, text, path, Some(&items))
 }
 
 /// The top-level items (functions, impls, modules...) that cover `ranges`: the unit of
@@ -115,20 +143,26 @@ pub fn covering_items(
     ranges: &[std::ops::Range<usize>],
 ) -> Vec<std::ops::Range<usize>> {
     let root = tree.root_node();
-    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
     let mut c = root.walk();
-    let items: Vec<Node> = root.children(&mut c).collect();
-    for r in ranges {
-        let mut lo = r.start;
-        let mut hi = r.end;
-        for item in &items {
-            if item.start_byte() <= r.end && r.start <= item.end_byte() {
-                lo = lo.min(item.start_byte());
-                hi = hi.max(item.end_byte());
+    let items: Vec<(usize, usize)> = root
+        .children(&mut c)
+        .map(|n| (n.start_byte(), n.end_byte()))
+        .collect();
+    let mut out: Vec<std::ops::Range<usize>> = ranges
+        .iter()
+        .map(|r| {
+            // Items are in order and do not overlap: the first that ends at or after the range's
+            // start, through the last that starts at or before its end.
+            let first = items.partition_point(|&(_, end)| end < r.start);
+            let last = items.partition_point(|&(start, _)| start <= r.end);
+            let (mut lo, mut hi) = (r.start, r.end);
+            if first < last {
+                lo = lo.min(items[first].0);
+                hi = hi.max(items[last - 1].1);
             }
-        }
-        out.push(lo..hi);
-    }
+            lo..hi
+        })
+        .collect();
     out.sort_by_key(|r| r.start);
     let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
     for r in out {

@@ -12,7 +12,14 @@ fn findings_at(src: &str, path: &str) -> Vec<String> {
     let mut parser = tree_sitter::Parser::new();
     parser.set_language(&lang.grammar).unwrap();
     let tree = parser.parse(src, None).unwrap();
-    analyze(lang, &tree, src, Some(Path::new(path)))
+    let found = analyze(lang, &tree, src, Some(Path::new(path)));
+    // Querying only the items with trigger words finds exactly what a whole-file pass finds.
+    let whole = analyze_ranges(lang, &tree, src, Some(Path::new(path)), None);
+    assert_eq!(
+        found, whole,
+        "trigger-ranged and whole-file analysis differ"
+    );
+    found
         .into_iter()
         .map(|f| format!("{}:{}", f.rule, f.severity.as_str()))
         .collect()
@@ -209,7 +216,18 @@ mod tests {
 fn files_without_trigger_words_are_skipped_before_parsing() {
     let lang = language::by_name("rust").unwrap();
     assert!(!may_have_findings(lang, "fn main() { println!(\"hi\"); }"));
-    assert!(may_have_findings(lang, "client.terminate_instances()"));
+    assert!(may_have_findings(
+        lang,
+        "use aws_sdk_ec2;\nclient.terminate_instances()"
+    ));
+    assert!(
+        !may_have_findings(lang, "client.terminate_instances()"),
+        "SDK words need the SDK crate"
+    );
+    assert!(
+        may_have_findings(lang, "use aws_sdk_ec2;\nc.delete_vpc()"),
+        "`delete` must not hide `delete_vpc`"
+    );
 }
 
 #[test]

@@ -21,8 +21,11 @@ pub struct Language {
     /// Rule indexes by the name the query sees: method name, canonical path, macro path.
     pub by_method: HashMap<String, Vec<usize>>,
     pub by_path: HashMap<String, Vec<usize>>,
-    /// Words one of which must occur in a file for any rule to match (a cheap prefilter).
+    /// Words one of which must occur inside any call a rule matches: the cheap prefilter and
+    /// the places worth querying. Each word lists the crates one of which the file must name
+    /// for it to count (empty: always counts).
     pub triggers: AhoCorasick,
+    pub trigger_gates: Vec<Vec<String>>,
     /// Crate names that gate rules, to find which are used in a file.
     pub gate_names: Vec<String>,
     pub gates: AhoCorasick,
@@ -72,14 +75,24 @@ fn build(
     let rules = code_rules(rule_files);
     let mut by_method: HashMap<String, Vec<usize>> = HashMap::new();
     let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut triggers: HashSet<String> = HashSet::new();
+    let mut triggers: HashMap<String, Option<HashSet<String>>> = HashMap::new();
+    // A word is gated only if every rule it triggers is gated.
+    let mut add = |word: &str, gates: &[String]| {
+        let entry = triggers
+            .entry(word.to_string())
+            .or_insert_with(|| Some(HashSet::new()));
+        match (entry.as_mut(), gates.is_empty()) {
+            (Some(set), false) => set.extend(gates.iter().cloned()),
+            _ => *entry = None,
+        }
+    };
     let mut gates: HashSet<String> = HashSet::new();
     let last = |p: &str| p.rsplit(path_separator).next().unwrap_or(p).to_string();
     for (i, rule) in rules.iter().enumerate() {
         match &rule.matcher {
             CodeMatcher::SdkChain { method, crates, .. } => {
                 by_method.entry(method.clone()).or_default().push(i);
-                triggers.insert(method.clone());
+                add(method, crates);
                 gates.extend(crates.iter().cloned());
             }
             CodeMatcher::MethodCall {
@@ -87,7 +100,7 @@ fn build(
             } => {
                 for m in methods {
                     by_method.entry(m.clone()).or_default().push(i);
-                    triggers.insert(m.clone());
+                    add(m, crates);
                 }
                 gates.extend(crates.iter().cloned());
             }
@@ -104,7 +117,14 @@ fn build(
                     } else {
                         last(p)
                     };
-                    triggers.insert(key);
+                    // A path outside the standard library needs its crate named in the file.
+                    let root = segs[0].to_string();
+                    if matches!(root.as_str(), "std" | "core" | "alloc") {
+                        add(&key, &[]);
+                    } else {
+                        add(&key, std::slice::from_ref(&root));
+                        gates.insert(root);
+                    }
                 }
             }
             CodeMatcher::SqlMacro { macros, crates } => {
@@ -116,13 +136,24 @@ fn build(
                             .push(i);
                     }
                 }
-                triggers.extend(macros.iter().cloned());
+                for m in macros {
+                    add(m, crates);
+                }
                 gates.extend(crates.iter().cloned());
             }
         }
     }
-    let mut triggers: Vec<String> = triggers.into_iter().collect();
+    let mut triggers: Vec<(String, Vec<String>)> = triggers
+        .into_iter()
+        .map(|(w, g)| {
+            let mut g: Vec<String> = g.map(|s| s.into_iter().collect()).unwrap_or_default();
+            g.sort();
+            (w, g)
+        })
+        .collect();
     triggers.sort();
+    let trigger_gates: Vec<Vec<String>> = triggers.iter().map(|(_, g)| g.clone()).collect();
+    let triggers: Vec<String> = triggers.into_iter().map(|(w, _)| w).collect();
     let mut gate_names: Vec<String> = gates.into_iter().collect();
     gate_names.sort();
     Language {
@@ -134,6 +165,7 @@ fn build(
         by_method,
         by_path,
         triggers: AhoCorasick::new(&triggers).expect("trigger words build an automaton"),
+        trigger_gates,
         gates: AhoCorasick::new(&gate_names).expect("crate names build an automaton"),
         gate_names,
         string_kinds,
