@@ -23,17 +23,28 @@ const FORMAT: u32 = 1;
 /// A region log is compacted (the newest snapshot kept) once it has this many lines.
 const COMPACT_AFTER_LINES: usize = 64;
 
-/// Where one region sits in a saved file, and how to find it again if the file changed.
+/// Where a span of text sits in a saved file, and how to find it again after the file changed:
+/// its hash, its first line, and a short hash of every line it covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anchor {
+    /// Zero-based line and byte column of the start and end: `[line, col, line, col]`.
+    pub range: [usize; 4],
+    /// Length in bytes and hash of the text.
+    pub len: usize,
+    pub hash: String,
+    /// The first line (at most 200 bytes), to find the text again after lines moved.
+    pub head: String,
+    /// FNV-1a hashes (8 hex digits) of the whole lines the span covers, to map it through edits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<String>,
+}
+
+/// One AI region in a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegionRecord {
     pub id: String,
-    /// Zero-based line and byte column of the start and end: `[line, col, line, col]`.
-    pub range: [usize; 4],
-    /// Length in bytes and hash of the region's text.
-    pub len: usize,
-    pub hash: String,
-    /// The region's first line (at most 200 bytes), to find it again after lines moved.
-    pub head: String,
+    #[serde(flatten)]
+    pub anchor: Anchor,
     #[serde(flatten)]
     pub provenance: Provenance,
     pub source: Source,
@@ -45,6 +56,34 @@ pub struct RegionRecord {
     pub author: Option<Identity>,
 }
 
+/// Text a person typed in an editor and saved: later attribution from history never claims it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HumanRecord {
+    #[serde(flatten)]
+    pub anchor: Anchor,
+    #[serde(default)]
+    pub at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<Identity>,
+}
+
+/// A region placed in a text, with who accepted it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    pub region: Region,
+    pub author: Option<Identity>,
+}
+
+/// The ledger's state of one file, placed in a given text.
+#[derive(Debug, Clone, Default)]
+pub struct FileState {
+    pub regions: Vec<Placed>,
+    /// Byte ranges of known-human text.
+    pub human: Vec<(usize, usize)>,
+    /// Ids of recorded regions whose text is gone.
+    pub retired: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Snapshot {
     pub v: u32,
@@ -52,6 +91,8 @@ pub struct Snapshot {
     pub file: String,
     pub at: String,
     pub regions: Vec<RegionRecord>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub human: Vec<HumanRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,7 +226,76 @@ impl Ledger {
         read_log::<ReviewEvent>(&path)
     }
 
-    /// Records the regions of `file` as they are in `text`.
+    /// The ledger's regions and known-human spans of `file`, placed in `text`.
+    pub fn state(
+        &self,
+        file: &str,
+        text: &str,
+    ) -> Result<(FileState, Vec<LedgerWarning>), LedgerError> {
+        let (snapshot, warnings) = self.snapshot(file)?;
+        Ok((
+            snapshot.map(|s| place(&s, text)).unwrap_or_default(),
+            warnings,
+        ))
+    }
+
+    /// Read-modify-write of a file's regions under the ledger lock: `update` gets what the
+    /// ledger holds now (placed in `text`) and returns what it should hold. Concurrent writers
+    /// (an editor, several agents' hooks) therefore merge rather than overwrite each other.
+    pub fn update(
+        &self,
+        file: &str,
+        text: &str,
+        update: impl FnOnce(FileState) -> FileState,
+    ) -> Result<FileState, LedgerError> {
+        let path = self.log_path("regions", file)?;
+        let _lock = self.lock()?;
+        let (records, _) = read_log::<Snapshot>(&path)?;
+        let current = records
+            .into_iter()
+            .filter(|s| s.kind == "regions")
+            .max_by(|a, b| a.at.cmp(&b.at))
+            .map(|s| place(&s, text))
+            .unwrap_or_default();
+        let next = update(current);
+        let lines = LineHashes::new(text);
+        let snapshot = Snapshot {
+            v: FORMAT,
+            kind: "regions".into(),
+            file: file.to_string(),
+            at: now_rfc3339(),
+            regions: next
+                .regions
+                .iter()
+                .filter(|p| p.region.start < p.region.end && p.region.end <= text.len())
+                .map(|p| RegionRecord {
+                    id: p.region.id.clone(),
+                    anchor: anchor_of(text, &lines, p.region.start, p.region.end),
+                    provenance: p.region.provenance.clone(),
+                    source: p.region.source,
+                    modified: p.region.modified,
+                    created_at: p.region.created_at.clone(),
+                    author: p.author.clone(),
+                })
+                .collect(),
+            human: next
+                .human
+                .iter()
+                .filter(|(s, e)| s < e && *e <= text.len())
+                .map(|&(s, e)| HumanRecord {
+                    anchor: anchor_of(text, &lines, s, e),
+                    at: now_rfc3339(),
+                    author: None,
+                })
+                .collect(),
+        };
+        let line = serde_json::to_string(&snapshot).expect("snapshots serialize");
+        self.append_locked(&path, &line)?;
+        self.compact(&path)?;
+        Ok(next)
+    }
+
+    /// Records exactly these regions for `file` (replacing what the ledger held).
     pub fn write_snapshot(
         &self,
         file: &str,
@@ -193,19 +303,17 @@ impl Ledger {
         regions: &[Region],
         authors: &dyn Fn(&Region) -> Option<Identity>,
     ) -> Result<(), LedgerError> {
-        let snapshot = Snapshot {
-            v: FORMAT,
-            kind: "regions".into(),
-            file: file.to_string(),
-            at: now_rfc3339(),
+        self.update(file, text, |_| FileState {
             regions: regions
                 .iter()
-                .map(|r| record_of(r, text, authors(r)))
+                .map(|r| Placed {
+                    region: r.clone(),
+                    author: authors(r),
+                })
                 .collect(),
-        };
-        let line = serde_json::to_string(&snapshot).expect("snapshots serialize");
-        let path = self.log_path("regions", file)?;
-        self.append(&path, &line, true)
+            ..Default::default()
+        })
+        .map(|_| ())
     }
 
     pub fn append_review(&self, event: &ReviewEvent) -> Result<(), LedgerError> {
@@ -214,7 +322,7 @@ impl Ledger {
         };
         let line = serde_json::to_string(event).expect("review events serialize");
         let path = self.log_path("reviews", file)?;
-        self.append(&path, &line, false)
+        self.append(&path, &line)
     }
 
     /// Workspace-relative paths of every file the ledger has regions for.
@@ -244,10 +352,15 @@ impl Ledger {
         out
     }
 
-    /// Appends one line under the ledger lock. A line left unterminated by a writer that died is
-    /// closed first, so the new record never fuses with it.
-    fn append(&self, path: &Path, line: &str, compact: bool) -> Result<(), LedgerError> {
+    /// Appends one line under the ledger lock.
+    fn append(&self, path: &Path, line: &str) -> Result<(), LedgerError> {
         let _lock = self.lock()?;
+        self.append_locked(path, line)
+    }
+
+    /// Appends one line; the caller holds the lock. A line left unterminated by a writer that
+    /// died is closed first, so the new record never fuses with it.
+    fn append_locked(&self, path: &Path, line: &str) -> Result<(), LedgerError> {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(io_err(dir))?;
         }
@@ -269,12 +382,7 @@ impl Ledger {
         }
         buf.push_str(line);
         buf.push('\n');
-        f.write_all(buf.as_bytes()).map_err(io_err(path))?;
-        drop(f);
-        if compact {
-            self.compact(path)?;
-        }
-        Ok(())
+        f.write_all(buf.as_bytes()).map_err(io_err(path))
     }
 
     /// Keeps a region log short: the newest snapshot and every line that could not be read
@@ -384,28 +492,51 @@ pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset];
-    let line = before.matches('\n').count();
-    let col = offset - before.rfind('\n').map_or(0, |i| i + 1);
-    (line, col)
+/// 32-bit FNV-1a of each line (without its line break), as 8 hex digits, and line starts.
+pub struct LineHashes {
+    pub starts: Vec<usize>,
+    pub hashes: Vec<u32>,
 }
 
-fn offset_of(text: &str, line: usize, col: usize) -> Option<usize> {
-    let mut start = 0;
-    for _ in 0..line {
-        start += text[start..].find('\n')? + 1;
+impl LineHashes {
+    pub fn new(text: &str) -> LineHashes {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let hashes = (0..starts.len())
+            .map(|i| fnv1a(line_text(text, &starts, i).as_bytes()))
+            .collect();
+        LineHashes { starts, hashes }
     }
-    let off = start + col;
-    (off <= text.len() && text.is_char_boundary(off)).then_some(off)
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
 }
 
-fn record_of(r: &Region, text: &str, author: Option<Identity>) -> RegionRecord {
-    let end = r.end.min(text.len());
-    let start = r.start.min(end);
+fn line_text<'a>(text: &'a str, starts: &[usize], i: usize) -> &'a str {
+    let s = starts[i];
+    let e = starts.get(i + 1).map_or(text.len(), |n| n - 1);
+    text[s..e.max(s)].trim_end_matches('\r')
+}
+
+fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+fn anchor_of(text: &str, lines: &LineHashes, start: usize, end: usize) -> Anchor {
     let body = &text[start..end];
-    let (l1, c1) = line_col(text, start);
-    let (l2, c2) = line_col(text, end);
+    let (l1, l2) = (lines.line_of(start), lines.line_of(end));
+    // The last covered line is the one holding the last byte (an end at a line start is the
+    // previous line's end).
+    let last = if end > start {
+        lines.line_of(end - 1)
+    } else {
+        l1
+    };
     let mut head: String = body.lines().next().unwrap_or("").to_string();
     if head.len() > 200 {
         let mut cut = 200;
@@ -414,71 +545,138 @@ fn record_of(r: &Region, text: &str, author: Option<Identity>) -> RegionRecord {
         }
         head.truncate(cut);
     }
-    RegionRecord {
-        id: r.id.clone(),
-        range: [l1, c1, l2, c2],
+    Anchor {
+        range: [l1, start - lines.starts[l1], l2, end - lines.starts[l2]],
         len: body.len(),
         hash: content_hash(body),
         head,
-        provenance: r.provenance.clone(),
-        source: r.source,
-        modified: r.modified,
-        created_at: r.created_at.clone(),
-        author,
+        lines: lines.hashes[l1..=last]
+            .iter()
+            .map(|h| format!("{h:08x}"))
+            .collect(),
     }
 }
 
-/// Finds each recorded region in the file's current text: where it was, or (when lines were
-/// inserted or removed around it) wherever its first line and hash match again, nearest to
-/// where it was. Regions whose text is gone are returned separately, retired.
-pub fn anchor(
-    records: &[RegionRecord],
-    text: &str,
-) -> (Vec<(Region, Option<Identity>)>, Vec<String>) {
-    let mut placed = Vec::new();
-    let mut retired = Vec::new();
-    for rec in records {
-        let matches_at = |start: usize| {
-            let end = start + rec.len;
-            end <= text.len()
-                && text.is_char_boundary(start)
-                && text.is_char_boundary(end)
-                && content_hash(&text[start..end]) == rec.hash
-        };
-        let recorded = offset_of(text, rec.range[0], rec.range[1]).filter(|&s| matches_at(s));
-        let found = recorded.or_else(|| {
-            if rec.head.is_empty() {
-                return None;
-            }
-            let mut best: Option<(usize, usize)> = None;
-            for (at, _) in text.match_indices(rec.head.as_str()) {
-                if matches_at(at) {
-                    let line = text[..at].matches('\n').count();
-                    let dist = line.abs_diff(rec.range[0]);
-                    if best.is_none_or(|(_, d)| dist < d) {
-                        best = Some((at, dist));
-                    }
-                }
-            }
-            best.map(|(at, _)| at)
-        });
-        match found {
-            Some(start) => placed.push((
-                Region {
-                    id: rec.id.clone(),
-                    start,
-                    end: start + rec.len,
-                    provenance: rec.provenance.clone(),
-                    source: rec.source,
-                    modified: rec.modified,
-                    created_at: rec.created_at.clone(),
-                },
-                rec.author.clone(),
-            )),
-            None => retired.push(rec.id.clone()),
+/// Where an anchored span is in `text`: at its recorded place, wherever its first line and hash
+/// match again (nearest first), or mapped line by line through a diff when at least half of its
+/// lines survive (then it is marked modified). `None` when its text is gone.
+pub fn locate(a: &Anchor, text: &str, lines: &LineHashes) -> Option<(usize, usize, bool)> {
+    let matches_at = |start: usize| {
+        let end = start + a.len;
+        end <= text.len()
+            && text.is_char_boundary(start)
+            && text.is_char_boundary(end)
+            && content_hash(&text[start..end]) == a.hash
+    };
+    if let Some(&ls) = lines.starts.get(a.range[0]) {
+        let s = ls + a.range[1];
+        if matches_at(s) {
+            return Some((s, s + a.len, false));
         }
     }
-    (placed, retired)
+    if !a.head.is_empty() {
+        let mut best: Option<(usize, usize)> = None;
+        for (at, _) in text.match_indices(a.head.as_str()) {
+            if matches_at(at) {
+                let dist = lines.line_of(at).abs_diff(a.range[0]);
+                if best.is_none_or(|(_, d)| dist < d) {
+                    best = Some((at, dist));
+                }
+            }
+        }
+        if let Some((at, _)) = best {
+            return Some((at, at + a.len, false));
+        }
+    }
+    let old: Vec<u32> = a
+        .lines
+        .iter()
+        .filter_map(|h| u32::from_str_radix(h, 16).ok())
+        .collect();
+    if old.is_empty() {
+        return None;
+    }
+    // Diff the region's lines against a window of the file around where it was.
+    let margin = 2000 + old.len();
+    let lo = a.range[0].saturating_sub(margin);
+    let hi = (a.range[0] + old.len() + margin).min(lines.hashes.len());
+    let window = &lines.hashes[lo..hi];
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old, window) {
+        if let similar::DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } = op
+        {
+            pairs.extend((0..len).map(|k| (old_index + k, lo + new_index + k)));
+        }
+    }
+    // Blank lines and braces match anywhere; they do not carry a region on their own.
+    let substantive = pairs
+        .iter()
+        .filter(|(_, n)| line_text(text, &lines.starts, *n).trim().len() > 1)
+        .count();
+    if pairs.is_empty() || pairs.len() * 2 < old.len() || substantive == 0 {
+        return None;
+    }
+    let (first_old, first_new) = pairs[0];
+    let (last_old, last_new) = pairs[pairs.len() - 1];
+    let start = if first_old == 0 {
+        let line = line_text(text, &lines.starts, first_new);
+        lines.starts[first_new] + a.range[1].min(line.len())
+    } else {
+        lines.starts[first_new]
+    };
+    let line_end = lines.starts[last_new] + line_text(text, &lines.starts, last_new).len();
+    let end = if last_old == old.len() - 1 && a.range[2] > a.range[0] + last_old {
+        // The region ended at the start of the line after its last line.
+        lines
+            .starts
+            .get(last_new + 1)
+            .copied()
+            .unwrap_or(text.len())
+            .min(text.len())
+    } else if last_old == old.len() - 1 {
+        (lines.starts[last_new] + a.range[3]).min(line_end)
+    } else {
+        line_end
+    };
+    let end = if text.is_char_boundary(end) {
+        end
+    } else {
+        line_end
+    };
+    (start < end).then_some((start, end, true))
+}
+
+/// Places a snapshot's regions and known-human spans in `text`.
+pub fn place(snapshot: &Snapshot, text: &str) -> FileState {
+    let lines = LineHashes::new(text);
+    let mut state = FileState::default();
+    for rec in &snapshot.regions {
+        match locate(&rec.anchor, text, &lines) {
+            Some((start, end, moved)) => state.regions.push(Placed {
+                region: Region {
+                    id: rec.id.clone(),
+                    start,
+                    end,
+                    provenance: rec.provenance.clone(),
+                    source: rec.source,
+                    modified: rec.modified || moved,
+                    created_at: rec.created_at.clone(),
+                },
+                author: rec.author.clone(),
+            }),
+            None => state.retired.push(rec.id.clone()),
+        }
+    }
+    for h in &snapshot.human {
+        if let Some((s, e, _)) = locate(&h.anchor, text, &lines) {
+            state.human.push((s, e));
+        }
+    }
+    state
 }
 
 #[cfg(test)]
@@ -518,18 +716,26 @@ mod tests {
         let (snap, warnings) = ledger.snapshot("src/lib.rs").unwrap();
         assert!(warnings.is_empty());
         let snap = snap.unwrap();
-        let (placed, retired) = anchor(&snap.regions, text);
-        assert_eq!((placed[0].0.start, placed[0].0.end), (start, text.len()));
-        assert!(retired.is_empty());
+        let state = place(&snap, text);
+        let r = &state.regions[0].region;
+        assert_eq!((r.start, r.end, r.modified), (start, text.len(), false));
+        assert!(state.retired.is_empty());
 
         let moved = format!("// new header\nuse x;\n{text}");
-        let (placed, _) = anchor(&snap.regions, &moved);
-        assert_eq!(&moved[placed[0].0.start..placed[0].0.end], &text[start..]);
+        let r = &place(&snap, &moved).regions[0].region;
+        assert_eq!(&moved[r.start..r.end], &text[start..]);
 
-        let rewritten = text.replace("danger", "safe");
-        let (placed, retired) = anchor(&snap.regions, &rewritten);
-        assert!(placed.is_empty());
-        assert_eq!(retired, ["r1"]);
+        // One line of three rewritten, and lines added above: mapped through a diff, modified.
+        let rewritten = format!("// top\n{}", text.replace("danger", "safe"));
+        let r = &place(&snap, &rewritten).regions[0].region;
+        assert_eq!(&rewritten[r.start..r.end], "fn ai() {\n    safe();\n}\n");
+        assert!(r.modified);
+
+        // Most of its lines gone: retired, not left pointing at the wrong lines.
+        let gone = "fn a() {}\nfn other() {\n    x();\n    y();\n}\n";
+        let state = place(&snap, gone);
+        assert!(state.regions.is_empty());
+        assert_eq!(state.retired, ["r1"]);
     }
 
     #[test]

@@ -10,7 +10,6 @@ use rayon::prelude::*;
 use crate::analysis::{self, Finding};
 use crate::document::LineCol;
 use crate::language;
-use crate::ledger::anchor;
 use crate::regions::{Region, RegionSet};
 use crate::workspace::{Assessment, Workspace};
 
@@ -184,14 +183,17 @@ fn scan_file(
     let mut warnings = Vec::new();
     let mut regions = RegionSet::default();
     let mut authors = HashMap::new();
-    if let Ok((Some(snapshot), w)) = ws.ledger.snapshot(&rel) {
-        warnings.extend(w.iter().map(|w| w.to_string()));
-        for (region, author) in anchor(&snapshot.regions, &text).0 {
-            if let Some(a) = author {
-                authors.insert(region.id.clone(), a);
+    match ws.ledger.state(&rel, &text) {
+        Ok((state, w)) => {
+            warnings.extend(w.iter().map(|w| w.to_string()));
+            for p in state.regions {
+                if let Some(a) = p.author {
+                    authors.insert(p.region.id.clone(), a);
+                }
+                regions.add(p.region);
             }
-            regions.add(region);
         }
+        Err(e) => warnings.push(e.to_string()),
     }
     let events = match ws.ledger.reviews(&rel) {
         Ok((events, w)) => {

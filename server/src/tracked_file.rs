@@ -2,7 +2,7 @@
 //! events, and the findings of the last analysis. The language server keeps one per open
 //! document; `scan` and `review` build one per file from disk.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 
@@ -22,6 +22,11 @@ pub struct TrackedFile {
     pub authors: HashMap<String, Identity>,
     pub events: Vec<ReviewEvent>,
     pub findings: Vec<Finding>,
+    /// Text the user typed (not an AI), kept as spans that follow edits like regions do.
+    pub human: RegionSet,
+    /// Every region id this file has seen: a region in the ledger with another id was written
+    /// by someone else (an agent's hook) and is merged in, never overwritten.
+    known_ids: HashSet<String>,
     /// What the regions looked like when last written to the ledger.
     persisted: Option<Vec<(String, usize, usize, bool)>>,
     /// `findings` cover the whole file as it is, except `dirty` (byte ranges edited since).
@@ -51,6 +56,8 @@ impl TrackedFile {
             authors: HashMap::new(),
             events: Vec::new(),
             findings: Vec::new(),
+            human: RegionSet::default(),
+            known_ids: HashSet::new(),
             persisted: None,
             analysed: false,
             dirty: Vec::new(),
@@ -58,20 +65,75 @@ impl TrackedFile {
             gates: Vec::new(),
         };
         if let (Some(ws), Some(rel)) = (ws, file.rel.clone()) {
-            if let Ok((Some(snapshot), w)) = ws.ledger.snapshot(&rel) {
-                warnings.extend(w);
-                let (placed, _retired) = ledger::anchor(&snapshot.regions, text);
-                for (region, author) in placed {
-                    if let Some(a) = author {
-                        file.authors.insert(region.id.clone(), a);
-                    }
-                    file.regions.add(region);
+            match ws.ledger.state(&rel, text) {
+                Ok((state, w)) => {
+                    warnings.extend(w);
+                    file.merge_ledger(state);
+                    file.persisted = Some(file.signature());
                 }
-                file.persisted = Some(file.signature());
+                Err(e) => warnings.push(LedgerWarning {
+                    path: ws.ledger.dir().to_path_buf(),
+                    line: 0,
+                    reason: e.to_string(),
+                }),
             }
             file.reload_reviews(ws, warnings);
         }
         file
+    }
+
+    /// Takes in what the ledger holds that this file has not seen (regions written by others);
+    /// true when something was added.
+    pub fn merge_ledger(&mut self, state: ledger::FileState) -> bool {
+        let mut added = false;
+        for p in state.regions {
+            if self.known_ids.insert(p.region.id.clone()) {
+                if let Some(a) = p.author {
+                    self.authors.insert(p.region.id.clone(), a);
+                }
+                self.regions.add(p.region);
+                added = true;
+            }
+        }
+        for (s, e) in state.human {
+            if self.human.iter().all(|h| !h.overlaps(s, e)) {
+                self.human.add(human_span(s, e));
+            }
+        }
+        if added {
+            self.analysed = false;
+        }
+        added
+    }
+
+    /// Reads the ledger again (an agent may have recorded regions); true when regions changed.
+    pub fn refresh_from_ledger(&mut self, ws: &Workspace) -> bool {
+        let Some(rel) = self.rel.clone() else {
+            return false;
+        };
+        match ws.ledger.state(&rel, self.doc.text()) {
+            Ok((state, _)) => self.merge_ledger(state),
+            Err(_) => false,
+        }
+    }
+
+    /// Records text the user typed (outside AI regions) as known-human.
+    pub fn note_human(&mut self, start: usize, end: usize) {
+        if start >= end || self.regions.iter().any(|r| r.overlaps(start, end)) {
+            return;
+        }
+        // Merge with a span it touches, so typing a word does not make a span per letter.
+        let touching: Vec<(usize, usize)> = self
+            .human
+            .iter()
+            .filter(|h| h.start <= end && start <= h.end)
+            .map(|h| (h.start, h.end))
+            .collect();
+        let (s, e) = touching
+            .iter()
+            .fold((start, end), |(s, e), (a, b)| (s.min(*a), e.max(*b)));
+        self.human.clear_range(s, e);
+        self.human.add(human_span(s, e));
     }
 
     pub fn reload_reviews(&mut self, ws: &Workspace, warnings: &mut Vec<LedgerWarning>) {
@@ -97,6 +159,7 @@ impl TrackedFile {
         }
         let edit = self.doc.apply_change(range, text);
         self.regions.apply_edit(&edit);
+        self.human.apply_edit(&edit);
         let delta = edit.new_end as isize - edit.old_end as isize;
         let shift = |x: usize| (x as isize + delta) as usize;
         self.findings.retain_mut(|f| {
@@ -208,23 +271,78 @@ impl TrackedFile {
 
     /// Writes the regions to the ledger if they changed since the last write.
     pub fn persist(&mut self, ws: &Workspace) -> Result<(), ledger::LedgerError> {
-        let Some(rel) = &self.rel else { return Ok(()) };
+        self.persist_with(ws, false)
+    }
+
+    /// Writes regions and known-human spans (on save, `with_human`) to the ledger, merging with
+    /// what others recorded meanwhile.
+    pub fn persist_with(
+        &mut self,
+        ws: &Workspace,
+        with_human: bool,
+    ) -> Result<(), ledger::LedgerError> {
+        let Some(rel) = self.rel.clone() else {
+            return Ok(());
+        };
         let sig = self.signature();
         let unchanged = match &self.persisted {
             Some(p) => *p == sig,
             None => sig.is_empty(),
         };
-        if unchanged {
+        if unchanged && (!with_human || self.human.is_empty()) {
             return Ok(());
         }
-        let regions: Vec<Region> = self.regions.iter().cloned().collect();
-        let authors = &self.authors;
-        ws.ledger
-            .write_snapshot(rel, self.doc.text(), &regions, &|r| {
-                authors.get(&r.id).cloned()
-            })?;
-        self.persisted = Some(sig);
+        for r in self.regions.iter() {
+            self.known_ids.insert(r.id.clone());
+        }
+        let mine: Vec<ledger::Placed> = self
+            .regions
+            .iter()
+            .map(|r| ledger::Placed {
+                region: r.clone(),
+                author: self.authors.get(&r.id).cloned(),
+            })
+            .collect();
+        let human: Vec<(usize, usize)> = self.human.iter().map(|h| (h.start, h.end)).collect();
+        let known = &self.known_ids;
+        let result = ws.ledger.update(&rel, self.doc.text(), |current| {
+            let mut regions = mine;
+            for p in current.regions {
+                if !known.contains(&p.region.id)
+                    && !regions
+                        .iter()
+                        .any(|m| m.region.overlaps(p.region.start, p.region.end))
+                {
+                    regions.push(p);
+                }
+            }
+            let mut all_human = if with_human { human } else { Vec::new() };
+            for h in current.human {
+                if !all_human.iter().any(|(s, e)| *s < h.1 && h.0 < *e) {
+                    all_human.push(h);
+                }
+            }
+            ledger::FileState {
+                regions,
+                human: all_human,
+                retired: Vec::new(),
+            }
+        })?;
+        self.merge_ledger(result);
+        self.persisted = Some(self.signature());
         Ok(())
+    }
+}
+
+fn human_span(start: usize, end: usize) -> Region {
+    Region {
+        id: format!("h-{start}"),
+        start,
+        end,
+        provenance: Default::default(),
+        source: crate::regions::Source::User,
+        modified: false,
+        created_at: String::new(),
     }
 }
 
