@@ -59,6 +59,36 @@ enum Commands {
         #[command(subcommand)]
         action: ReviewAction,
     },
+    /// Read one agent hook payload (JSON) on stdin and record the regions it wrote.
+    Record {
+        /// claude-code, cursor, codex, gemini, copilot, kiro or generic.
+        #[arg(long)]
+        agent: String,
+    },
+    /// Read one agent hook payload before the tool runs; exit 2 when policy forbids it.
+    Guard {
+        #[arg(long)]
+        agent: String,
+    },
+    /// Install aigis's hooks into an agent's settings.
+    Hooks {
+        #[command(subcommand)]
+        action: HooksAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum HooksAction {
+    /// Merge `aigis record` and `aigis guard` into AGENT's settings (project-level by default).
+    Install {
+        agent: String,
+        /// The user's settings instead of the project's.
+        #[arg(long)]
+        user: bool,
+        /// Print the change as a diff and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -171,7 +201,105 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             })
         }
         Commands::Review { action } => review_command(action),
+        Commands::Record { agent } => {
+            let agent = parse_agent(&agent)?;
+            let input = read_stdin()?;
+            let out = crate::agent_hooks::record(agent, &input, &std::env::current_dir()?)?;
+            for s in &out.skipped {
+                eprintln!("aigis record: {s}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Commands::Guard { agent } => {
+            let agent = parse_agent(&agent)?;
+            let input = read_stdin()?;
+            match crate::agent_hooks::guard(agent, &input, &std::env::current_dir()?)? {
+                None => Ok(ExitCode::SUCCESS),
+                Some(blocked) => {
+                    eprintln!(
+                        "aigis guard: blocked by the project's review policy (aigis.toml [guard]):\n{}\nThis needs a senior's review before it runs. Do not work around it; ask the user.",
+                        blocked.reasons.iter().map(|r| format!("- {r}")).collect::<Vec<_>>().join("\n")
+                    );
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Commands::Hooks {
+            action:
+                HooksAction::Install {
+                    agent,
+                    user,
+                    dry_run,
+                },
+        } => hooks_install(&agent, user, dry_run),
     }
+}
+
+fn parse_agent(name: &str) -> Result<crate::agents::Agent, CliError> {
+    crate::agents::Agent::parse(name).ok_or_else(|| {
+        CliError(format!(
+            "unknown agent {name:?}: one of {}",
+            crate::agents::Agent::NAMES.join(", ")
+        ))
+    })
+}
+
+fn read_stdin() -> Result<String, CliError> {
+    let mut input = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)
+        .map_err(|e| CliError(format!("cannot read the hook payload on stdin: {e}")))?;
+    if input.trim().is_empty() {
+        return Err(CliError("no hook payload on stdin".into()));
+    }
+    Ok(input)
+}
+
+fn hooks_install(agent: &str, user: bool, dry_run: bool) -> Result<ExitCode, CliError> {
+    let agent = parse_agent(agent)?;
+    let cwd = std::env::current_dir()?;
+    let root = workspace_root(&cwd);
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.clone());
+    let path = crate::hook_setup::settings_path(agent, &root, &home, user)
+        .ok_or_else(|| CliError("the generic agent has no settings file: call `aigis record --agent generic` from its hooks".into()))?;
+    let current = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(CliError(format!("{}: {e}", path.display()))),
+    };
+    let next = crate::hook_setup::merged(agent, &current)
+        .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
+    if next == current {
+        println!(
+            "{}: aigis hooks already installed; nothing changed",
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if dry_run {
+        print!("{}", crate::hook_setup::diff(&path, &current, &next));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| CliError(format!("{}: {e}", dir.display())))?;
+    }
+    if !current.is_empty() {
+        let backup = path.with_extension("json.aigis-backup");
+        std::fs::write(&backup, &current)
+            .map_err(|e| CliError(format!("{}: {e}", backup.display())))?;
+        println!("backed up {} to {}", path.display(), backup.display());
+    }
+    let tmp = path.with_extension("json.aigis-tmp");
+    std::fs::write(&tmp, &next)
+        .and_then(|_| std::fs::rename(&tmp, &path))
+        .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
+    println!(
+        "installed aigis record/guard hooks for {} in {}",
+        agent.name(),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The workspace around `start`: the nearest folder with `aigis.toml`, `.aigis` or `.git`.

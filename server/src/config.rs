@@ -16,6 +16,49 @@ pub struct Config {
     pub heuristic: HeuristicConfig,
     #[serde(default)]
     pub analysis: AnalysisConfig,
+    #[serde(default)]
+    pub guard: GuardConfig,
+}
+
+/// `aigis guard`: which operations an agent may not write or run without approval.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardConfig {
+    /// The lowest severity that is stopped: `critical` (default), `high`, `medium` or `never`.
+    #[serde(default = "default_block", deserialize_with = "block_level")]
+    pub block: Option<crate::catalog::Severity>,
+    /// Rule ids (or prefixes ending in `*`) that are approved for agents.
+    #[serde(default)]
+    pub allow: Vec<String>,
+}
+
+impl Default for GuardConfig {
+    fn default() -> Self {
+        GuardConfig {
+            block: default_block(),
+            allow: Vec::new(),
+        }
+    }
+}
+
+fn default_block() -> Option<crate::catalog::Severity> {
+    Some(crate::catalog::Severity::Critical)
+}
+
+fn block_level<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<crate::catalog::Severity>, D::Error> {
+    use crate::catalog::Severity;
+    let s = String::deserialize(d)?;
+    match s.as_str() {
+        "critical" => Ok(Some(Severity::Critical)),
+        "high" => Ok(Some(Severity::High)),
+        "medium" => Ok(Some(Severity::Medium)),
+        "never" => Ok(None),
+        other => Err(serde::de::Error::custom(format!(
+            "guard.block must be \"critical\", \"high\", \"medium\" or \"never\", not {other:?}"
+        ))),
+    }
 }
 
 /// Who may approve which tier. Entries are git `user.email` or `user.name`; `*` is anyone.

@@ -3,6 +3,8 @@
 //! The core (attribution, analysis, policy, the ledger) is plain Rust with no LSP types; only
 //! `lsp` speaks JSON-RPC. `aigis scan`, `aigis lsp` and `aigis review` all call the same core.
 
+pub mod agent_hooks;
+pub mod agents;
 pub mod analysis;
 pub mod catalog;
 pub mod cli;
@@ -10,6 +12,7 @@ pub mod codeowners;
 pub mod config;
 pub mod document;
 pub mod heuristic;
+pub mod hook_setup;
 pub mod identity;
 pub mod language;
 pub mod ledger;

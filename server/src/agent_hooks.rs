@@ -1,0 +1,321 @@
+//! `aigis record` and `aigis guard`: what an agent wrote becomes AI regions in the ledger; what
+//! it is about to write or run is checked against policy first.
+
+use std::path::{Path, PathBuf};
+
+use crate::agents::{self, Agent, Change, HookPayload};
+use crate::analysis::{self, Finding};
+use crate::catalog::Severity;
+use crate::identity::Identity;
+use crate::language;
+use crate::ledger::{now_rfc3339, FileState, LedgerError, Placed};
+use crate::regions::{new_region_id, Provenance, Region, RegionSet, Source};
+use crate::shell;
+use crate::workspace::Workspace;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HookError {
+    #[error(transparent)]
+    Payload(#[from] agents::PayloadError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("{0}")]
+    Config(String),
+}
+
+/// What `record` did, for its one line of output.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    /// (workspace-relative file, 1-based first and last line) of each new region.
+    pub regions: Vec<(String, usize, usize)>,
+    /// Changes that could not be placed (ambiguous or missing text): reported, not guessed.
+    pub skipped: Vec<String>,
+}
+
+fn resolve(p: &HookPayload, path: &str, cwd: &Path) -> PathBuf {
+    let base = p
+        .cwd
+        .as_deref()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| cwd.to_path_buf());
+    let path = base.join(path);
+    path.canonicalize().unwrap_or(path)
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    let mut v = vec![0];
+    v.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    v
+}
+
+/// Byte ranges of `text` that a change (already applied) wrote.
+fn spans_after(text: &str, change: &Change) -> Result<Vec<(usize, usize)>, String> {
+    let starts = line_starts(text);
+    let line_span = |first: usize, last: usize| -> Option<(usize, usize)> {
+        let s = *starts.get(first.checked_sub(1)?)?;
+        let e = starts.get(last).copied().unwrap_or(text.len());
+        (s < e).then_some((s, e))
+    };
+    let unique = |needle: &str| -> Result<Vec<(usize, usize)>, String> {
+        if needle.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let found: Vec<usize> = text.match_indices(needle).map(|(i, _)| i).collect();
+        match found.len() {
+            1 => Ok(vec![(found[0], found[0] + needle.len())]),
+            0 => Err("its new text is not in the file (changed since?)".into()),
+            n => Err(format!(
+                "its new text occurs {n} times in the file; not guessing which"
+            )),
+        }
+    };
+    match change {
+        Change::Whole { .. } => Ok(if text.trim().is_empty() {
+            Vec::new()
+        } else {
+            vec![(0, text.len())]
+        }),
+        Change::Lines(runs) => Ok(runs.iter().filter_map(|&(a, b)| line_span(a, b)).collect()),
+        Change::Replace { new, all: true, .. } => Ok(text
+            .match_indices(new.as_str())
+            .filter(|_| !new.trim().is_empty())
+            .map(|(i, _)| (i, i + new.len()))
+            .collect()),
+        Change::Replace { new, .. } | Change::Insert { text: new } => unique(new),
+        Change::Hunk { after, added, .. } => {
+            let (at, _) = unique(after)?.first().copied().ok_or("empty hunk")?;
+            let first_line = starts.partition_point(|&s| s <= at);
+            let mut runs: Vec<(usize, usize)> = Vec::new();
+            for &i in added {
+                let l = first_line + i;
+                match runs.last_mut() {
+                    Some(r) if r.1 + 1 == l => r.1 = l,
+                    _ => runs.push((l, l)),
+                }
+            }
+            Ok(runs.iter().filter_map(|&(a, b)| line_span(a, b)).collect())
+        }
+    }
+}
+
+/// `aigis record`: records the regions a tool call wrote.
+pub fn record(agent: Agent, input: &str, cwd: &Path) -> Result<Recorded, HookError> {
+    let payload = agents::parse(agent, input)?;
+    let mut out = Recorded::default();
+    for fc in &payload.files {
+        let path = resolve(&payload, &fc.path, cwd);
+        let root = crate::cli::workspace_root(&path);
+        let ws = Workspace::with_config(&root, Default::default());
+        let Some(rel) = ws.relative(&path) else {
+            out.skipped
+                .push(format!("{}: outside any workspace", path.display()));
+            continue;
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                out.skipped.push(format!("{rel}: {e}"));
+                continue;
+            }
+        };
+        let mut spans = Vec::new();
+        for change in &fc.changes {
+            match spans_after(&text, change) {
+                Ok(s) => spans.extend(s),
+                Err(why) => out
+                    .skipped
+                    .push(format!("{rel}: an edit not recorded: {why}")),
+            }
+        }
+        if spans.is_empty() {
+            continue;
+        }
+        let author = Some(Identity::of_workspace(&root)).filter(Identity::is_known);
+        let now = now_rfc3339();
+        let provenance = Provenance {
+            tool: payload.tool.clone(),
+            model: payload.model.clone(),
+            session: payload.session.clone(),
+        };
+        let new: Vec<Region> = spans
+            .iter()
+            .map(|&(start, end)| Region {
+                id: new_region_id(),
+                start,
+                end,
+                provenance: provenance.clone(),
+                source: Source::AgentHook,
+                modified: false,
+                created_at: now.clone(),
+            })
+            .collect();
+        ws.ledger.update(&rel, &text, |current| {
+            // The agent's newest write takes over any older attribution of the same text.
+            let mut set = RegionSet::default();
+            let mut authors = std::collections::HashMap::new();
+            for p in current.regions {
+                authors.insert(p.region.id.clone(), p.author);
+                set.add(p.region);
+            }
+            for r in &new {
+                authors.insert(r.id.clone(), author.clone());
+                set.add(r.clone());
+            }
+            FileState {
+                regions: set
+                    .iter()
+                    .map(|r| Placed {
+                        region: r.clone(),
+                        author: authors.get(&r.id).cloned().flatten(),
+                    })
+                    .collect(),
+                human: current.human,
+                retired: Vec::new(),
+            }
+        })?;
+        let starts = line_starts(&text);
+        for (s, e) in spans {
+            let first = starts.partition_point(|&x| x <= s);
+            let last = starts.partition_point(|&x| x < e);
+            out.regions.push((rel.clone(), first, last.max(first)));
+        }
+    }
+    Ok(out)
+}
+
+/// Why `guard` stops a tool call.
+#[derive(Debug)]
+pub struct Blocked {
+    pub reasons: Vec<String>,
+}
+
+/// The text a change would leave in the file, and the byte ranges it would write.
+fn proposed(current: &str, change: &Change) -> Option<(String, Vec<(usize, usize)>)> {
+    let appended = |text: &str| {
+        let base = format!("{current}\n");
+        let start = base.len();
+        (format!("{base}{text}"), vec![(start, start + text.len())])
+    };
+    match change {
+        Change::Whole { content: Some(c) } => Some((c.clone(), vec![(0, c.len())])),
+        Change::Whole { content: None } | Change::Lines(_) => None,
+        Change::Replace { old, new, all } => {
+            if old.is_empty() || !current.contains(old.as_str()) {
+                return Some(appended(new));
+            }
+            let n = if *all { usize::MAX } else { 1 };
+            let mut out = String::with_capacity(current.len() + new.len());
+            let mut ranges = Vec::new();
+            let mut last = 0;
+            for (i, (at, _)) in current.match_indices(old.as_str()).enumerate() {
+                if i >= n {
+                    break;
+                }
+                out.push_str(&current[last..at]);
+                ranges.push((out.len(), out.len() + new.len()));
+                out.push_str(new);
+                last = at + old.len();
+            }
+            out.push_str(&current[last..]);
+            Some((out, ranges))
+        }
+        Change::Hunk { before, after, .. } => match current.find(before.as_str()) {
+            Some(at) if !before.is_empty() => {
+                let out = format!(
+                    "{}{}{}",
+                    &current[..at],
+                    after,
+                    &current[at + before.len()..]
+                );
+                Some((out, vec![(at, at + after.len())]))
+            }
+            _ => Some(appended(after)),
+        },
+        Change::Insert { text } => Some(appended(text)),
+    }
+}
+
+/// `aigis guard`: checks a tool call before it runs. `Ok(None)` lets it run.
+pub fn guard(agent: Agent, input: &str, cwd: &Path) -> Result<Option<Blocked>, HookError> {
+    let payload = agents::parse(agent, input)?;
+    let base = payload
+        .cwd
+        .as_deref()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| cwd.to_path_buf());
+    let root = crate::cli::workspace_root(&base);
+    let ws = Workspace::open(&root).map_err(|e| HookError::Config(e.to_string()))?;
+    let policy = &ws.config.guard;
+    let mut reasons = Vec::new();
+    for command in &payload.commands {
+        for f in shell::scan_command_line(command) {
+            if policy.blocks(&f.rule.info.id, f.severity) {
+                reasons.push(format!(
+                    "`{}` ({}, {}): {}",
+                    f.command,
+                    f.rule.info.id,
+                    f.severity.as_str(),
+                    f.rule.info.why
+                ));
+            }
+        }
+    }
+    for fc in &payload.files {
+        let path = resolve(&payload, &fc.path, cwd);
+        let Some(lang) = language::for_path(&path) else {
+            continue;
+        };
+        let mut current = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut written: Vec<(usize, usize)> = Vec::new();
+        for change in &fc.changes {
+            if let Some((text, ranges)) = proposed(&current, change) {
+                current = text;
+                written = ranges;
+                let findings = findings_in(lang, &current, &written, &path);
+                for f in findings {
+                    if policy.blocks(&f.rule, f.severity) {
+                        reasons.push(format!(
+                            "{} would add {} ({}): {}",
+                            fc.path,
+                            f.message,
+                            f.rule,
+                            f.severity.as_str()
+                        ));
+                    }
+                }
+            }
+        }
+        let _ = written;
+    }
+    Ok((!reasons.is_empty()).then_some(Blocked { reasons }))
+}
+
+fn findings_in(
+    lang: &'static language::Language,
+    text: &str,
+    ranges: &[(usize, usize)],
+    path: &Path,
+) -> Vec<Finding> {
+    let mut parser = tree_sitter::Parser::new();
+    if parser.set_language(&lang.grammar).is_err() {
+        return Vec::new();
+    }
+    let Some(tree) = parser.parse(text, None) else {
+        return Vec::new();
+    };
+    analysis::analyze(lang, &tree, text, Some(path))
+        .into_iter()
+        .filter(|f| ranges.iter().any(|&(s, e)| f.start < e && s < f.end))
+        .collect()
+}
+
+impl crate::config::GuardConfig {
+    /// True when policy stops a finding of this rule and severity without approval.
+    pub fn blocks(&self, rule: &str, severity: Severity) -> bool {
+        let allowed = self.allow.iter().any(|a| match a.strip_suffix('*') {
+            Some(prefix) => rule.starts_with(prefix),
+            None => a == rule,
+        });
+        !allowed && self.block.is_some_and(|min| severity >= min)
+    }
+}
