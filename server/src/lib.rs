@@ -12,6 +12,7 @@ pub mod codeowners;
 pub mod config;
 pub mod document;
 pub mod heuristic;
+pub mod history;
 pub mod hook_setup;
 pub mod identity;
 pub mod language;

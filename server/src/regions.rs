@@ -23,6 +23,11 @@ pub enum Source {
 }
 
 impl Source {
+    /// Attributions derived from git history are computed again each time, not stored.
+    pub fn is_derived(self) -> bool {
+        matches!(self, Source::GitAi | Source::AgentTrace | Source::Trailer)
+    }
+
     /// How sure the attribution is, as SPEC.md names it.
     pub fn confidence(self) -> Confidence {
         match self {
@@ -154,6 +159,43 @@ impl RegionSet {
         self.clear_range(region.start, region.end);
         let at = self.regions.partition_point(|r| r.start < region.start);
         self.regions.insert(at, region);
+    }
+
+    /// Adds a region only where no region is yet: a less exact attribution never overrides a
+    /// more exact one (history beneath what an editor or agent hook recorded).
+    pub fn add_beneath(&mut self, region: Region) {
+        let mut gaps = vec![(region.start, region.end)];
+        for r in &self.regions {
+            gaps = gaps
+                .into_iter()
+                .flat_map(|(s, e)| {
+                    if !r.overlaps(s, e) {
+                        return vec![(s, e)];
+                    }
+                    let mut pieces = Vec::new();
+                    if s < r.start {
+                        pieces.push((s, r.start));
+                    }
+                    if r.end < e {
+                        pieces.push((r.end, e));
+                    }
+                    pieces
+                })
+                .collect();
+        }
+        for (i, (s, e)) in gaps.into_iter().enumerate() {
+            let id = if i == 0 {
+                region.id.clone()
+            } else {
+                format!("{}.{}", region.id, s)
+            };
+            self.add(Region {
+                id,
+                start: s,
+                end: e,
+                ..region.clone()
+            });
+        }
     }
 
     /// Removes `[start, end)` from every region (a "this is human" correction), splitting a

@@ -113,10 +113,16 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
     if let Some(changed) = &changed {
         files.retain(|f| ws.relative(f).is_some_and(|r| changed.contains_key(&r)));
     }
+    // History: only files that AI-attributed commits touched are blamed (audit mode needs none).
+    let ai_files = if opts.all {
+        HashSet::new()
+    } else {
+        crate::history::files_touched_by_ai(&ws.root, opts.base.as_deref())
+    };
     let results: Vec<FileResult> = files
         .par_iter()
         .map_init(tree_sitter::Parser::new, |parser, path| {
-            scan_file(ws, opts.all, changed.as_ref(), parser, path)
+            scan_file(ws, opts.all, changed.as_ref(), &ai_files, parser, path)
         })
         .collect();
     let mut report = ScanReport::default();
@@ -144,6 +150,7 @@ fn scan_file(
     ws: &Workspace,
     all: bool,
     changed: Option<&ChangedLines>,
+    ai_files: &HashSet<String>,
     parser: &mut tree_sitter::Parser,
     path: &Path,
 ) -> FileResult {
@@ -183,6 +190,7 @@ fn scan_file(
     let mut warnings = Vec::new();
     let mut regions = RegionSet::default();
     let mut authors = HashMap::new();
+    let mut human = Vec::new();
     match ws.ledger.state(&rel, &text) {
         Ok((state, w)) => {
             warnings.extend(w.iter().map(|w| w.to_string()));
@@ -192,8 +200,15 @@ fn scan_file(
                 }
                 regions.add(p.region);
             }
+            human = state.human;
         }
         Err(e) => warnings.push(e.to_string()),
+    }
+    if ai_files.contains(&rel) {
+        let lines = crate::history::attribute(&ws.root, &rel);
+        for r in crate::history::regions_of(&text, &lines, &human) {
+            regions.add_beneath(r);
+        }
     }
     let events = match ws.ledger.reviews(&rel) {
         Ok((events, w)) => {

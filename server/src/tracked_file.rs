@@ -117,6 +117,23 @@ impl TrackedFile {
         }
     }
 
+    /// Lays history's AI regions beneath the exact ones; replaces earlier history regions.
+    pub fn set_history(&mut self, regions: Vec<Region>) {
+        let old: Vec<String> = self
+            .regions
+            .iter()
+            .filter(|r| r.source.is_derived())
+            .map(|r| r.id.clone())
+            .collect();
+        for id in old {
+            self.regions.remove(&id);
+        }
+        for r in regions {
+            self.regions.add_beneath(r);
+        }
+        self.analysed = false;
+    }
+
     /// Records text the user typed (outside AI regions) as known-human.
     pub fn note_human(&mut self, start: usize, end: usize) {
         if start >= end || self.regions.iter().any(|r| r.overlaps(start, end)) {
@@ -156,6 +173,29 @@ impl TrackedFile {
             if analysis::touches_file_context(tree, &[s.min(e)..s.max(e)]) {
                 self.context_dirty = true;
             }
+        }
+        if range.is_none() && !self.regions.is_empty() {
+            // The whole text replaced (a reload): find regions again instead of dropping them.
+            let old = self.doc.text().to_string();
+            let moved = ledger::reanchor(
+                &old,
+                text,
+                &self.regions.iter().cloned().collect::<Vec<_>>(),
+            );
+            let human =
+                ledger::reanchor(&old, text, &self.human.iter().cloned().collect::<Vec<_>>());
+            let edit = self.doc.apply_change(range, text);
+            self.regions = RegionSet::default();
+            for r in moved {
+                self.regions.add(r);
+            }
+            self.human = RegionSet::default();
+            for h in human {
+                self.human.add(h);
+            }
+            self.findings.clear();
+            self.analysed = false;
+            return edit;
         }
         let edit = self.doc.apply_change(range, text);
         self.regions.apply_edit(&edit);
@@ -265,6 +305,7 @@ impl TrackedFile {
     fn signature(&self) -> Vec<(String, usize, usize, bool)> {
         self.regions
             .iter()
+            .filter(|r| !r.source.is_derived())
             .map(|r| (r.id.clone(), r.start, r.end, r.modified))
             .collect()
     }
@@ -298,6 +339,7 @@ impl TrackedFile {
         let mine: Vec<ledger::Placed> = self
             .regions
             .iter()
+            .filter(|r| !r.source.is_derived())
             .map(|r| ledger::Placed {
                 region: r.clone(),
                 author: self.authors.get(&r.id).cloned(),

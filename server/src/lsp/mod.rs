@@ -57,12 +57,27 @@ struct OpenFile {
     burst: BurstDetector,
 }
 
+/// The server; cheap to clone, so background tasks (history, the ledger watch) share its state.
+#[derive(Clone)]
 pub struct AigisServer {
+    inner: Arc<ServerState>,
+}
+
+pub struct ServerState {
     client: Client,
     docs: DashMap<String, OpenFile>,
     workspace: RwLock<Option<Arc<Workspace>>>,
     encoding: RwLock<PositionEncoding>,
     settings: RwLock<ClientSettings>,
+    /// Modification times of the ledger logs of open files, to see other writers' records.
+    ledger_seen: DashMap<String, std::time::SystemTime>,
+}
+
+impl std::ops::Deref for AigisServer {
+    type Target = ServerState;
+    fn deref(&self) -> &ServerState {
+        &self.inner
+    }
 }
 
 /// Diagnostics ready to publish, computed while the document was locked.
@@ -113,12 +128,96 @@ fn severity(s: Severity) -> DiagnosticSeverity {
 impl AigisServer {
     fn new(client: Client) -> Self {
         AigisServer {
-            client,
-            docs: DashMap::new(),
-            workspace: RwLock::new(None),
-            encoding: RwLock::new(PositionEncoding::Utf16),
-            settings: RwLock::new(ClientSettings::default()),
+            inner: Arc::new(ServerState {
+                client,
+                docs: DashMap::new(),
+                workspace: RwLock::new(None),
+                encoding: RwLock::new(PositionEncoding::Utf16),
+                settings: RwLock::new(ClientSettings::default()),
+                ledger_seen: DashMap::new(),
+            }),
         }
+    }
+
+    /// Lays the AI regions that git history knows (trailers, git-ai notes, Agent Trace) under
+    /// an open document's exact regions. `git blame` runs off the handler threads; if the
+    /// document changed meanwhile, the result is dropped (the next open computes it again).
+    async fn load_history(&self, uri: Uri, version: i32) {
+        let Some(ws) = self.workspace() else { return };
+        let (rel, human) = match self.docs.get(uri.as_str()) {
+            Some(d) => match &d.file.rel {
+                Some(rel) => (
+                    rel.clone(),
+                    d.file
+                        .human
+                        .iter()
+                        .map(|h| (h.start, h.end))
+                        .collect::<Vec<_>>(),
+                ),
+                None => return,
+            },
+            None => return,
+        };
+        let root = ws.root.clone();
+        let rel2 = rel.clone();
+        let Ok(lines) =
+            tokio::task::spawn_blocking(move || crate::history::attribute(&root, &rel2)).await
+        else {
+            return;
+        };
+        if lines.iter().all(|l| l.ai.is_none()) {
+            return;
+        }
+        let result = self.with_doc(&uri, |open, _| {
+            if open.file.doc.version != version {
+                return Ok(false);
+            }
+            let regions = crate::history::regions_of(open.file.doc.text(), &lines, &human);
+            open.file.set_history(regions);
+            Ok(true)
+        });
+        if let Ok((true, p)) = result {
+            self.publish(p).await;
+        }
+    }
+
+    /// Watches the ledger logs of open documents: a region an agent recorded from a terminal
+    /// shows up in the editor within about half a second.
+    fn watch_ledger(&self) {
+        let server = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_millis(400));
+            loop {
+                tick.tick().await;
+                let Some(ws) = server.workspace() else {
+                    continue;
+                };
+                let open: Vec<(String, String)> = server
+                    .docs
+                    .iter()
+                    .filter_map(|d| d.file.rel.clone().map(|r| (d.key().clone(), r)))
+                    .collect();
+                for (uri, rel) in open {
+                    let log = ws.ledger.dir().join("regions").join(format!("{rel}.jsonl"));
+                    let Ok(modified) = std::fs::metadata(&log).and_then(|m| m.modified()) else {
+                        continue;
+                    };
+                    let seen = server.ledger_seen.insert(uri.clone(), modified);
+                    if seen.is_none_or(|s| s == modified) {
+                        continue;
+                    }
+                    let Ok(uri) = uri.parse::<Uri>() else {
+                        continue;
+                    };
+                    let result = server.with_doc(&uri, |open, ws| {
+                        Ok(ws.is_some_and(|ws| open.file.refresh_from_ledger(ws)))
+                    });
+                    if let Ok((true, p)) = result {
+                        server.publish(p).await;
+                    }
+                }
+            }
+        });
     }
 
     fn workspace(&self) -> Option<Arc<Workspace>> {
@@ -218,6 +317,7 @@ impl AigisServer {
                     open.file.authors.insert(id.clone(), who);
                 }
             }
+            open.file.human.clear_range(start, end);
             open.file.regions.add(Region {
                 id,
                 start,
@@ -671,6 +771,10 @@ impl LanguageServer for AigisServer {
         })
     }
 
+    async fn initialized(&self, _: InitializedParams) {
+        self.watch_ledger();
+    }
+
     async fn shutdown(&self) -> Result<()> {
         Ok(())
     }
@@ -717,6 +821,21 @@ impl LanguageServer for AigisServer {
         if let Ok((_, p)) = published {
             self.publish(p).await;
         }
+        if let Some(ws) = self.workspace() {
+            if let Some(rel) = self
+                .docs
+                .get(td.uri.as_str())
+                .and_then(|d| d.file.rel.clone())
+            {
+                let log = ws.ledger.dir().join("regions").join(format!("{rel}.jsonl"));
+                // No log yet counts as seen at the epoch: its creation is a change.
+                let m = std::fs::metadata(&log)
+                    .and_then(|m| m.modified())
+                    .unwrap_or(std::time::UNIX_EPOCH);
+                self.ledger_seen.insert(td.uri.as_str().to_string(), m);
+            }
+        }
+        self.load_history(td.uri.clone(), td.version).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -744,6 +863,9 @@ impl LanguageServer for AigisServer {
                         .burst
                         .is_burst(&open.file.doc.text()[s..e], &change.text, min_lines);
                 let edit = open.file.apply_change(range, &change.text);
+                if !burst && change.range.is_some() {
+                    open.file.note_human(edit.start, edit.new_end);
+                }
                 if burst {
                     // Leading and trailing blank lines are layout, not code.
                     let inserted = &change.text;
@@ -804,7 +926,8 @@ impl LanguageServer for AigisServer {
         let mut warnings = Vec::new();
         let result = self.with_doc(&uri, |open, ws| {
             if let Some(ws) = ws {
-                if let Err(e) = open.file.persist(ws) {
+                // What the user typed since the last save is known-human from now on.
+                if let Err(e) = open.file.persist_with(ws, true) {
                     error = Some(e.to_string());
                 }
                 open.file.reload_reviews(ws, &mut warnings);
@@ -827,6 +950,7 @@ impl LanguageServer for AigisServer {
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         self.docs.remove(params.text_document.uri.as_str());
+        self.ledger_seen.remove(params.text_document.uri.as_str());
         self.client
             .publish_diagnostics(params.text_document.uri, Vec::new(), None)
             .await;
