@@ -6,6 +6,7 @@
 pub mod agent_hooks;
 pub mod agents;
 pub mod analysis;
+pub mod blast;
 pub mod catalog;
 pub mod cli;
 pub mod codeowners;
@@ -15,6 +16,7 @@ pub mod heuristic;
 pub mod history;
 pub mod hook_setup;
 pub mod identity;
+pub mod index;
 pub mod language;
 pub mod ledger;
 pub mod lsp;

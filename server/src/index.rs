@@ -1,0 +1,1112 @@
+//! The workspace symbol index: per file, the definitions and references that
+//! `queries/<lang>/tags.scm` finds, with enough context (module path, `impl` type, imports,
+//! receiver bindings, enclosing function, test code) to resolve a reference to the definition
+//! it means. Files are indexed in parallel and kept as symbol tables, not trees; an edited file
+//! is indexed again on its own.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, RwLock};
+
+use dashmap::DashMap;
+use rayon::prelude::*;
+use serde::Serialize;
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Node, Query, QueryCursor, Tree};
+
+use crate::analysis;
+use crate::catalog::Severity;
+use crate::language::{self, Language};
+
+static TAGS: LazyLock<Query> = LazyLock::new(|| {
+    let lang = language::by_name("rust").expect("rust is built in");
+    Query::new(&lang.grammar, include_str!("../../queries/rust/tags.scm"))
+        .unwrap_or_else(|e| panic!("bundled query queries/rust/tags.scm is invalid: {e}"))
+});
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DefKind {
+    Function,
+    Method,
+    Struct,
+    Enum,
+    Trait,
+    Type,
+    Const,
+    Static,
+    Macro,
+    Module,
+}
+
+/// What makes a function an entry point of the program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Entry {
+    Main,
+    HttpHandler,
+    PublicApi,
+}
+
+#[derive(Debug, Clone)]
+pub struct Def {
+    pub name: String,
+    pub kind: DefKind,
+    /// Module path inside the crate (`["deploy", "aws"]`).
+    pub module: Vec<String>,
+    /// For methods: the `impl` type's simple name.
+    pub impl_type: Option<String>,
+    pub start: usize,
+    pub end: usize,
+    pub name_start: usize,
+    pub line: usize,
+    pub is_pub: bool,
+    pub is_test: bool,
+    pub entry: Option<Entry>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefKind {
+    Call,
+    Method,
+    Macro,
+    Type,
+    Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ref {
+    pub name: String,
+    pub kind: RefKind,
+    /// The path before the name (`deploy::purge` → `["deploy"]`).
+    pub qualifier: Vec<String>,
+    /// For method calls: the receiver's type when the code says it (`self`, a typed binding).
+    pub receiver_type: Option<String>,
+    pub start: usize,
+    pub end: usize,
+    pub line: usize,
+    /// Index in `defs` of the innermost function around the reference.
+    pub enclosing: Option<usize>,
+    pub in_test: bool,
+    /// The name is a local binding (a closure, a parameter) where it is used.
+    pub shadowed: bool,
+}
+
+/// A risky operation inside a function, for risk reachable through calls.
+#[derive(Debug, Clone, Serialize)]
+pub struct RiskyCall {
+    pub rule: String,
+    pub severity: Severity,
+    pub line: usize,
+    pub enclosing: Option<usize>,
+}
+
+/// One file's symbol table.
+#[derive(Debug, Clone, Default)]
+pub struct FileSymbols {
+    pub path: PathBuf,
+    pub crate_id: usize,
+    /// The file's module path inside its crate.
+    pub module: Vec<String>,
+    pub is_test_file: bool,
+    pub defs: Vec<Def>,
+    pub refs: Vec<Ref>,
+    /// local name → full path segments (`use a::b::c as d` → d → [a, b, c]).
+    pub imports: HashMap<String, Vec<String>>,
+    /// `use a::b::*` prefixes.
+    pub globs: Vec<Vec<String>>,
+    pub risky: Vec<RiskyCall>,
+}
+
+/// A crate of the workspace: its root folder and name (as `use` writes it).
+#[derive(Debug, Clone)]
+pub struct CrateInfo {
+    pub dir: PathBuf,
+    pub name: String,
+    pub is_lib: bool,
+}
+
+pub type DefId = (usize, usize);
+pub type RefId = (usize, usize);
+
+/// How sure a dependency is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Certainty {
+    /// Many definitions share the name and nothing tells which: reported, not counted.
+    Ambiguous,
+    /// Only the name matches (one candidate).
+    Name,
+    /// The path, import or receiver type resolves to it.
+    Exact,
+}
+
+#[derive(Default)]
+pub struct WorkspaceIndex {
+    pub files: DashMap<usize, Arc<FileSymbols>>,
+    ids: DashMap<PathBuf, usize>,
+    next_id: std::sync::atomic::AtomicUsize,
+    defs_by_name: DashMap<String, Vec<DefId>>,
+    refs_by_name: DashMap<String, Vec<RefId>>,
+    crates: RwLock<Vec<CrateInfo>>,
+}
+
+pub struct IndexStats {
+    pub files: usize,
+    pub bytes: u64,
+    pub defs: usize,
+    pub refs: usize,
+}
+
+impl WorkspaceIndex {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn file_id(&self, path: &Path) -> Option<usize> {
+        self.ids.get(path).map(|v| *v)
+    }
+
+    pub fn file(&self, id: usize) -> Option<Arc<FileSymbols>> {
+        self.files.get(&id).map(|f| f.clone())
+    }
+
+    fn crate_of(&self, path: &Path) -> usize {
+        let mut crates = self.crates.write().unwrap_or_else(|e| e.into_inner());
+        let dir = path
+            .ancestors()
+            .skip(1)
+            .find(|d| d.join("Cargo.toml").is_file())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| path.parent().unwrap_or(path).to_path_buf());
+        if let Some(i) = crates.iter().position(|c| c.dir == dir) {
+            return i;
+        }
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+        let name = manifest
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|t| {
+                t.get("package")?
+                    .get("name")?
+                    .as_str()
+                    .map(|s| s.replace('-', "_"))
+            })
+            .unwrap_or_default();
+        crates.push(CrateInfo {
+            is_lib: dir.join("src/lib.rs").is_file(),
+            dir,
+            name,
+        });
+        crates.len() - 1
+    }
+
+    /// Indexes every Rust file under `root` (what `.gitignore` ignores is skipped), in parallel.
+    /// `progress(done, total)` is called as files finish.
+    pub fn index_workspace(
+        &self,
+        root: &Path,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> IndexStats {
+        let files: Vec<PathBuf> = ignore::WalkBuilder::new(root)
+            .hidden(true)
+            .git_ignore(true)
+            .require_git(false)
+            .filter_entry(|e| e.file_name() != crate::ledger::DIR)
+            .build()
+            .flatten()
+            .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+            .map(|e| e.into_path())
+            .filter(|p| language::for_path(p).is_some_and(|l| l.name == "rust"))
+            .collect();
+        let total = files.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let bytes = std::sync::atomic::AtomicU64::new(0);
+        files
+            .par_iter()
+            .for_each_init(tree_sitter::Parser::new, |parser, path| {
+                if let Ok(text) = std::fs::read_to_string(path) {
+                    if text.len() <= crate::document::MAX_ANALYSED_BYTES {
+                        bytes.fetch_add(text.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                        let lang = language::by_name("rust").expect("rust");
+                        if parser.set_language(&lang.grammar).is_ok() {
+                            if let Some(tree) = parser.parse(&text, None) {
+                                self.update_file(path, &tree, &text);
+                            }
+                        }
+                    }
+                }
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if n % 64 == 0 || n == total {
+                    progress(n, total);
+                }
+            });
+        IndexStats {
+            files: total,
+            bytes: bytes.into_inner(),
+            defs: self.files.iter().map(|f| f.defs.len()).sum(),
+            refs: self.files.iter().map(|f| f.refs.len()).sum(),
+        }
+    }
+
+    /// (Re)indexes one file from its current tree and text.
+    pub fn update_file(&self, path: &Path, tree: &Tree, text: &str) {
+        let crate_id = self.crate_of(path);
+        let module = {
+            let crates = self.crates.read().unwrap_or_else(|e| e.into_inner());
+            module_path(&crates[crate_id].dir, path)
+        };
+        let lang = language::by_name("rust").expect("rust");
+        let mut symbols = extract(lang, tree, text, path, module);
+        symbols.crate_id = crate_id;
+        let id = *self.ids.entry(path.to_path_buf()).or_insert_with(|| {
+            self.next_id
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        });
+        self.remove_names(id);
+        for (i, d) in symbols.defs.iter().enumerate() {
+            self.defs_by_name
+                .entry(d.name.clone())
+                .or_default()
+                .push((id, i));
+        }
+        for (i, r) in symbols.refs.iter().enumerate() {
+            self.refs_by_name
+                .entry(r.name.clone())
+                .or_default()
+                .push((id, i));
+            // `use a::purge as wipe; wipe()` is a reference to `purge` too.
+            if let Some(target) = alias_target(&symbols, r) {
+                self.refs_by_name
+                    .entry(target.to_string())
+                    .or_default()
+                    .push((id, i));
+            }
+        }
+        self.files.insert(id, Arc::new(symbols));
+    }
+
+    /// A deleted file leaves the index.
+    pub fn remove_file(&self, path: &Path) {
+        if let Some((_, id)) = self.ids.remove(path) {
+            self.remove_names(id);
+            self.files.remove(&id);
+        }
+    }
+
+    fn remove_names(&self, id: usize) {
+        let Some(old) = self.files.get(&id).map(|f| f.clone()) else {
+            return;
+        };
+        let names: HashSet<&String> = old.defs.iter().map(|d| &d.name).collect();
+        for n in names {
+            if let Some(mut v) = self.defs_by_name.get_mut(n) {
+                v.retain(|(f, _)| *f != id);
+            }
+        }
+        let names: HashSet<&String> = old
+            .refs
+            .iter()
+            .flat_map(|r| std::iter::once(&r.name).chain(alias_target(&old, r)))
+            .collect();
+        for n in names {
+            if let Some(mut v) = self.refs_by_name.get_mut(n) {
+                v.retain(|(f, _)| *f != id);
+            }
+        }
+    }
+
+    pub fn def(&self, id: DefId) -> Option<(Arc<FileSymbols>, Def)> {
+        let f = self.file(id.0)?;
+        let d = f.defs.get(id.1)?.clone();
+        Some((f, d))
+    }
+
+    /// Every definition that reference `r` of file `f` may mean, and how sure that is.
+    pub fn resolve(&self, f: &FileSymbols, r: &Ref) -> (Certainty, Vec<DefId>) {
+        if r.shadowed {
+            return (Certainty::Exact, Vec::new());
+        }
+        let lookup = alias_target(f, r).unwrap_or(&r.name);
+        let candidates: Vec<DefId> = self
+            .defs_by_name
+            .get(lookup)
+            .map(|v| v.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|id| {
+                self.def(*id).is_some_and(|(_, d)| match r.kind {
+                    RefKind::Method => d.kind == DefKind::Method,
+                    RefKind::Call | RefKind::Value => matches!(
+                        d.kind,
+                        DefKind::Function
+                            | DefKind::Method
+                            | DefKind::Const
+                            | DefKind::Static
+                            | DefKind::Struct
+                            | DefKind::Enum
+                    ),
+                    RefKind::Macro => d.kind == DefKind::Macro,
+                    RefKind::Type => matches!(
+                        d.kind,
+                        DefKind::Struct | DefKind::Enum | DefKind::Trait | DefKind::Type
+                    ),
+                })
+            })
+            .collect();
+        if candidates.is_empty() {
+            return (Certainty::Exact, Vec::new());
+        }
+        let crates = self
+            .crates
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let target = |id: &DefId| self.def(*id).map(|(file, d)| (file.crate_id, d));
+        // Methods: by the receiver's type when the code says it.
+        if r.kind == RefKind::Method {
+            if let Some(ty) = &r.receiver_type {
+                let hits: Vec<DefId> = candidates
+                    .iter()
+                    .filter(|id| {
+                        target(id).is_some_and(|(_, d)| d.impl_type.as_deref() == Some(ty.as_str()))
+                    })
+                    .copied()
+                    .collect();
+                return (Certainty::Exact, hits);
+            }
+            return by_count(candidates);
+        }
+        // A qualified path, or a name brought in by `use`: resolve it to a module path.
+        let full: Option<(usize, Vec<String>)> = if !r.qualifier.is_empty() {
+            resolve_path(f, &r.qualifier, &crates)
+        } else {
+            f.imports.get(&r.name).and_then(|p| {
+                let (c, mut segs) = resolve_path(f, &p[..p.len().saturating_sub(1)], &crates)?;
+                segs.push(p.last()?.clone());
+                Some((c, segs))
+            })
+        };
+        if let Some((crate_id, segs)) = full {
+            // `Type::method` or `module::function`.
+            let (qual, name) = if r.qualifier.is_empty() {
+                (
+                    segs[..segs.len().saturating_sub(1)].to_vec(),
+                    segs.last().cloned().unwrap_or_default(),
+                )
+            } else {
+                (segs, r.name.clone())
+            };
+            let hits: Vec<DefId> = candidates
+                .iter()
+                .filter(|id| {
+                    target(id).is_some_and(|(c, d)| {
+                        d.name == name
+                            && c == crate_id
+                            && (d.module == qual
+                                || (d.impl_type.is_some()
+                                    && qual.last() == d.impl_type.as_ref()
+                                    && d.module == qual[..qual.len() - 1]))
+                    })
+                })
+                .copied()
+                .collect();
+            if !hits.is_empty() {
+                return (Certainty::Exact, hits);
+            }
+            // A type's associated function where the type lives in another module than its impl.
+            if let Some(ty) = qual.last() {
+                let hits: Vec<DefId> = candidates
+                    .iter()
+                    .filter(|id| {
+                        target(id)
+                            .is_some_and(|(c, d)| c == crate_id && d.impl_type.as_ref() == Some(ty))
+                    })
+                    .copied()
+                    .collect();
+                if !hits.is_empty() {
+                    return (Certainty::Exact, hits);
+                }
+            }
+            return (Certainty::Exact, Vec::new());
+        }
+        if !r.qualifier.is_empty() {
+            // `Self::f` / an unresolvable qualifier (another crate, std): a type by its name.
+            let ty = r.qualifier.last().cloned().unwrap_or_default();
+            let hits: Vec<DefId> = candidates
+                .iter()
+                .filter(|id| target(id).is_some_and(|(_, d)| d.impl_type.as_ref() == Some(&ty)))
+                .copied()
+                .collect();
+            return if hits.is_empty() {
+                (Certainty::Exact, hits)
+            } else {
+                by_count(hits)
+            };
+        }
+        // A bare name: this module's own definition, then glob imports, then the name alone.
+        let here: Vec<DefId> = candidates
+            .iter()
+            .filter(|id| {
+                target(id).is_some_and(|(c, d)| {
+                    c == f.crate_id && d.module == f.module && d.impl_type.is_none()
+                })
+            })
+            .copied()
+            .collect();
+        if !here.is_empty() {
+            return (Certainty::Exact, here);
+        }
+        for g in &f.globs {
+            if let Some((c, segs)) = resolve_path(f, g, &crates) {
+                let hits: Vec<DefId> = candidates
+                    .iter()
+                    .filter(|id| {
+                        target(id).is_some_and(|(tc, d)| {
+                            tc == c && d.module == segs && d.impl_type.is_none()
+                        })
+                    })
+                    .copied()
+                    .collect();
+                if !hits.is_empty() {
+                    return (Certainty::Exact, hits);
+                }
+            }
+        }
+        let free: Vec<DefId> = candidates
+            .into_iter()
+            .filter(|id| target(id).is_some_and(|(_, d)| d.impl_type.is_none()))
+            .collect();
+        by_count(free)
+    }
+
+    /// References whose name is `def`'s, resolved: those that mean it.
+    pub fn references_to(&self, def: DefId) -> Vec<(RefId, Certainty)> {
+        let Some((_, d)) = self.def(def) else {
+            return Vec::new();
+        };
+        let refs = self
+            .refs_by_name
+            .get(&d.name)
+            .map(|v| v.clone())
+            .unwrap_or_default();
+        refs.into_iter()
+            .filter_map(|rid| {
+                let f = self.file(rid.0)?;
+                let r = f.refs.get(rid.1)?;
+                let (certainty, defs) = self.resolve(&f, r);
+                defs.contains(&def).then_some((rid, certainty))
+            })
+            .collect()
+    }
+
+    pub fn crates(&self) -> Vec<CrateInfo> {
+        self.crates
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+/// For a bare name imported under an alias, the name it stands for.
+fn alias_target<'a>(f: &'a FileSymbols, r: &Ref) -> Option<&'a String> {
+    if !r.qualifier.is_empty() || r.kind == RefKind::Method {
+        return None;
+    }
+    f.imports
+        .get(&r.name)
+        .and_then(|p| p.last())
+        .filter(|t| **t != r.name)
+}
+
+fn by_count(c: Vec<DefId>) -> (Certainty, Vec<DefId>) {
+    match c.len() {
+        0 => (Certainty::Exact, c),
+        1 => (Certainty::Name, c),
+        _ => (Certainty::Ambiguous, c),
+    }
+}
+
+/// A path as written in file `f` → (crate, module segments), when it is in the workspace.
+fn resolve_path(
+    f: &FileSymbols,
+    segs: &[String],
+    crates: &[CrateInfo],
+) -> Option<(usize, Vec<String>)> {
+    resolve_path_at(f, segs, crates, 0)
+}
+
+fn resolve_path_at(
+    f: &FileSymbols,
+    segs: &[String],
+    crates: &[CrateInfo],
+    depth: usize,
+) -> Option<(usize, Vec<String>)> {
+    // Imports that name each other (`use a::b; use b::a;`) must not loop.
+    if depth > 8 {
+        return None;
+    }
+    let (first, rest) = segs.split_first()?;
+    let mut base: (usize, Vec<String>) = match first.as_str() {
+        "crate" => (f.crate_id, Vec::new()),
+        "self" => (f.crate_id, f.module.clone()),
+        "super" => (
+            f.crate_id,
+            f.module[..f.module.len().saturating_sub(1)].to_vec(),
+        ),
+        "Self" => return None,
+        name => {
+            if let Some(full) = f.imports.get(name) {
+                if full.first().map(String::as_str) == Some(name) && full.len() == 1 {
+                    return crates
+                        .iter()
+                        .position(|c| c.name == *name)
+                        .map(|c| (c, rest.to_vec()));
+                }
+                let mut p = full.clone();
+                p.extend(rest.iter().cloned());
+                // Imports are written from the crate root (2018 paths) or with crate/self/super.
+                return resolve_path_at(f, &p, crates, depth + 1).or_else(|| {
+                    let mut rooted = vec!["crate".to_string()];
+                    rooted.extend(p);
+                    resolve_path_at(f, &rooted, crates, depth + 1)
+                });
+            }
+            if let Some(c) = crates
+                .iter()
+                .position(|c| !c.name.is_empty() && c.name == *name)
+            {
+                (c, Vec::new())
+            } else {
+                // A child module of the current one (`mod deploy;` then `deploy::purge()`).
+                let mut m = f.module.clone();
+                m.push(name.to_string());
+                (f.crate_id, m)
+            }
+        }
+    };
+    for s in rest {
+        match s.as_str() {
+            "super" => {
+                base.1.pop();
+            }
+            "self" => {}
+            _ => base.1.push(s.clone()),
+        }
+    }
+    Some(base)
+}
+
+/// A file's module path inside its crate: `src/lib.rs` → `[]`, `src/a/b.rs` → `[a, b]`,
+/// `src/a/mod.rs` → `[a]`; binaries, tests, examples and benches are crate roots of their own.
+pub fn module_path(crate_dir: &Path, path: &Path) -> Vec<String> {
+    let Ok(rel) = path.strip_prefix(crate_dir.join("src")) else {
+        return Vec::new();
+    };
+    let mut parts: Vec<String> = rel
+        .iter()
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
+    if parts.first().map(String::as_str) == Some("bin") {
+        return Vec::new();
+    }
+    if let Some(last) = parts.pop() {
+        let stem = last.trim_end_matches(".rs").to_string();
+        if !(parts.is_empty() && (stem == "lib" || stem == "main")) && stem != "mod" {
+            parts.push(stem);
+        }
+    }
+    parts
+}
+
+fn text_of<'a>(n: Node, src: &'a [u8]) -> &'a str {
+    n.utf8_text(src).unwrap_or("")
+}
+
+fn attrs_before<'a>(item: Node, src: &'a [u8]) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut sib = item.prev_sibling();
+    while let Some(s) = sib {
+        match s.kind() {
+            "attribute_item" => out.push(text_of(s, src)),
+            "line_comment" | "block_comment" => {}
+            _ => break,
+        }
+        sib = s.prev_sibling();
+    }
+    out
+}
+
+const HTTP_ATTRS: [&str; 9] = [
+    "get",
+    "post",
+    "put",
+    "delete",
+    "patch",
+    "head",
+    "route",
+    "handler",
+    "debug_handler",
+];
+
+/// Extracts a file's symbols with one pass of the tags query.
+pub fn extract(
+    lang: &Language,
+    tree: &Tree,
+    text: &str,
+    path: &Path,
+    module: Vec<String>,
+) -> FileSymbols {
+    let src = text.as_bytes();
+    let q = &*TAGS;
+    let names = q.capture_names();
+    let mut out = FileSymbols {
+        path: path.to_path_buf(),
+        module: module.clone(),
+        is_test_file: path
+            .components()
+            .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches"))),
+        ..Default::default()
+    };
+    collect_uses(tree.root_node(), src, &mut out);
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(q, tree.root_node(), src);
+    let mut pending_refs: Vec<(Node, Ref)> = Vec::new();
+    let mut def_nodes: HashSet<usize> = HashSet::new();
+    while let Some(m) = matches.next() {
+        let mut item = None;
+        let mut def: Option<(Node, &str)> = None;
+        let mut reference: Option<(Node, &str)> = None;
+        let mut path_node = None;
+        let mut recv = None;
+        for c in m.captures() {
+            let name = names[c.index as usize];
+            match name {
+                "item" => item = Some(c.node),
+                "ref.path" => path_node = Some(c.node),
+                "recv" => recv = Some(c.node),
+                n if n.starts_with("def.") => def = Some((c.node, &n[4..])),
+                n if n.starts_with("ref.") => reference = Some((c.node, &n[4..])),
+                _ => {}
+            }
+        }
+        if let (Some((name_node, kind)), Some(item)) = (def, item) {
+            def_nodes.insert(name_node.id());
+            let (mods, impl_type) = context_of(item, src);
+            let mut full_mod = module.clone();
+            full_mod.extend(mods);
+            let kind = match kind {
+                "function" if impl_type.is_some() => DefKind::Method,
+                "function" => DefKind::Function,
+                "struct" => DefKind::Struct,
+                "enum" => DefKind::Enum,
+                "trait" => DefKind::Trait,
+                "type" => DefKind::Type,
+                "const" => DefKind::Const,
+                "static" => DefKind::Static,
+                "macro" => DefKind::Macro,
+                _ => DefKind::Module,
+            };
+            let name = text_of(name_node, src).to_string();
+            let attrs = attrs_before(item, src);
+            let is_pub = {
+                let mut c = item.walk();
+                let found = item
+                    .children(&mut c)
+                    .any(|ch| ch.kind() == "visibility_modifier");
+                found
+            };
+            let is_test =
+                out.is_test_file || in_test(item, src) || attrs.iter().any(|a| a.contains("test"));
+            let entry = if kind == DefKind::Function && name == "main"
+                || attrs
+                    .iter()
+                    .any(|a| a.contains("::main]") || a.contains("::main("))
+            {
+                Some(Entry::Main)
+            } else if attrs.iter().any(|a| {
+                let inner = a
+                    .trim_start_matches("#[")
+                    .split(['(', ']'])
+                    .next()
+                    .unwrap_or("");
+                HTTP_ATTRS.contains(&inner.rsplit("::").next().unwrap_or(inner))
+            }) {
+                Some(Entry::HttpHandler)
+            } else {
+                None
+            };
+            out.defs.push(Def {
+                name,
+                kind,
+                module: full_mod,
+                impl_type,
+                start: item.start_byte(),
+                end: item.end_byte(),
+                name_start: name_node.start_byte(),
+                line: name_node.start_position().row,
+                is_pub,
+                is_test,
+                entry,
+            });
+        } else if let Some((name_node, kind)) = reference {
+            let kind = match kind {
+                "call" => RefKind::Call,
+                "method" => RefKind::Method,
+                "macro" => RefKind::Macro,
+                "type" => RefKind::Type,
+                _ => RefKind::Value,
+            };
+            let name = text_of(name_node, src).to_string();
+            let qualifier: Vec<String> = path_node
+                .and_then(|p| p.child_by_field_name("path"))
+                .map(|q| {
+                    let mut t = String::new();
+                    let mut depth = 0;
+                    for ch in text_of(q, src).chars() {
+                        match ch {
+                            '<' => depth += 1,
+                            '>' => depth -= 1,
+                            c if depth == 0 && !c.is_whitespace() => t.push(c),
+                            _ => {}
+                        }
+                    }
+                    t.split("::")
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let receiver_type = recv.and_then(|r| receiver_type(r, src));
+            let shadowed = matches!(kind, RefKind::Call | RefKind::Value)
+                && qualifier.is_empty()
+                && is_local_binding(name_node, &name, src);
+            let start = path_node.map_or(name_node.start_byte(), |p| p.start_byte());
+            pending_refs.push((
+                name_node,
+                Ref {
+                    name,
+                    kind,
+                    qualifier,
+                    receiver_type,
+                    start,
+                    end: name_node.end_byte(),
+                    line: name_node.start_position().row,
+                    enclosing: None,
+                    in_test: out.is_test_file || in_test(name_node, src),
+                    shadowed,
+                },
+            ));
+        }
+    }
+    // Enclosing functions: the innermost function definition whose item holds the reference.
+    let mut fn_defs: Vec<(usize, usize, usize)> = out
+        .defs
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| matches!(d.kind, DefKind::Function | DefKind::Method))
+        .map(|(i, d)| (d.start, d.end, i))
+        .collect();
+    fn_defs.sort();
+    let enclosing = |pos: usize| -> Option<usize> {
+        fn_defs
+            .iter()
+            .filter(|(s, e, _)| *s <= pos && pos < *e)
+            .min_by_key(|(s, e, _)| e - s)
+            .map(|(_, _, i)| *i)
+    };
+    for (node, mut r) in pending_refs {
+        if def_nodes.contains(&node.id()) {
+            continue;
+        }
+        r.enclosing = enclosing(r.start);
+        out.refs.push(r);
+    }
+    out.refs.sort_by_key(|r| r.start);
+    out.refs
+        .dedup_by(|a, b| a.start == b.start && a.name == b.name);
+    // Risky operations, by enclosing function.
+    for f in analysis::analyze(lang, tree, text, Some(path)) {
+        let line = text[..f.start].matches('\n').count();
+        out.risky.push(RiskyCall {
+            rule: f.rule,
+            severity: f.severity,
+            line,
+            enclosing: enclosing(f.start),
+        });
+    }
+    out
+}
+
+/// Inline modules around an item and the `impl` type it belongs to.
+fn context_of(item: Node, src: &[u8]) -> (Vec<String>, Option<String>) {
+    let mut mods = Vec::new();
+    let mut impl_type = None;
+    let mut cur = item.parent();
+    while let Some(n) = cur {
+        match n.kind() {
+            "mod_item" => {
+                if let Some(name) = n.child_by_field_name("name") {
+                    mods.push(text_of(name, src).to_string());
+                }
+            }
+            "impl_item" if impl_type.is_none() => {
+                impl_type = n
+                    .child_by_field_name("type")
+                    .map(|t| simple_type(text_of(t, src)));
+            }
+            "trait_item" if impl_type.is_none() => {
+                impl_type = n
+                    .child_by_field_name("name")
+                    .map(|t| text_of(t, src).to_string());
+            }
+            _ => {}
+        }
+        cur = n.parent();
+    }
+    mods.reverse();
+    (mods, impl_type)
+}
+
+/// `&mut deploy::Env<'a, T>` → `Env`.
+fn simple_type(t: &str) -> String {
+    let t = t
+        .trim()
+        .trim_start_matches('&')
+        .trim_start_matches("mut ")
+        .trim();
+    let t = t.split('<').next().unwrap_or(t);
+    t.rsplit("::").next().unwrap_or(t).trim().to_string()
+}
+
+fn in_test(n: Node, src: &[u8]) -> bool {
+    let mut cur = n.parent();
+    while let Some(p) = cur {
+        if matches!(p.kind(), "function_item" | "mod_item")
+            && attrs_before(p, src).iter().any(|a| a.contains("test"))
+        {
+            return true;
+        }
+        cur = p.parent();
+    }
+    false
+}
+
+/// The type of a method call's receiver when the code says it: `self` in an `impl`, a binding
+/// with a type annotation, a constructor (`Env::new(..)`, `Env { .. }`), or a typed parameter.
+fn receiver_type(recv: Node, src: &[u8]) -> Option<String> {
+    let recv = if recv.kind() == "reference_expression" {
+        recv.child_by_field_name("value")?
+    } else {
+        recv
+    };
+    match recv.kind() {
+        "self" => {
+            let mut cur = recv.parent();
+            while let Some(n) = cur {
+                if n.kind() == "impl_item" {
+                    return n
+                        .child_by_field_name("type")
+                        .map(|t| simple_type(text_of(t, src)));
+                }
+                cur = n.parent();
+            }
+            None
+        }
+        "identifier" => {
+            let name = text_of(recv, src);
+            let mut cur = recv.parent();
+            while let Some(scope) = cur {
+                if scope.kind() == "block" {
+                    let mut c = scope.walk();
+                    let mut found = None;
+                    for child in scope.named_children(&mut c) {
+                        if child.start_byte() >= recv.start_byte() {
+                            break;
+                        }
+                        if child.kind() == "let_declaration"
+                            && child.child_by_field_name("pattern").is_some_and(|p| {
+                                text_of(p, src).trim_start_matches("mut ").trim() == name
+                            })
+                        {
+                            found = type_of_let(child, src);
+                        }
+                    }
+                    if found.is_some() {
+                        return found;
+                    }
+                }
+                if matches!(scope.kind(), "function_item" | "closure_expression") {
+                    let params = scope.child_by_field_name("parameters")?;
+                    let mut c = params.walk();
+                    for p in params.named_children(&mut c) {
+                        if p.child_by_field_name("pattern").is_some_and(|pat| {
+                            text_of(pat, src).trim_start_matches("mut ").trim() == name
+                        }) {
+                            return p
+                                .child_by_field_name("type")
+                                .map(|t| simple_type(text_of(t, src)));
+                        }
+                    }
+                    return None;
+                }
+                cur = scope.parent();
+            }
+            None
+        }
+        "call_expression" => {
+            // `Env::new().purge()`
+            let f = recv.child_by_field_name("function")?;
+            (f.kind() == "scoped_identifier").then(|| {
+                f.child_by_field_name("path")
+                    .map(|p| simple_type(text_of(p, src)))
+            })?
+        }
+        _ => None,
+    }
+}
+
+fn type_of_let(decl: Node, src: &[u8]) -> Option<String> {
+    if let Some(t) = decl.child_by_field_name("type") {
+        return Some(simple_type(text_of(t, src)));
+    }
+    let v = decl.child_by_field_name("value")?;
+    let v = if matches!(v.kind(), "try_expression" | "await_expression") {
+        v.named_child(0)?
+    } else {
+        v
+    };
+    match v.kind() {
+        "struct_expression" => v
+            .child_by_field_name("name")
+            .map(|n| simple_type(text_of(n, src))),
+        "call_expression" => {
+            let f = v.child_by_field_name("function")?;
+            if f.kind() == "scoped_identifier" {
+                let path = f.child_by_field_name("path")?;
+                let ty = simple_type(text_of(path, src));
+                // `Env::new()` names a type; `deploy::make()` names a module.
+                ty.chars().next().filter(|c| c.is_uppercase()).map(|_| ty)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// True when `name` is a local binding (let, parameter, closure parameter) where it is used.
+fn is_local_binding(at: Node, name: &str, src: &[u8]) -> bool {
+    let mut cur = at.parent();
+    while let Some(scope) = cur {
+        if scope.kind() == "block" {
+            let mut c = scope.walk();
+            for child in scope.named_children(&mut c) {
+                if child.start_byte() >= at.start_byte() {
+                    break;
+                }
+                if child.kind() == "let_declaration"
+                    && child
+                        .child_by_field_name("pattern")
+                        .is_some_and(|p| text_of(p, src).trim_start_matches("mut ").trim() == name)
+                {
+                    return true;
+                }
+            }
+        }
+        if matches!(scope.kind(), "function_item" | "closure_expression") {
+            if let Some(params) = scope.child_by_field_name("parameters") {
+                let mut c = params.walk();
+                let hit = params.named_children(&mut c).any(|p| {
+                    let pat = p
+                        .child_by_field_name("pattern")
+                        .map_or_else(|| text_of(p, src), |x| text_of(x, src));
+                    pat.trim_start_matches("mut ").trim() == name
+                });
+                if hit {
+                    return true;
+                }
+            }
+            if scope.kind() == "function_item" {
+                return false;
+            }
+        }
+        cur = scope.parent();
+    }
+    false
+}
+
+/// `use` declarations anywhere in the file (most are at the top; scoping inside functions is
+/// not modelled).
+fn collect_uses(root: Node, src: &[u8], out: &mut FileSymbols) {
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "use_declaration" {
+            if let Some(arg) = n.child_by_field_name("argument") {
+                use_tree(arg, &[], src, out);
+            }
+            continue;
+        }
+        if matches!(
+            n.kind(),
+            "source_file" | "declaration_list" | "mod_item" | "function_item" | "block"
+        ) {
+            let mut c = n.walk();
+            stack.extend(n.named_children(&mut c));
+        }
+    }
+}
+
+fn use_tree(n: Node, prefix: &[String], src: &[u8], out: &mut FileSymbols) {
+    let path_of = |t: &str| -> Vec<String> {
+        let mut p = prefix.to_vec();
+        p.extend(
+            t.split("::")
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+        );
+        p
+    };
+    match n.kind() {
+        "identifier" | "scoped_identifier" | "crate" | "self" | "super" => {
+            let p = path_of(text_of(n, src));
+            if p.last().map(String::as_str) == Some("self") {
+                let p = p[..p.len() - 1].to_vec();
+                if let Some(last) = p.last() {
+                    out.imports.insert(last.clone(), p.clone());
+                }
+            } else if let Some(last) = p.last() {
+                out.imports.insert(last.clone(), p.clone());
+            }
+        }
+        "use_as_clause" => {
+            if let (Some(path), Some(alias)) = (
+                n.child_by_field_name("path"),
+                n.child_by_field_name("alias"),
+            ) {
+                out.imports
+                    .insert(text_of(alias, src).to_string(), path_of(text_of(path, src)));
+            }
+        }
+        "use_wildcard" => {
+            let t = text_of(n, src).trim_end_matches('*').trim_end_matches("::");
+            out.globs.push(path_of(t));
+        }
+        "scoped_use_list" => {
+            let base = n
+                .child_by_field_name("path")
+                .map(|p| path_of(text_of(p, src)))
+                .unwrap_or_else(|| prefix.to_vec());
+            if let Some(list) = n.child_by_field_name("list") {
+                use_tree(list, &base, src, out);
+            }
+        }
+        "use_list" => {
+            let mut c = n.walk();
+            for child in n.named_children(&mut c) {
+                use_tree(child, prefix, src, out);
+            }
+        }
+        _ => {}
+    }
+}
