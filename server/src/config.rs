@@ -87,6 +87,13 @@ pub struct PolicyConfig {
     /// Dependents from which a region needs a peer.
     #[serde(default = "default_peer_dependents")]
     pub peer_dependents: usize,
+    /// How many levels of callers the blast radius follows.
+    #[serde(default = "default_blast_depth")]
+    pub blast_depth: usize,
+}
+
+fn default_blast_depth() -> usize {
+    3
 }
 
 impl Default for PolicyConfig {
@@ -95,6 +102,7 @@ impl Default for PolicyConfig {
             critical_paths: Vec::new(),
             senior_dependents: default_senior_dependents(),
             peer_dependents: default_peer_dependents(),
+            blast_depth: default_blast_depth(),
         }
     }
 }

@@ -149,6 +149,7 @@ pub struct WorkspaceIndex {
     defs_by_name: DashMap<String, Vec<DefId>>,
     refs_by_name: DashMap<String, Vec<RefId>>,
     crates: RwLock<Vec<CrateInfo>>,
+    generation: std::sync::atomic::AtomicU64,
 }
 
 pub struct IndexStats {
@@ -161,6 +162,11 @@ pub struct IndexStats {
 impl WorkspaceIndex {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Changes whenever any file's symbols change: cached blast radii older than this are stale.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     pub fn file_id(&self, path: &Path) -> Option<usize> {
@@ -284,6 +290,8 @@ impl WorkspaceIndex {
             }
         }
         self.files.insert(id, Arc::new(symbols));
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
     }
 
     /// A deleted file leaves the index.
@@ -291,6 +299,8 @@ impl WorkspaceIndex {
         if let Some((_, id)) = self.ids.remove(path) {
             self.remove_names(id);
             self.files.remove(&id);
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
         }
     }
 

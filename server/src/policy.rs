@@ -74,6 +74,8 @@ pub struct TierInputs<'a> {
     pub findings: &'a [Finding],
     pub critical_path: bool,
     pub transitive_dependents: usize,
+    /// Risky operations the region reaches through the functions it calls.
+    pub indirect: &'a [crate::blast::RiskyCallee],
     pub senior_dependents: usize,
     pub peer_dependents: usize,
 }
@@ -103,6 +105,26 @@ pub fn risk(inputs: &TierInputs) -> Risk {
         } else {
             reasons.push(format!("{} ({})", f.rule, f.severity.as_str()));
         }
+        tier = tier.max(t);
+    }
+    for c in inputs.indirect {
+        // Reaching a critical operation through a helper is as serious as calling it.
+        let t = if c.severity == Severity::Critical {
+            Tier::Senior
+        } else {
+            Tier::Peer
+        };
+        score += match c.severity {
+            Severity::Critical => 30,
+            Severity::High => 10,
+            Severity::Medium => 2,
+        };
+        reasons.push(format!(
+            "reaches {} ({}) via {} (indirect)",
+            c.rule,
+            c.severity.as_str(),
+            c.via.join(" → ")
+        ));
         tier = tier.max(t);
     }
     let deps = inputs.transitive_dependents;

@@ -16,7 +16,11 @@ pub fn range_json(r: [LineCol; 2]) -> Value {
 
 /// A region as SPEC.md's `aigis/regions` describes it. `position` turns byte offsets into
 /// positions in the caller's encoding.
-pub fn region_json(a: &Assessment, position: &dyn Fn(usize) -> LineCol) -> Value {
+pub fn region_json(
+    a: &Assessment,
+    position: &dyn Fn(usize) -> LineCol,
+    root: Option<&std::path::Path>,
+) -> Value {
     let r = &a.region;
     json!({
         "id": r.id,
@@ -43,7 +47,7 @@ pub fn region_json(a: &Assessment, position: &dyn Fn(usize) -> LineCol) -> Value
                 "notes": f.notes,
             })).collect::<Vec<_>>(),
         },
-        "blast": { "dependents": 0, "transitive": 0, "files": 0 },
+        "blast": blast_json(a.blast.as_ref(), root),
         "review": {
             "state": a.review.state.as_str(),
             "by": a.review.by,
@@ -51,6 +55,33 @@ pub fn region_json(a: &Assessment, position: &dyn Fn(usize) -> LineCol) -> Value
             "stale": a.review.stale,
             "reviewers": a.review.reviewers,
         },
+    })
+}
+
+/// The blast radius summary (SPEC.md `blast`) with the sites behind it. Paths are relative to
+/// `root` when given.
+pub fn blast_json(b: Option<&crate::blast::BlastRadius>, root: Option<&std::path::Path>) -> Value {
+    let Some(b) = b else {
+        return json!({ "dependents": 0, "transitive": 0, "files": 0 });
+    };
+    let path = |p: &std::path::Path| {
+        root.and_then(|r| p.strip_prefix(r).ok())
+            .map(|r| r.display().to_string())
+            .unwrap_or_else(|| p.display().to_string())
+    };
+    let site = |d: &crate::blast::Dependent| json!({ "file": path(&d.file), "line": d.line + 1, "caller": d.caller, "uses": d.uses, "certainty": d.certainty, "depth": d.depth });
+    json!({
+        "dependents": b.direct,
+        "transitive": b.transitive,
+        "files": b.files,
+        "symbols": b.symbols.iter().map(|s| &s.name).collect::<Vec<_>>(),
+        "entryPoints": b.entry_points,
+        "sites": b.dependents.iter().take(200).map(site).collect::<Vec<_>>(),
+        "tests": b.tests.iter().take(50).map(site).collect::<Vec<_>>(),
+        "ambiguous": b.ambiguous.iter().take(50).map(site).collect::<Vec<_>>(),
+        "riskyCallees": b.risky_callees.iter().map(|c| json!({
+            "rule": c.rule, "severity": c.severity.as_str(), "file": path(&c.file), "line": c.line + 1, "via": c.via, "indirect": true,
+        })).collect::<Vec<_>>(),
     })
 }
 

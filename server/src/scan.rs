@@ -119,10 +119,23 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
     } else {
         crate::history::files_touched_by_ai(&ws.root, opts.base.as_deref())
     };
+    // Blast radius needs the symbol index, built only when there are AI regions to measure.
+    let index = crate::index::WorkspaceIndex::new();
+    if !opts.all && (!ai_files.is_empty() || !ws.ledger.tracked_files().is_empty()) {
+        index.index_workspace(&ws.root, &|_, _| {});
+    }
     let results: Vec<FileResult> = files
         .par_iter()
         .map_init(tree_sitter::Parser::new, |parser, path| {
-            scan_file(ws, opts.all, changed.as_ref(), &ai_files, parser, path)
+            scan_file(
+                ws,
+                opts.all,
+                changed.as_ref(),
+                &ai_files,
+                &index,
+                parser,
+                path,
+            )
         })
         .collect();
     let mut report = ScanReport::default();
@@ -151,6 +164,7 @@ fn scan_file(
     all: bool,
     changed: Option<&ChangedLines>,
     ai_files: &HashSet<String>,
+    index: &crate::index::WorkspaceIndex,
     parser: &mut tree_sitter::Parser,
     path: &Path,
 ) -> FileResult {
@@ -240,6 +254,24 @@ fn scan_file(
         .filter(|r| in_change(r.start, r.end))
         .cloned()
         .collect();
+    let blast: HashMap<String, crate::blast::BlastRadius> = match index.file_id(path) {
+        Some(id) => region_list
+            .iter()
+            .map(|r| {
+                (
+                    r.id.clone(),
+                    crate::blast::blast_radius(
+                        index,
+                        id,
+                        r.start,
+                        r.end,
+                        ws.config.policy.blast_depth,
+                    ),
+                )
+            })
+            .collect(),
+        None => HashMap::new(),
+    };
     let assessed = ws.assess(
         Some(&rel),
         &text,
@@ -247,6 +279,7 @@ fn scan_file(
         &region_list,
         &authors,
         &events,
+        &blast,
     );
     let file_findings = findings
         .iter()
@@ -276,7 +309,7 @@ fn scan_file(
                 lines.line(a.region.start) + 1,
                 lines.line(a.region.end.saturating_sub(1).max(a.region.start)) + 1,
             ],
-            json: crate::report::region_json(&a, &|off| lines.position(&text, off)),
+            json: crate::report::region_json(&a, &|off| lines.position(&text, off), Some(&ws.root)),
             assessment: a,
         })
         .collect();

@@ -36,6 +36,8 @@ pub struct TrackedFile {
     context_dirty: bool,
     /// The gating crates the file named at the last analysis.
     gates: Vec<String>,
+    /// Blast radius per region id, with the index generation and region range it was for.
+    blast: HashMap<String, (u64, usize, usize, crate::blast::BlastRadius)>,
 }
 
 impl TrackedFile {
@@ -63,6 +65,7 @@ impl TrackedFile {
             dirty: Vec::new(),
             context_dirty: false,
             gates: Vec::new(),
+            blast: HashMap::new(),
         };
         if let (Some(ws), Some(rel)) = (ws, file.rel.clone()) {
             match ws.ledger.state(&rel, text) {
@@ -277,8 +280,45 @@ impl TrackedFile {
         self.dirty.clear();
     }
 
+    /// Brings each region's blast radius up to date with the index (cached until the index or
+    /// the region changes).
+    pub fn update_blast(
+        &mut self,
+        index: &crate::index::WorkspaceIndex,
+        path: Option<&Path>,
+        depth: usize,
+    ) {
+        let Some(id) = path.and_then(|p| index.file_id(p)) else {
+            self.blast.clear();
+            return;
+        };
+        let generation = index.generation();
+        let ids: HashSet<String> = self.regions.iter().map(|r| r.id.clone()).collect();
+        self.blast.retain(|k, _| ids.contains(k));
+        for r in self.regions.iter() {
+            let fresh = self
+                .blast
+                .get(&r.id)
+                .is_some_and(|(g, s, e, _)| *g == generation && *s == r.start && *e == r.end);
+            if !fresh {
+                let b = crate::blast::blast_radius(index, id, r.start, r.end, depth);
+                self.blast
+                    .insert(r.id.clone(), (generation, r.start, r.end, b));
+            }
+        }
+    }
+
+    pub fn blast_of(&self, region_id: &str) -> Option<&crate::blast::BlastRadius> {
+        self.blast.get(region_id).map(|(_, _, _, b)| b)
+    }
+
     pub fn assessments(&self, ws: Option<&Workspace>) -> Vec<Assessment> {
         let regions: Vec<Region> = self.regions.iter().cloned().collect();
+        let blast: HashMap<String, crate::blast::BlastRadius> = self
+            .blast
+            .iter()
+            .map(|(k, (_, _, _, b))| (k.clone(), b.clone()))
+            .collect();
         match ws {
             Some(ws) => ws.assess(
                 self.rel.as_deref(),
@@ -287,6 +327,7 @@ impl TrackedFile {
                 &regions,
                 &self.authors,
                 &self.events,
+                &blast,
             ),
             None => {
                 let ws = Workspace::with_config(Path::new("/"), Default::default());
@@ -297,6 +338,7 @@ impl TrackedFile {
                     &regions,
                     &self.authors,
                     &[],
+                    &blast,
                 )
             }
         }

@@ -9,6 +9,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
 use crate::analysis::Finding;
+use crate::blast::BlastRadius;
 use crate::codeowners::CodeOwners;
 use crate::config::{Config, ConfigError};
 use crate::identity::Identity;
@@ -35,6 +36,8 @@ pub struct Assessment {
     pub review: ReviewStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<Identity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blast: Option<BlastRadius>,
 }
 
 impl Workspace {
@@ -103,6 +106,7 @@ impl Workspace {
         regions: &[Region],
         authors: &HashMap<String, Identity>,
         events: &[ReviewEvent],
+        blast: &HashMap<String, BlastRadius>,
     ) -> Vec<Assessment> {
         regions
             .iter()
@@ -112,10 +116,12 @@ impl Workspace {
                     .filter(|f| region.contains(f.start))
                     .cloned()
                     .collect();
+                let radius = blast.get(&region.id);
                 let risk = policy::risk(&TierInputs {
                     findings: &inside,
                     critical_path: rel.is_some_and(|r| self.is_critical_path(r)),
-                    transitive_dependents: 0,
+                    transitive_dependents: radius.map_or(0, |b| b.transitive),
+                    indirect: radius.map_or(&[][..], |b| &b.risky_callees[..]),
                     senior_dependents: self.config.policy.senior_dependents,
                     peer_dependents: self.config.policy.peer_dependents,
                 });
@@ -132,6 +138,7 @@ impl Workspace {
                     risk,
                     review,
                     author: authors.get(&region.id).cloned(),
+                    blast: radius.cloned(),
                 }
             })
             .collect()

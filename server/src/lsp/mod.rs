@@ -71,6 +71,18 @@ pub struct ServerState {
     settings: RwLock<ClientSettings>,
     /// Modification times of the ledger logs of open files, to see other writers' records.
     ledger_seen: DashMap<String, std::time::SystemTime>,
+    /// The workspace symbol index, for blast radius; `indexed` once the first pass is done.
+    index: Arc<crate::index::WorkspaceIndex>,
+    indexed: std::sync::atomic::AtomicBool,
+    /// What the client said it supports.
+    caps: RwLock<ClientCaps>,
+}
+
+#[derive(Default, Clone)]
+struct ClientCaps {
+    work_done_progress: bool,
+    watch_files_dynamic: bool,
+    code_lens_refresh: bool,
 }
 
 impl std::ops::Deref for AigisServer {
@@ -135,6 +147,9 @@ impl AigisServer {
                 encoding: RwLock::new(PositionEncoding::Utf16),
                 settings: RwLock::new(ClientSettings::default()),
                 ledger_seen: DashMap::new(),
+                index: Arc::new(crate::index::WorkspaceIndex::new()),
+                indexed: std::sync::atomic::AtomicBool::new(false),
+                caps: RwLock::new(ClientCaps::default()),
             }),
         }
     }
@@ -179,6 +194,109 @@ impl AigisServer {
         if let Ok((true, p)) = result {
             self.publish(p).await;
         }
+    }
+
+    /// Indexes the workspace in the background, reporting `$/progress`, then refreshes what the
+    /// editor shows (blast radius needs the index).
+    fn index_in_background(&self) {
+        let server = self.clone();
+        tokio::spawn(async move {
+            let Some(ws) = server.workspace() else { return };
+            let caps = server.caps.read().map(|c| c.clone()).unwrap_or_default();
+            let token = NumberOrString::String("aigis-index".into());
+            let progress = if caps.work_done_progress {
+                let created = server
+                    .client
+                    .send_request::<request::WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
+                        token: token.clone(),
+                    })
+                    .await;
+                match created {
+                    Ok(()) => Some(
+                        server
+                            .client
+                            .progress(token, "aigis: indexing")
+                            .with_percentage(0)
+                            .begin()
+                            .await,
+                    ),
+                    Err(_) => None,
+                }
+            } else {
+                None
+            };
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, usize)>();
+            let index = server.index.clone();
+            let root = ws.root.clone();
+            let job = tokio::task::spawn_blocking(move || {
+                index.index_workspace(&root, &|done, total| {
+                    let _ = tx.send((done, total));
+                })
+            });
+            while let Some((done, total)) = rx.recv().await {
+                if let Some(p) = &progress {
+                    let pct = (done * 100 / total.max(1)) as u32;
+                    p.report_with_message(format!("{done}/{total} files"), pct)
+                        .await;
+                }
+            }
+            let stats = job.await.ok();
+            server
+                .indexed
+                .store(true, std::sync::atomic::Ordering::Release);
+            if let Some(p) = progress {
+                let msg = stats
+                    .map(|s| format!("{} files, {} symbols", s.files, s.defs))
+                    .unwrap_or_default();
+                p.finish_with_message(msg).await;
+            }
+            server.republish_all().await;
+        });
+    }
+
+    /// Recomputes and publishes diagnostics of every open document (the index changed).
+    async fn republish_all(&self) {
+        let uris: Vec<Uri> = self
+            .docs
+            .iter()
+            .filter_map(|d| d.key().parse::<Uri>().ok())
+            .collect();
+        for uri in uris {
+            if let Ok((_, p)) = self.with_doc(&uri, |_, _| Ok(())) {
+                self.publish(p).await;
+            }
+        }
+        let refresh = self
+            .caps
+            .read()
+            .map(|c| c.code_lens_refresh)
+            .unwrap_or(false);
+        if refresh {
+            let _ = self.client.code_lens_refresh().await;
+        }
+    }
+
+    /// Re-indexes one open document once typing pauses, so every keystroke does not pay for it.
+    fn reindex_soon(&self, uri: Uri, version: i32) {
+        let server = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            let snapshot = server.docs.get(uri.as_str()).and_then(|d| {
+                if d.file.doc.version != version {
+                    return None;
+                }
+                Some((
+                    d.path.clone()?,
+                    d.file.doc.tree()?.clone(),
+                    d.file.doc.text().to_string(),
+                ))
+            });
+            let Some((path, tree, text)) = snapshot else {
+                return;
+            };
+            server.index.update_file(&path, &tree, &text);
+            server.republish_all().await;
+        });
     }
 
     /// Watches the ledger logs of open documents: a region an agent recorded from a terminal
@@ -265,6 +383,11 @@ impl AigisServer {
             let value = f(open, ws.as_deref())?;
             open.file
                 .analyze(ws.as_deref(), audit, open.path.as_deref());
+            if self.indexed.load(std::sync::atomic::Ordering::Acquire) {
+                let depth = ws.as_deref().map_or(3, |w| w.config.policy.blast_depth);
+                open.file
+                    .update_blast(&self.index, open.path.as_deref(), depth);
+            }
             let diagnostics = diagnostics(&open.file, ws.as_deref(), audit, uri);
             Ok((value, diagnostics))
         }));
@@ -479,7 +602,7 @@ fn head_range(file: &TrackedFile, r: &Region) -> Range {
 }
 
 fn region_json(file: &TrackedFile, a: &Assessment) -> Value {
-    crate::report::region_json(a, &|off| file.doc.position_of(off))
+    crate::report::region_json(a, &|off| file.doc.position_of(off), None)
 }
 
 fn attribution(a: &Assessment) -> String {
@@ -693,6 +816,23 @@ impl LanguageServer for AigisServer {
                 PositionEncoding::Utf16
             };
         }
+        if let Ok(mut caps) = self.caps.write() {
+            caps.work_done_progress = params
+                .capabilities
+                .window
+                .as_ref()
+                .and_then(|w| w.work_done_progress)
+                .unwrap_or(false);
+            let ws_caps = params.capabilities.workspace.as_ref();
+            caps.watch_files_dynamic = ws_caps
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.dynamic_registration)
+                .unwrap_or(false);
+            caps.code_lens_refresh = ws_caps
+                .and_then(|w| w.code_lens.as_ref())
+                .and_then(|c| c.refresh_support)
+                .unwrap_or(false);
+        }
         if let Some(opts) = params.initialization_options.clone() {
             if let Ok(s) = serde_json::from_value::<ClientSettings>(opts) {
                 if let Ok(mut cur) = self.settings.write() {
@@ -773,6 +913,69 @@ impl LanguageServer for AigisServer {
 
     async fn initialized(&self, _: InitializedParams) {
         self.watch_ledger();
+        self.index_in_background();
+        let dynamic = self
+            .caps
+            .read()
+            .map(|c| c.watch_files_dynamic)
+            .unwrap_or(false);
+        if dynamic {
+            let options = DidChangeWatchedFilesRegistrationOptions {
+                watchers: vec![FileSystemWatcher {
+                    glob_pattern: GlobPattern::String("**/*.rs".into()),
+                    kind: None,
+                }],
+            };
+            let registration = Registration {
+                id: "aigis-watch-rs".into(),
+                method: "workspace/didChangeWatchedFiles".into(),
+                register_options: serde_json::to_value(options).ok(),
+            };
+            if let Err(e) = self.client.register_capability(vec![registration]).await {
+                self.client
+                    .log_message(
+                        MessageType::WARNING,
+                        format!("aigis: could not watch files: {}", e.message),
+                    )
+                    .await;
+            }
+        }
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let mut changed = false;
+        for event in params.changes {
+            let Some(path) = file_path(&event.uri) else {
+                continue;
+            };
+            if language::for_path(&path).is_none() {
+                continue;
+            }
+            if event.typ == FileChangeType::DELETED {
+                self.index.remove_file(&path);
+                changed = true;
+                continue;
+            }
+            // An open document is indexed from its buffer, not from disk.
+            if self.docs.contains_key(event.uri.as_str()) {
+                continue;
+            }
+            let index = self.index.clone();
+            let done = tokio::task::spawn_blocking(move || {
+                let text = std::fs::read_to_string(&path).ok()?;
+                let lang = language::for_path(&path)?;
+                let mut parser = tree_sitter::Parser::new();
+                parser.set_language(&lang.grammar).ok()?;
+                let tree = parser.parse(&text, None)?;
+                index.update_file(&path, &tree, &text);
+                Some(())
+            })
+            .await;
+            changed |= matches!(done, Ok(Some(())));
+        }
+        if changed {
+            self.republish_all().await;
+        }
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -908,7 +1111,10 @@ impl LanguageServer for AigisServer {
             return;
         }
         match result {
-            Ok((_, p)) => self.publish(p).await,
+            Ok((_, p)) => {
+                self.publish(p).await;
+                self.reindex_soon(uri, version);
+            }
             Err(e) => {
                 self.client
                     .log_message(
