@@ -14,8 +14,9 @@ use crate::index::{Certainty, DefId, DefKind, Entry, WorkspaceIndex};
 #[derive(Debug, Clone, Serialize)]
 pub struct Dependent {
     pub file: PathBuf,
-    /// Zero-based line; byte range in the file.
+    /// Zero-based line and byte column; byte range in the file.
     pub line: usize,
+    pub col: usize,
     pub start: usize,
     pub end: usize,
     /// The function the reference is in, `Type::name` for methods.
@@ -34,6 +35,7 @@ pub struct RiskyCallee {
     pub severity: Severity,
     pub file: PathBuf,
     pub line: usize,
+    pub col: usize,
     /// The calls from the region to it (`helper` → `purge`).
     pub via: Vec<String>,
 }
@@ -151,6 +153,7 @@ pub fn blast_radius(
             let dep = Dependent {
                 file: f.path.clone(),
                 line: r.line,
+                col: r.col,
                 start: r.start,
                 end: r.end,
                 caller: caller.clone(),
@@ -267,6 +270,7 @@ fn risky_callees(
                 severity: risky.severity,
                 file: f.path.clone(),
                 line: risky.line,
+                col: risky.col,
                 via: via.clone(),
             });
         }

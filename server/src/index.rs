@@ -85,6 +85,8 @@ pub struct Ref {
     pub start: usize,
     pub end: usize,
     pub line: usize,
+    /// Byte column of `start` in its line.
+    pub col: usize,
     /// Index in `defs` of the innermost function around the reference.
     pub enclosing: Option<usize>,
     pub in_test: bool,
@@ -98,6 +100,7 @@ pub struct RiskyCall {
     pub rule: String,
     pub severity: Severity,
     pub line: usize,
+    pub col: usize,
     pub enclosing: Option<usize>,
 }
 
@@ -791,7 +794,9 @@ pub fn extract(
             let shadowed = matches!(kind, RefKind::Call | RefKind::Value)
                 && qualifier.is_empty()
                 && is_local_binding(name_node, &name, src);
-            let start = path_node.map_or(name_node.start_byte(), |p| p.start_byte());
+            let start_node = path_node.unwrap_or(name_node);
+            let start = start_node.start_byte();
+            let col = start_node.start_position().column;
             pending_refs.push((
                 name_node,
                 Ref {
@@ -801,7 +806,8 @@ pub fn extract(
                     receiver_type,
                     start,
                     end: name_node.end_byte(),
-                    line: name_node.start_position().row,
+                    line: start_node.start_position().row,
+                    col,
                     enclosing: None,
                     in_test: out.is_test_file || in_test(name_node, src),
                     shadowed,
@@ -838,10 +844,12 @@ pub fn extract(
     // Risky operations, by enclosing function.
     for f in analysis::analyze(lang, tree, text, Some(path)) {
         let line = text[..f.start].matches('\n').count();
+        let col = f.start - text[..f.start].rfind('\n').map_or(0, |i| i + 1);
         out.risky.push(RiskyCall {
             rule: f.rule,
             severity: f.severity,
             line,
+            col,
             enclosing: enclosing(f.start),
         });
     }

@@ -201,8 +201,7 @@ impl Client {
                     if msg.get("id").is_some() && msg.get("method").is_some() {
                         let reply = json!({ "jsonrpc": "2.0", "id": msg["id"], "result": null });
                         self.send(&reply);
-                        self.pending.push_back(msg);
-                        continue;
+                        return Some(msg);
                     }
                     return Some(msg);
                 }
@@ -248,6 +247,14 @@ impl Client {
             }
             self.pending.push_back(msg);
         }
+    }
+
+    /// How many already-received messages satisfy `pred` (after reading what has arrived).
+    pub fn pending_count(&mut self, pred: impl Fn(&Value) -> bool) -> usize {
+        while let Ok(m) = self.incoming.try_recv() {
+            self.pending.push_back(m);
+        }
+        self.pending.iter().filter(|m| pred(m)).count()
     }
 
     /// The next diagnostics published for `uri` (dropping older ones already received).

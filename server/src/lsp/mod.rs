@@ -28,11 +28,12 @@ use crate::tracked_file::TrackedFile;
 use crate::workspace::{Assessment, Workspace};
 
 pub const SOURCE: &str = "aigis";
-const COMMANDS: [&str; 4] = [
+const COMMANDS: [&str; 5] = [
     "aigis.requestSeniorReview",
     "aigis.approve",
     "aigis.markAi",
     "aigis.markHuman",
+    "aigis.showBlastRadius",
 ];
 
 /// Settings the client can change (`initializationOptions`, `workspace/didChangeConfiguration`
@@ -521,6 +522,77 @@ impl AigisServer {
         }
     }
 
+    /// The blast radius at a position: of the AI region there, else of the innermost definition
+    /// around it. `None` when neither is there.
+    fn blast_at(
+        &self,
+        uri: &Uri,
+        position: Position,
+    ) -> Result<Option<(Option<String>, crate::blast::BlastRadius)>> {
+        let entry = self
+            .docs
+            .get(uri.as_str())
+            .ok_or_else(|| invalid_params("the document is not open"))?;
+        let file = &entry.file;
+        let offset = file.doc.offset_of(lc(position));
+        let depth = self.workspace().map_or(3, |w| w.config.policy.blast_depth);
+        let Some(id) = entry.path.as_deref().and_then(|p| self.index.file_id(p)) else {
+            return Ok(None);
+        };
+        if let Some(r) = file.regions.at(offset) {
+            let b = file.blast_of(&r.id).cloned().unwrap_or_else(|| {
+                crate::blast::blast_radius(&self.index, id, r.start, r.end, depth)
+            });
+            return Ok(Some((Some(r.id.clone()), b)));
+        }
+        let Some(symbols) = self.index.file(id) else {
+            return Ok(None);
+        };
+        let def = symbols
+            .defs
+            .iter()
+            .filter(|d| {
+                d.start <= offset && offset < d.end && d.kind != crate::index::DefKind::Module
+            })
+            .min_by_key(|d| d.end - d.start);
+        Ok(def.map(|d| {
+            (
+                None,
+                crate::blast::blast_radius(&self.index, id, d.start, d.end, depth),
+            )
+        }))
+    }
+
+    /// `aigis/blastRadius` (SPEC.md).
+    async fn blast_radius(&self, params: BlastRadiusParams) -> Result<Value> {
+        let Some((region, b)) = self.blast_at(&params.text_document.uri, params.position)? else {
+            return Ok(
+                json!({ "symbols": [], "dependents": [], "transitive": [], "riskyCallees": [] }),
+            );
+        };
+        let locs = |depth1: bool| -> Vec<Location> {
+            b.dependents
+                .iter()
+                .filter(|d| (d.depth == 1) == depth1)
+                .filter_map(|d| location(&d.file, d.line, d.col))
+                .collect()
+        };
+        Ok(json!({
+            "region": region,
+            "symbols": b.symbols,
+            "dependents": locs(true),
+            "transitive": locs(false),
+            "files": b.files,
+            "entryPoints": b.entry_points,
+            "tests": b.tests.iter().filter_map(|d| location(&d.file, d.line, d.col)).collect::<Vec<_>>(),
+            "ambiguous": b.ambiguous.iter().filter_map(|d| location(&d.file, d.line, d.col)).collect::<Vec<_>>(),
+            "riskyCallees": b.risky_callees.iter().map(|c| json!({
+                "rule": c.rule, "severity": c.severity.as_str(), "via": c.via, "indirect": true,
+                "location": location(&c.file, c.line, c.col),
+            })).collect::<Vec<_>>(),
+        }))
+    }
+
     /// `aigis/regions`: every AI region of a document with its risk and review state.
     async fn regions(&self, params: RegionsParams) -> Result<Vec<Value>> {
         let entry = self
@@ -577,6 +649,20 @@ struct RegionCommand {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct PositionCommand {
+    uri: Uri,
+    position: Position,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BlastRadiusParams {
+    text_document: TextDocumentIdentifier,
+    position: Position,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct MarkCommand {
     uri: Uri,
     range: Range,
@@ -603,6 +689,57 @@ fn head_range(file: &TrackedFile, r: &Region) -> Range {
 
 fn region_json(file: &TrackedFile, a: &Assessment) -> Value {
     crate::report::region_json(a, &|off| file.doc.position_of(off), None)
+}
+
+fn location(file: &Path, line: usize, col: usize) -> Option<Location> {
+    let uri = Uri::from_file_path(file)?;
+    let pos = Position::new(line as u32, col as u32);
+    Some(Location::new(uri, Range::new(pos, pos)))
+}
+
+/// "changes `purge`, used at 3 sites in 2 files, reaches `main` via ops::rotate".
+fn blast_message(b: &crate::blast::BlastRadius) -> String {
+    let names: Vec<String> = b.symbols.iter().map(|s| format!("`{}`", s.name)).collect();
+    let mut msg = format!(
+        "{} {}, used at {} site{} in {} file{}",
+        if b.symbols.iter().all(|s| s.defined) {
+            "defines"
+        } else {
+            "changes"
+        },
+        names.join(", "),
+        b.direct,
+        if b.direct == 1 { "" } else { "s" },
+        b.files,
+        if b.files == 1 { "" } else { "s" }
+    );
+    if b.transitive > b.direct {
+        msg += &format!(" ({} dependents through callers)", b.transitive);
+    }
+    if let Some(e) = b.entry_points.first() {
+        msg += &format!(", reaches {e}");
+        if b.entry_points.len() > 1 {
+            msg += &format!(" and {} more entry point(s)", b.entry_points.len() - 1);
+        }
+    }
+    if !b.tests.is_empty() {
+        msg += &format!("; {} test caller(s) not counted", b.tests.len());
+    }
+    if !b.ambiguous.is_empty() {
+        msg += &format!(
+            "; {} reference(s) by name alone are ambiguous, not counted",
+            b.ambiguous.len()
+        );
+    }
+    for c in b.risky_callees.iter().take(3) {
+        msg += &format!(
+            "; reaches {} ({}) via {} (indirect)",
+            c.rule,
+            c.severity.as_str(),
+            c.via.join(" → ")
+        );
+    }
+    msg
 }
 
 fn attribution(a: &Assessment) -> String {
@@ -654,6 +791,62 @@ fn diagnostics(
                     attribution(a)
                 ),
                 data: Some(data.clone()),
+                ..Default::default()
+            });
+        }
+        if let Some(b) = a
+            .blast
+            .as_ref()
+            .filter(|b| b.direct > 0 || !b.risky_callees.is_empty())
+        {
+            let mut related: Vec<DiagnosticRelatedInformation> = b
+                .dependents
+                .iter()
+                .take(50)
+                .filter_map(|d| {
+                    Some(DiagnosticRelatedInformation {
+                        location: location(&d.file, d.line, d.col)?,
+                        message: format!(
+                            "{}uses `{}` ({:?})",
+                            d.caller
+                                .as_deref()
+                                .map(|c| format!("`{c}` "))
+                                .unwrap_or_default(),
+                            d.uses,
+                            d.certainty
+                        )
+                        .to_lowercase(),
+                    })
+                })
+                .collect();
+            related.extend(b.risky_callees.iter().take(20).filter_map(|c| {
+                Some(DiagnosticRelatedInformation {
+                    location: location(&c.file, c.line, c.col)?,
+                    message: format!(
+                        "{} ({}), reached via {}",
+                        c.rule,
+                        c.severity.as_str(),
+                        c.via.join(" → ")
+                    ),
+                })
+            }));
+            let severe = a
+                .risk
+                .reasons
+                .iter()
+                .any(|r| r.contains("dependents") || r.contains("indirect"));
+            out.push(Diagnostic {
+                range: head_range(file, &a.region),
+                severity: Some(if severe {
+                    DiagnosticSeverity::WARNING
+                } else {
+                    DiagnosticSeverity::INFORMATION
+                }),
+                code: Some(NumberOrString::String("blast-radius".into())),
+                source: Some(SOURCE.into()),
+                message: format!("AI region {}", blast_message(b)),
+                related_information: Some(related).filter(|r: &Vec<_>| !r.is_empty()),
+                data: Some(json!({ "regionId": a.region.id })),
                 ..Default::default()
             });
         }
@@ -798,6 +991,27 @@ fn hover_markdown(file: &TrackedFile, a: &Assessment) -> String {
     if !a.review.reviewers.is_empty() && a.review.state != ReviewState::None {
         md += &format!("\n- reviewers: {}", a.review.reviewers.join(", "));
     }
+    if let Some(b) = &a.blast {
+        md += &format!("\n\n**Blast radius**: {}\n", blast_message(b));
+        for d in b.dependents.iter().take(15) {
+            md += &format!(
+                "\n{}- ← `{}` — {}:{}",
+                "  ".repeat(d.depth.saturating_sub(1)),
+                d.caller.as_deref().unwrap_or("(top level)"),
+                d.file
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                d.line + 1
+            );
+        }
+        if b.dependents.len() > 15 {
+            md += &format!("\n- … {} more", b.dependents.len() - 15);
+        }
+        for t in b.tests.iter().take(5) {
+            md += &format!("\n- test: `{}`", t.caller.as_deref().unwrap_or("?"));
+        }
+    }
     md
 }
 
@@ -891,6 +1105,9 @@ impl LanguageServer for AigisServer {
                     },
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                code_lens_provider: Some(CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
                 code_action_provider: Some(CodeActionProviderCapability::Options(
                     CodeActionOptions {
                         code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
@@ -1287,6 +1504,56 @@ impl LanguageServer for AigisServer {
         Ok(Some(actions))
     }
 
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let uri = params.text_document.uri;
+        let Some(entry) = self.docs.get(uri.as_str()) else {
+            return Ok(None);
+        };
+        let ws = self.workspace();
+        let file = &entry.file;
+        let lenses = file
+            .assessments(ws.as_deref())
+            .iter()
+            .map(|a| {
+                let range = head_range(file, &a.region);
+                let blast = a
+                    .blast
+                    .as_ref()
+                    .map(|b| {
+                        format!(
+                            " · {} dependent{} in {} file{}",
+                            b.direct,
+                            if b.direct == 1 { "" } else { "s" },
+                            b.files,
+                            if b.files == 1 { "" } else { "s" }
+                        )
+                    })
+                    .unwrap_or_default();
+                let review = match a.review.state {
+                    ReviewState::None => String::new(),
+                    s => format!(" · {} review {}", a.risk.tier.as_str(), s.as_str()),
+                };
+                let title = format!(
+                    "AI: {} ({}){blast}{review}",
+                    a.region.provenance.tool,
+                    a.region.source.as_str()
+                );
+                CodeLens {
+                    range,
+                    command: Some(Command::new(
+                        title,
+                        "aigis.showBlastRadius".into(),
+                        Some(vec![
+                            json!({ "uri": uri.as_str(), "position": range.start }),
+                        ]),
+                    )),
+                    data: None,
+                }
+            })
+            .collect();
+        Ok(Some(lenses))
+    }
+
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
         let arg = params.arguments.into_iter().next().ok_or_else(|| {
             invalid_params(format!("{} takes one object argument", params.command))
@@ -1371,6 +1638,21 @@ impl LanguageServer for AigisServer {
                 self.publish(p).await;
                 Ok(None)
             }
+            "aigis.showBlastRadius" => {
+                let cmd: PositionCommand =
+                    serde_json::from_value(arg).map_err(|e| invalid_params(e.to_string()))?;
+                let b = self.blast_at(&cmd.uri, cmd.position)?;
+                let locations: Vec<Location> = b
+                    .as_ref()
+                    .map(|(_, b)| {
+                        b.dependents
+                            .iter()
+                            .filter_map(|d| location(&d.file, d.line, d.col))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Ok(Some(serde_json::to_value(locations).unwrap_or(Value::Null)))
+            }
             other => Err(invalid_params(format!("unknown command {other}"))),
         }
     }
@@ -1382,6 +1664,7 @@ pub async fn serve_stdio() {
         .custom_method("aigis/markAiEdit", AigisServer::mark_ai_edit)
         .custom_method("aigis/didPaste", AigisServer::did_paste)
         .custom_method("aigis/regions", AigisServer::regions)
+        .custom_method("aigis/blastRadius", AigisServer::blast_radius)
         .finish();
     transport::guard(tokio::io::stdin(), tokio::io::stdout(), |input, output| {
         Server::new(input, output, socket).serve(service)
