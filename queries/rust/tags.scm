@@ -16,6 +16,11 @@
 (macro_definition name: (identifier) @def.macro) @item
 (mod_item name: (identifier) @def.module) @item
 
+; Scopes, by byte range: inline modules and impl blocks give definitions their path.
+(mod_item name: (identifier) @scope.mod body: (declaration_list) @scope.body)
+(impl_item type: (_) @scope.impl body: (declaration_list) @scope.body)
+(trait_item name: (type_identifier) @scope.trait body: (declaration_list) @scope.body)
+
 ; Calls: plain, qualified and generic.
 (call_expression function: (identifier) @ref.call)
 (call_expression function: (scoped_identifier name: (identifier) @ref.call) @ref.path)
@@ -26,11 +31,17 @@
 (call_expression function: (field_expression value: (_) @recv field: (field_identifier) @ref.method))
 (call_expression function: (generic_function function: (field_expression value: (_) @recv field: (field_identifier) @ref.method)))
 
-; Functions passed as values (`iter.map(deploy::purge)`), paths to consts and statics.
+; Functions passed as values by path (`iter.map(deploy::purge)`). A bare identifier argument is
+; far more often a variable than a function: not indexed, to keep the index fast.
 (arguments (scoped_identifier name: (identifier) @ref.call) @ref.path)
-(arguments (identifier) @ref.value)
 
 ; Macros and types.
 (macro_invocation macro: (identifier) @ref.macro)
 (macro_invocation macro: (scoped_identifier name: (identifier) @ref.macro) @ref.path)
 (type_identifier) @ref.type
+
+; Local bindings: a name bound here is not a reference to an item, and a typed binding tells a
+; method call's receiver type.
+(let_declaration pattern: (identifier) @local) @let
+(parameter pattern: (identifier) @local) @param
+(closure_parameters (identifier) @local)

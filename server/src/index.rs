@@ -636,16 +636,26 @@ fn text_of<'a>(n: Node, src: &'a [u8]) -> &'a str {
     n.utf8_text(src).unwrap_or("")
 }
 
-fn attrs_before<'a>(item: Node, src: &'a [u8]) -> Vec<&'a str> {
+/// The attributes written right before byte `start` (`#[test]`, `#[tokio::main]`), read from the
+/// text: cheaper than walking siblings in the tree.
+fn attrs_before(text: &str, start: usize) -> Vec<&str> {
     let mut out = Vec::new();
-    let mut sib = item.prev_sibling();
-    while let Some(s) = sib {
-        match s.kind() {
-            "attribute_item" => out.push(text_of(s, src)),
-            "line_comment" | "block_comment" => {}
-            _ => break,
+    let mut end = start;
+    for line in text[..start].rsplit('\n').skip(1).take(12) {
+        let begin = end.saturating_sub(line.len() + 1);
+        let trimmed = line.trim();
+        if trimmed.starts_with("#[") || trimmed.starts_with("#![") {
+            out.push(trimmed);
+        } else if !(trimmed.is_empty() || trimmed.starts_with("//")) {
+            break;
         }
-        sib = s.prev_sibling();
+        end = begin;
+    }
+    // An attribute on the item's own line (`#[test] fn t() {}`).
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let own = text[line_start..start].trim();
+    if own.starts_with("#[") {
+        out.push(own);
     }
     out
 }
@@ -684,28 +694,58 @@ pub fn extract(
     collect_uses(tree.root_node(), src, &mut out);
     let mut cursor = QueryCursor::new();
     let mut matches = cursor.matches(q, tree.root_node(), src);
-    let mut pending_refs: Vec<(Node, Ref)> = Vec::new();
+    let mut pending_refs: Vec<(Node, Ref, Receiver)> = Vec::new();
     let mut def_nodes: HashSet<usize> = HashSet::new();
+    // (position, name, declared or constructed type) of every local binding.
+    let mut locals: Vec<(usize, String, Option<String>)> = Vec::new();
+    // (body start, body end, is a module, name): inline modules, impl blocks and traits.
+    let mut scopes: Vec<(usize, usize, bool, String)> = Vec::new();
     while let Some(m) = matches.next() {
         let mut item = None;
         let mut def: Option<(Node, &str)> = None;
         let mut reference: Option<(Node, &str)> = None;
         let mut path_node = None;
         let mut recv = None;
+        let mut local = None;
+        let mut binding = None;
+        let mut scope: Option<(Node, &str)> = None;
+        let mut scope_body = None;
         for c in m.captures() {
             let name = names[c.index as usize];
             match name {
+                "scope.body" => scope_body = Some(c.node),
+                n if n.starts_with("scope.") => scope = Some((c.node, &n[6..])),
                 "item" => item = Some(c.node),
                 "ref.path" => path_node = Some(c.node),
                 "recv" => recv = Some(c.node),
+                "local" => local = Some(c.node),
+                "let" | "param" => binding = Some(c.node),
                 n if n.starts_with("def.") => def = Some((c.node, &n[4..])),
                 n if n.starts_with("ref.") => reference = Some((c.node, &n[4..])),
                 _ => {}
             }
         }
+        if let (Some((name_node, kind)), Some(body)) = (scope, scope_body) {
+            let name = match kind {
+                "impl" => simple_type(text_of(name_node, src)),
+                _ => text_of(name_node, src).to_string(),
+            };
+            scopes.push((body.start_byte(), body.end_byte(), kind == "mod", name));
+            continue;
+        }
+        if let Some(l) = local {
+            let ty = binding.and_then(|b| match b.kind() {
+                "let_declaration" => type_of_let(b, src),
+                _ => b
+                    .child_by_field_name("type")
+                    .map(|t| simple_type(text_of(t, src))),
+            });
+            locals.push((l.start_byte(), text_of(l, src).to_string(), ty));
+            continue;
+        }
         if let (Some((name_node, kind)), Some(item)) = (def, item) {
             def_nodes.insert(name_node.id());
-            let (mods, impl_type) = context_of(item, src);
+            let (mods, impl_type) = (Vec::new(), None::<String>);
             let mut full_mod = module.clone();
             full_mod.extend(mods);
             let kind = match kind {
@@ -721,7 +761,7 @@ pub fn extract(
                 _ => DefKind::Module,
             };
             let name = text_of(name_node, src).to_string();
-            let attrs = attrs_before(item, src);
+            let attrs = attrs_before(text, item.start_byte());
             let is_pub = {
                 let mut c = item.walk();
                 let found = item
@@ -729,8 +769,7 @@ pub fn extract(
                     .any(|ch| ch.kind() == "visibility_modifier");
                 found
             };
-            let is_test =
-                out.is_test_file || in_test(item, src) || attrs.iter().any(|a| a.contains("test"));
+            let is_test = out.is_test_file || attrs.iter().any(|a| a.contains("test"));
             let entry = if kind == DefKind::Function && name == "main"
                 || attrs
                     .iter()
@@ -790,10 +829,22 @@ pub fn extract(
                         .collect()
                 })
                 .unwrap_or_default();
-            let receiver_type = recv.and_then(|r| receiver_type(r, src));
-            let shadowed = matches!(kind, RefKind::Call | RefKind::Value)
-                && qualifier.is_empty()
-                && is_local_binding(name_node, &name, src);
+            // Receivers named by a binding are typed after the pass, from the bindings found.
+            let receiver = match recv.map(|r| {
+                if r.kind() == "reference_expression" {
+                    r.child_by_field_name("value").unwrap_or(r)
+                } else {
+                    r
+                }
+            }) {
+                Some(r) if r.kind() == "self" => Receiver::SelfValue,
+                Some(r) if r.kind() == "identifier" => {
+                    Receiver::Binding(text_of(r, src).to_string())
+                }
+                Some(r) => Receiver::Known(receiver_type(r, src)),
+                None => Receiver::Known(None),
+            };
+            let shadowed = false;
             let start_node = path_node.unwrap_or(name_node);
             let start = start_node.start_byte();
             let col = start_node.start_position().column;
@@ -803,16 +854,60 @@ pub fn extract(
                     name,
                     kind,
                     qualifier,
-                    receiver_type,
+                    receiver_type: None,
                     start,
                     end: name_node.end_byte(),
                     line: start_node.start_position().row,
                     col,
                     enclosing: None,
-                    in_test: out.is_test_file || in_test(name_node, src),
+                    in_test: out.is_test_file,
                     shadowed,
                 },
+                receiver,
             ));
+        }
+    }
+    // Scopes by byte range: the inline modules around a definition and its impl or trait.
+    scopes.sort_by_key(|s| s.0);
+    for d in &mut out.defs {
+        let around = scopes
+            .iter()
+            .filter(|(s, e, _, _)| *s <= d.start && d.start < *e);
+        let mut impl_type = None;
+        for (_, _, is_mod, name) in around {
+            if *is_mod {
+                d.module.push(name.clone());
+                impl_type = None;
+            } else {
+                impl_type = Some(name.clone());
+            }
+        }
+        if d.kind == DefKind::Function && impl_type.is_some() {
+            d.kind = DefKind::Method;
+        }
+        d.impl_type = if matches!(d.kind, DefKind::Method) {
+            impl_type
+        } else {
+            None
+        };
+    }
+    // Test code: inside a module or function marked as a test.
+    let test_ranges: Vec<(usize, usize)> = out
+        .defs
+        .iter()
+        .filter(|d| {
+            d.is_test
+                && matches!(
+                    d.kind,
+                    DefKind::Module | DefKind::Function | DefKind::Method
+                )
+        })
+        .map(|d| (d.start, d.end))
+        .collect();
+    let in_test_range = |pos: usize| test_ranges.iter().any(|(s, e)| *s <= pos && pos < *e);
+    for d in &mut out.defs {
+        if !d.is_test && in_test_range(d.start) {
+            d.is_test = true;
         }
     }
     // Enclosing functions: the innermost function definition whose item holds the reference.
@@ -824,18 +919,42 @@ pub fn extract(
         .map(|(i, d)| (d.start, d.end, i))
         .collect();
     fn_defs.sort();
+    // The innermost function holding `pos` is the latest-starting one that still contains it.
     let enclosing = |pos: usize| -> Option<usize> {
-        fn_defs
+        let upto = fn_defs.partition_point(|(s, _, _)| *s <= pos);
+        fn_defs[..upto]
             .iter()
-            .filter(|(s, e, _)| *s <= pos && pos < *e)
-            .min_by_key(|(s, e, _)| e - s)
+            .rev()
+            .find(|(_, e, _)| pos < *e)
             .map(|(_, _, i)| *i)
     };
-    for (node, mut r) in pending_refs {
+    // Local bindings by enclosing function: name → type (when the code says it).
+    let mut local_types: HashMap<(Option<usize>, &str), Option<&str>> = HashMap::new();
+    for (pos, name, ty) in &locals {
+        local_types.insert((enclosing(*pos), name.as_str()), ty.as_deref());
+    }
+    for (node, mut r, receiver) in pending_refs {
         if def_nodes.contains(&node.id()) {
             continue;
         }
         r.enclosing = enclosing(r.start);
+        r.in_test = r.in_test
+            || match r.enclosing {
+                Some(e) => out.defs[e].is_test,
+                None => in_test_range(r.start),
+            };
+        r.shadowed = matches!(r.kind, RefKind::Call | RefKind::Value)
+            && r.qualifier.is_empty()
+            && local_types.contains_key(&(r.enclosing, r.name.as_str()));
+        r.receiver_type = match receiver {
+            Receiver::SelfValue => r.enclosing.and_then(|e| out.defs[e].impl_type.clone()),
+            Receiver::Binding(name) => local_types
+                .get(&(r.enclosing, name.as_str()))
+                .copied()
+                .flatten()
+                .map(str::to_string),
+            Receiver::Known(t) => t,
+        };
         out.refs.push(r);
     }
     out.refs.sort_by_key(|r| r.start);
@@ -856,34 +975,11 @@ pub fn extract(
     out
 }
 
-/// Inline modules around an item and the `impl` type it belongs to.
-fn context_of(item: Node, src: &[u8]) -> (Vec<String>, Option<String>) {
-    let mut mods = Vec::new();
-    let mut impl_type = None;
-    let mut cur = item.parent();
-    while let Some(n) = cur {
-        match n.kind() {
-            "mod_item" => {
-                if let Some(name) = n.child_by_field_name("name") {
-                    mods.push(text_of(name, src).to_string());
-                }
-            }
-            "impl_item" if impl_type.is_none() => {
-                impl_type = n
-                    .child_by_field_name("type")
-                    .map(|t| simple_type(text_of(t, src)));
-            }
-            "trait_item" if impl_type.is_none() => {
-                impl_type = n
-                    .child_by_field_name("name")
-                    .map(|t| text_of(t, src).to_string());
-            }
-            _ => {}
-        }
-        cur = n.parent();
-    }
-    mods.reverse();
-    (mods, impl_type)
+/// What a method call's receiver is, before bindings are known.
+enum Receiver {
+    SelfValue,
+    Binding(String),
+    Known(Option<String>),
 }
 
 /// `&mut deploy::Env<'a, T>` → `Env`.
@@ -895,19 +991,6 @@ fn simple_type(t: &str) -> String {
         .trim();
     let t = t.split('<').next().unwrap_or(t);
     t.rsplit("::").next().unwrap_or(t).trim().to_string()
-}
-
-fn in_test(n: Node, src: &[u8]) -> bool {
-    let mut cur = n.parent();
-    while let Some(p) = cur {
-        if matches!(p.kind(), "function_item" | "mod_item")
-            && attrs_before(p, src).iter().any(|a| a.contains("test"))
-        {
-            return true;
-        }
-        cur = p.parent();
-    }
-    false
 }
 
 /// The type of a method call's receiver when the code says it: `self` in an `impl`, a binding
@@ -1011,47 +1094,6 @@ fn type_of_let(decl: Node, src: &[u8]) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// True when `name` is a local binding (let, parameter, closure parameter) where it is used.
-fn is_local_binding(at: Node, name: &str, src: &[u8]) -> bool {
-    let mut cur = at.parent();
-    while let Some(scope) = cur {
-        if scope.kind() == "block" {
-            let mut c = scope.walk();
-            for child in scope.named_children(&mut c) {
-                if child.start_byte() >= at.start_byte() {
-                    break;
-                }
-                if child.kind() == "let_declaration"
-                    && child
-                        .child_by_field_name("pattern")
-                        .is_some_and(|p| text_of(p, src).trim_start_matches("mut ").trim() == name)
-                {
-                    return true;
-                }
-            }
-        }
-        if matches!(scope.kind(), "function_item" | "closure_expression") {
-            if let Some(params) = scope.child_by_field_name("parameters") {
-                let mut c = params.walk();
-                let hit = params.named_children(&mut c).any(|p| {
-                    let pat = p
-                        .child_by_field_name("pattern")
-                        .map_or_else(|| text_of(p, src), |x| text_of(x, src));
-                    pat.trim_start_matches("mut ").trim() == name
-                });
-                if hit {
-                    return true;
-                }
-            }
-            if scope.kind() == "function_item" {
-                return false;
-            }
-        }
-        cur = scope.parent();
-    }
-    false
 }
 
 /// `use` declarations anywhere in the file (most are at the top; scoping inside functions is

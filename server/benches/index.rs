@@ -1,0 +1,208 @@
+//! The workspace index: cold indexing against a plain parallel tree-sitter parse of the same
+//! files (same run, same threads), peak memory, and the time to recompute a region's blast
+//! radius after an edit.
+//!
+//! Corpus: `AIGIS_BENCH_CORPUS`, else the crates under `$CARGO_HOME/registry/src`.
+//! `AIGIS_BENCH_FILES=N` limits it to the first N files (copied to a temporary folder).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+fn corpus() -> PathBuf {
+    if let Ok(p) = std::env::var("AIGIS_BENCH_CORPUS") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo")
+        });
+    home.join("registry").join("src")
+}
+
+fn rust_files(root: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .require_git(false)
+        .build()
+        .flatten()
+        .filter(|e| {
+            e.file_type().is_some_and(|t| t.is_file())
+                && e.path().extension().is_some_and(|x| x == "rs")
+        })
+        .map(|e| e.into_path())
+        .collect();
+    out.sort();
+    out
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// In a child process: index `root` once and print the peak RSS.
+fn child_rss(root: &Path) {
+    let index = aigis::index::WorkspaceIndex::new();
+    let stats = index.index_workspace(root, &|_, _| {});
+    println!("{} {:.1}", stats.files, peak_rss_mb());
+}
+
+fn main() {
+    if let Ok(root) = std::env::var("AIGIS_BENCH_CHILD") {
+        child_rss(Path::new(&root));
+        return;
+    }
+    let mut root = corpus();
+    let _tmp;
+    if let Ok(n) = std::env::var("AIGIS_BENCH_FILES").map(|n| n.parse::<usize>().unwrap_or(1500)) {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, f) in rust_files(&root).into_iter().take(n).enumerate() {
+            let rel = f.strip_prefix(&root).unwrap();
+            let dst = dir
+                .path()
+                .join(format!("f{i}"))
+                .join(rel.file_name().unwrap());
+            std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+            std::fs::copy(&f, &dst).unwrap();
+        }
+        root = dir.path().to_path_buf();
+        _tmp = dir;
+    }
+    let files = rust_files(&root);
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let runs = 3;
+    println!(
+        "corpus: {} ({} .rs files, {:.1} MB, {threads} threads, median of {runs} runs)",
+        root.display(),
+        files.len(),
+        bytes as f64 / 1e6
+    );
+    let rust = aigis::language::by_name("rust").unwrap();
+    let parse = median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                let n: usize = files
+                    .par_iter()
+                    .map_init(
+                        || {
+                            let mut p = tree_sitter::Parser::new();
+                            p.set_language(&rust.grammar).unwrap();
+                            p
+                        },
+                        |p, f| {
+                            let Ok(text) = std::fs::read_to_string(f) else {
+                                return 0usize;
+                            };
+                            if text.len() > aigis::document::MAX_ANALYSED_BYTES {
+                                return 0;
+                            }
+                            p.parse(&text, None)
+                                .map_or(0, |t| t.root_node().child_count() as usize)
+                        },
+                    )
+                    .sum();
+                std::hint::black_box(n);
+                t.elapsed()
+            })
+            .collect(),
+    );
+    let mut defs = 0;
+    let mut refs = 0;
+    let index_time = median(
+        (0..runs)
+            .map(|_| {
+                let index = aigis::index::WorkspaceIndex::new();
+                let t = Instant::now();
+                let stats = index.index_workspace(&root, &|_, _| {});
+                let e = t.elapsed();
+                defs = stats.defs;
+                refs = stats.refs;
+                e
+            })
+            .collect(),
+    );
+    println!(
+        "read + parallel tree-sitter parse (floor): {:>8.1} ms",
+        parse.as_secs_f64() * 1e3
+    );
+    println!(
+        "cold index (tags query, resolution data, risky calls): {:>8.1} ms  ratio {:.2}x the floor  ({defs} definitions, {refs} references)",
+        index_time.as_secs_f64() * 1e3,
+        index_time.as_secs_f64() / parse.as_secs_f64()
+    );
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .env("AIGIS_BENCH_CHILD", &root)
+        .output()
+        .unwrap();
+    let line = String::from_utf8_lossy(&out.stdout);
+    let mut it = line.split_whitespace();
+    println!(
+        "peak RSS of a process that indexes it: {} MB ({} files)",
+        it.nth(1).unwrap_or("?"),
+        line.split_whitespace().next().unwrap_or("?")
+    );
+
+    // Blast radius recomputation: a function used from 100 sites in 20 files.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"b\"\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    let mut lib = String::from("pub mod core;\n");
+    std::fs::write(
+        dir.path().join("src/core.rs"),
+        "pub fn target() -> u32 {\n    1\n}\n",
+    )
+    .unwrap();
+    for f in 0..20 {
+        lib += &format!("pub mod m{f};\n");
+        let mut src = String::from("use crate::core::target;\n");
+        for k in 0..5 {
+            src += &format!("pub fn caller_{f}_{k}() -> u32 {{\n    target() + {k}\n}}\n");
+        }
+        std::fs::write(dir.path().join(format!("src/m{f}.rs")), src).unwrap();
+    }
+    std::fs::write(dir.path().join("src/lib.rs"), lib).unwrap();
+    let index = aigis::index::WorkspaceIndex::new();
+    index.index_workspace(dir.path(), &|_, _| {});
+    let core = dir.path().join("src/core.rs");
+    let id = index.file_id(&core).unwrap();
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&rust.grammar).unwrap();
+    let mut times = Vec::new();
+    let mut deps = 0;
+    for k in 0..50 {
+        // An edit inside the region: the file is indexed again and the radius recomputed.
+        let text = format!("pub fn target() -> u32 {{\n    {k}\n}}\n");
+        let t = Instant::now();
+        let tree = parser.parse(&text, None).unwrap();
+        index.update_file(&core, &tree, &text);
+        let b = aigis::blast::blast_radius(&index, id, 0, text.len(), 3);
+        times.push(t.elapsed());
+        deps = b.direct;
+    }
+    times.sort();
+    println!(
+        "blast radius after an edit (re-index the file + recompute), region with {deps} dependents: p50 {:.2} ms, max {:.2} ms",
+        times[times.len() / 2].as_secs_f64() * 1e3,
+        times[times.len() - 1].as_secs_f64() * 1e3
+    );
+}
