@@ -53,6 +53,9 @@ enum Commands {
         /// Which missing reviews fail the scan (exit 1).
         #[arg(long, value_enum, default_value_t = FailOn::Peer)]
         fail_on: FailOn,
+        /// Count an approval only if a listed reviewer committed it (always on when CI is set).
+        #[arg(long)]
+        verify_approvals: bool,
     },
     /// Request, approve or list reviews of AI regions.
     Review {
@@ -113,6 +116,7 @@ enum ReviewAction {
 enum Format {
     Text,
     Json,
+    Sarif,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -150,6 +154,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             format,
             output,
             fail_on,
+            verify_approvals,
         } => {
             let cwd = std::env::current_dir()?;
             // Canonical paths, so that `../x` and symlinks map to the same workspace paths.
@@ -169,6 +174,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                     paths: abs,
                     all,
                     base,
+                    // CI sets CI=true: there approvals must be committed by a listed reviewer.
+                    verify_approvals: verify_approvals
+                        || std::env::var("CI")
+                            .is_ok_and(|v| !v.is_empty() && v != "false" && v != "0"),
                 },
             )?;
             let text = match format {
@@ -177,7 +186,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                     s.push('\n');
                     s
                 }
-                Format::Text => scan_text(&report),
+                Format::Sarif => {
+                    let mut s = serde_json::to_string_pretty(&crate::sarif::sarif(&report))?;
+                    s.push('\n');
+                    s
+                }
+                Format::Text => scan_text(&report, output.is_none() && color_wanted()),
             };
             match output {
                 Some(path) => std::fs::write(&path, text)
@@ -316,7 +330,7 @@ fn blame_command(location: &str, format: Format) -> Result<ExitCode, CliError> {
         }));
     }
     match format {
-        Format::Json => println!(
+        Format::Json | Format::Sarif => println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({ "file": rel, "lines": rows }))?
         ),
@@ -454,14 +468,27 @@ pub fn workspace_root(start: &Path) -> PathBuf {
         .unwrap_or(start)
 }
 
-fn scan_text(report: &ScanReport) -> String {
+/// Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
+fn color_wanted() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn scan_text(report: &ScanReport, color: bool) -> String {
+    let paint = |code: &str, s: &str| {
+        if color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
     let mut out = String::new();
     let mut files: Vec<&str> = report.regions.iter().map(|r| r.file.as_str()).collect();
     files.extend(report.findings.iter().map(|f| f.file.as_str()));
     files.sort();
     files.dedup();
     for file in files {
-        out += &format!("{file}\n");
+        out += &format!("{}\n", paint("1", file));
         for r in report.regions.iter().filter(|r| r.file == file) {
             let a = &r.assessment;
             let reg = &a.region;
@@ -478,7 +505,14 @@ fn scan_text(report: &ScanReport) -> String {
                     .unwrap_or_default(),
                 reg.source.as_str(),
                 reg.source.confidence().as_str(),
-                a.risk.tier.as_str(),
+                paint(
+                    if a.risk.tier == Tier::Senior {
+                        "1;31"
+                    } else {
+                        "33"
+                    },
+                    a.risk.tier.as_str()
+                ),
                 a.review.state.as_str(),
                 a.review
                     .by
@@ -486,6 +520,26 @@ fn scan_text(report: &ScanReport) -> String {
                     .map(|b| format!(" by {b}"))
                     .unwrap_or_default(),
             );
+            if let Some(b) = a
+                .blast
+                .as_ref()
+                .filter(|b| b.direct > 0 || !b.risky_callees.is_empty())
+            {
+                out += &format!(
+                    "    blast radius: {} direct dependents in {} files, {} in all",
+                    b.direct, b.files, b.transitive
+                );
+                if let Some(e) = b.entry_points.first() {
+                    out += &format!(", reaches {e}");
+                }
+                for c in &b.risky_callees {
+                    out += &format!("; reaches {} via {} (indirect)", c.rule, c.via.join(" → "));
+                }
+                out += "\n";
+            }
+            for p in &r.approval_problems {
+                out += &format!("    {}\n", paint("1;31", p));
+            }
         }
         for f in report.findings.iter().filter(|f| f.file == file) {
             out += &format!(
@@ -595,6 +649,7 @@ fn review_command(action: ReviewAction) -> Result<ExitCode, CliError> {
                     paths: vec![target],
                     all: false,
                     base: None,
+                    verify_approvals: false,
                 },
             )?;
             for r in &report.regions {

@@ -69,6 +69,9 @@ pub struct ReviewConfig {
     pub senior: Vec<String>,
     #[serde(default = "anyone")]
     pub peer: Vec<String>,
+    /// In CI, approvals count only from commits with a good signature (`git verify-commit`).
+    #[serde(default)]
+    pub require_signed: bool,
 }
 
 fn anyone() -> Vec<String> {

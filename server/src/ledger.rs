@@ -218,6 +218,29 @@ impl Ledger {
         Ok((newest, warnings))
     }
 
+    /// Review events with the (one-based) line each stands on in its log, for blame.
+    pub fn reviews_with_lines(
+        &self,
+        file: &str,
+    ) -> Result<(PathBuf, Vec<(usize, ReviewEvent)>), LedgerError> {
+        let path = self.log_path("reviews", file)?;
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((path, Vec::new())),
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        let events = text
+            .lines()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                serde_json::from_str::<ReviewEvent>(l)
+                    .ok()
+                    .map(|e| (i + 1, e))
+            })
+            .collect();
+        Ok((path, events))
+    }
+
     pub fn reviews(
         &self,
         file: &str,

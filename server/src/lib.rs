@@ -6,6 +6,7 @@
 pub mod agent_hooks;
 pub mod agents;
 pub mod analysis;
+pub mod approvals;
 pub mod blast;
 pub mod catalog;
 pub mod cli;
@@ -24,6 +25,7 @@ pub mod policy;
 pub mod regions;
 pub mod report;
 pub mod review;
+pub mod sarif;
 pub mod scan;
 pub mod shell;
 pub mod sql;

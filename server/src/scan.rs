@@ -22,6 +22,8 @@ pub struct ScanOptions {
     pub all: bool,
     /// Only lines changed since this git revision.
     pub base: Option<String>,
+    /// Count only approvals committed by a listed reviewer (what CI does).
+    pub verify_approvals: bool,
 }
 
 /// One assessed region of one file.
@@ -33,6 +35,8 @@ pub struct FileRegion {
     pub lines: [usize; 2],
     /// The region as `aigis/regions` shows it (SPEC.md).
     pub json: serde_json::Value,
+    /// Approvals that do not count, and why (forged, not committed, unsigned, stale).
+    pub approval_problems: Vec<String>,
 }
 
 pub struct FileFinding {
@@ -40,6 +44,8 @@ pub struct FileFinding {
     pub finding: Finding,
     pub range: [LineCol; 2],
     pub region_id: Option<String>,
+    /// The finding's source text, whitespace-normalised: what its fingerprint is made of.
+    pub snippet: String,
 }
 
 pub struct Skipped {
@@ -49,6 +55,7 @@ pub struct Skipped {
 
 #[derive(Default)]
 pub struct ScanReport {
+    pub root: PathBuf,
     pub files: usize,
     pub bytes: u64,
     pub regions: Vec<FileRegion>,
@@ -127,18 +134,13 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
     let results: Vec<FileResult> = files
         .par_iter()
         .map_init(tree_sitter::Parser::new, |parser, path| {
-            scan_file(
-                ws,
-                opts.all,
-                changed.as_ref(),
-                &ai_files,
-                &index,
-                parser,
-                path,
-            )
+            scan_file(ws, opts, changed.as_ref(), &ai_files, &index, parser, path)
         })
         .collect();
-    let mut report = ScanReport::default();
+    let mut report = ScanReport {
+        root: ws.root.clone(),
+        ..Default::default()
+    };
     for r in results {
         match r {
             FileResult::Scanned {
@@ -161,7 +163,7 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
 
 fn scan_file(
     ws: &Workspace,
-    all: bool,
+    opts: &ScanOptions,
     changed: Option<&ChangedLines>,
     ai_files: &HashSet<String>,
     index: &crate::index::WorkspaceIndex,
@@ -171,6 +173,7 @@ fn scan_file(
     let rel = ws
         .relative(path)
         .unwrap_or_else(|| path.display().to_string());
+    let all = opts.all;
     let skip = |reason: String| {
         FileResult::Skipped(Skipped {
             file: rel.clone(),
@@ -234,6 +237,12 @@ fn scan_file(
             Vec::new()
         }
     };
+    // In CI, approvals count only when a listed reviewer committed them.
+    let (events, mut problems) = if opts.verify_approvals {
+        crate::approvals::verified(ws, &rel, events)
+    } else {
+        (events, HashMap::new())
+    };
     let lines = LineIndex::new(&text);
     let changed_here = changed.and_then(|c| c.get(&rel).cloned().flatten());
     let in_change = |start: usize, end: usize| match &changed_here {
@@ -294,6 +303,12 @@ fn scan_file(
                 finding: f.clone(),
                 range: [lines.position(&text, f.start), lines.position(&text, f.end)],
                 region_id: region,
+                snippet: text
+                    .get(f.start..f.end)
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
             })
         })
         .collect();
@@ -310,6 +325,13 @@ fn scan_file(
                 lines.line(a.region.end.saturating_sub(1).max(a.region.start)) + 1,
             ],
             json: crate::report::region_json(&a, &|off| lines.position(&text, off), Some(&ws.root)),
+            approval_problems: {
+                let mut p = problems.remove(&a.region.id).unwrap_or_default();
+                if a.review.stale && a.review.state != crate::policy::ReviewState::Approved {
+                    p.push(format!("stale approval: the region's code changed after it was approved ({} {}); it needs a new review", a.region.id, a.hash));
+                }
+                p
+            },
             assessment: a,
         })
         .collect();
