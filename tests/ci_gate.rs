@@ -291,3 +291,26 @@ fn the_pipelines_run_the_same_commands_as_this_test() {
     commit(&fx, ("Alice", "alice@example.com"), "approve");
     assert_eq!(run(&fx).status.code(), Some(0));
 }
+
+#[test]
+fn report_for_a_range_of_commits_in_html_and_markdown() {
+    let fx = pull_request();
+    let (code, md, err) = fx.aigis(&["report", "--base", "main", "--format", "markdown"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(md.contains("| claude-code | claude-opus-4-5 | 4 |"), "{md}");
+    assert!(md.contains("1 senior"), "{md}");
+    assert!(md.contains("1 open, 0 approved"), "{md}");
+    assert!(
+        md.contains("`aws.cloudformation.delete-stack` (critical)"),
+        "{md}"
+    );
+    let (code, _, err) = fx.aigis(&["report", "--base", "main", "--output", "report.html"]);
+    assert_eq!(code, 0, "{err}");
+    let html = fx.read("report.html");
+    assert!(html.starts_with("<!doctype html>") && html.contains("<h2>Riskiest regions</h2>"));
+    assert!(
+        !html.contains("<script") && !html.contains("src=\"http"),
+        "self-contained"
+    );
+    assert!(html.contains("src/ops.rs:5-8"), "{html}");
+}

@@ -81,6 +81,17 @@ enum Commands {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// A self-contained HTML (or Markdown) report: AI share by tool and model, regions by tier,
+    /// open and approved reviews, the riskiest regions with their blast radius.
+    Report {
+        /// Only what changed since this git revision (a pull request, a release range).
+        #[arg(long)]
+        base: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+        format: ReportFormat,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Install aigis's hooks into an agent's settings.
     Hooks {
         #[command(subcommand)]
@@ -117,6 +128,12 @@ enum Format {
     Text,
     Json,
     Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ReportFormat {
+    Html,
+    Markdown,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -255,6 +272,53 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 },
         } => hooks_install(&agent, user, dry_run),
         Commands::Blame { location, format } => blame_command(&location, format),
+        Commands::Report {
+            base,
+            format,
+            output,
+        } => {
+            let cwd = std::env::current_dir()?;
+            let ws = Workspace::open(&workspace_root(&cwd))?;
+            let verify =
+                std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+            let report = scan::scan(
+                &ws,
+                &ScanOptions {
+                    paths: Vec::new(),
+                    all: false,
+                    base: base.clone(),
+                    verify_approvals: verify,
+                },
+            )?;
+            let total_lines = scan::lines_in_scope(&ws, base.as_deref());
+            let title = match &base {
+                Some(b) => format!(
+                    "aigis report: {} since {b}",
+                    ws.root
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                ),
+                None => format!(
+                    "aigis report: {}",
+                    ws.root
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                ),
+            };
+            let summary = crate::team_report::summarize(&report, title, total_lines);
+            let text = match format {
+                ReportFormat::Html => crate::team_report::html(&summary),
+                ReportFormat::Markdown => crate::team_report::markdown(&summary),
+            };
+            match output {
+                Some(p) => std::fs::write(&p, text)
+                    .map_err(|e| CliError(format!("cannot write {}: {e}", p.display())))?,
+                None => print!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

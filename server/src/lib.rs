@@ -29,5 +29,6 @@ pub mod sarif;
 pub mod scan;
 pub mod shell;
 pub mod sql;
+pub mod team_report;
 pub mod tracked_file;
 pub mod workspace;

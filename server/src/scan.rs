@@ -343,6 +343,32 @@ fn scan_file(
     }
 }
 
+/// Lines in scope for a report: changed since `base`, or every line of the workspace's files.
+pub fn lines_in_scope(ws: &Workspace, base: Option<&str>) -> usize {
+    if let Some(rev) = base {
+        if let Ok(changed) = changed_lines(&ws.root, rev) {
+            return changed
+                .iter()
+                .map(|(f, set)| match set {
+                    Some(s) => s.len(),
+                    None => {
+                        std::fs::read_to_string(ws.root.join(f)).map_or(0, |t| t.lines().count())
+                    }
+                })
+                .sum();
+        }
+    }
+    ignore::WalkBuilder::new(&ws.root)
+        .build()
+        .flatten()
+        .filter(|e| {
+            e.file_type().is_some_and(|t| t.is_file()) && language::for_path(e.path()).is_some()
+        })
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .map(|t| t.lines().count())
+        .sum()
+}
+
 /// Byte offset → line and UTF-16 column, for reports that editors and SARIF viewers read.
 pub struct LineIndex {
     starts: Vec<usize>,
