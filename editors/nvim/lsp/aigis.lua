@@ -1,0 +1,18 @@
+-- aigis for Neovim 0.11+: `vim.lsp.enable('aigis')` (nvim-lspconfig's layout: lsp/<name>.lua).
+-- The server is `aigis lsp`; set `vim.g.aigis_path` (or the AIGIS_PATH environment variable) to
+-- use a binary that is not on PATH.
+local cmd = vim.g.aigis_path or vim.env.AIGIS_PATH or 'aigis'
+
+---@type vim.lsp.Config
+return {
+  cmd = { cmd, 'lsp' },
+  filetypes = { 'rust' },
+  root_markers = { 'aigis.toml', '.aigis', 'Cargo.toml', '.git' },
+  init_options = {
+    -- auditMode = true,                   -- risky operations everywhere, not only in AI regions
+    -- heuristic = { enabled = true, minLines = 4 },
+  },
+  capabilities = {
+    general = { positionEncodings = { 'utf-8', 'utf-16' } },
+  },
+}

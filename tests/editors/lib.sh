@@ -1,0 +1,29 @@
+# Shared by the real-editor tests: paths, retries, a scratch copy of the bundled example.
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+bin=${AIGIS_BIN:-$root/target/debug/aigis}
+tools=$root/target/editors
+mkdir -p "$tools" "$root/target/artifacts"
+
+retry() {
+  local n=1
+  until "$@"; do
+    if [ "$n" -ge 5 ]; then
+      echo "retry: '$*' failed $n times" >&2
+      return 1
+    fi
+    echo "retry: '$*' failed (attempt $n); retrying" >&2
+    sleep $((n * 5))
+    n=$((n + 1))
+  done
+}
+
+# A copy of examples/incident in a git repository with an identity, so reviews have a requester.
+scratch_example() {
+  local dir
+  dir=$(mktemp -d)
+  cp -r "$root/examples/incident" "$dir/"
+  git -C "$dir/incident" init -q
+  git -C "$dir/incident" config user.name "Bob Builder"
+  git -C "$dir/incident" config user.email "bob@example.com"
+  echo "$dir/incident"
+}

@@ -1,0 +1,56 @@
+-- Test config: the plugin from editors/nvim, no plugin manager.
+vim.opt.rtp:prepend(os.getenv('AIGIS_NVIM_PLUGIN'))
+vim.opt.swapfile = false
+require('aigis').setup()
+vim.lsp.enable('aigis')
+
+local function say(s)
+  io.stdout:write(s .. '\n')
+end
+
+local function codes(buf)
+  local out = {}
+  for _, d in ipairs(vim.diagnostic.get(buf)) do
+    if d.source == 'aigis' then
+      out[#out + 1] = tostring(d.code)
+    end
+  end
+  table.sort(out)
+  return out
+end
+
+local function has(buf, code)
+  return vim.tbl_contains(codes(buf), code)
+end
+
+function Check()
+  local buf = vim.api.nvim_get_current_buf()
+  local failed = 0
+  local function expect(name, ok)
+    say((ok and 'PASS ' or 'FAIL ') .. name .. ' [' .. table.concat(codes(buf), ', ') .. ']')
+    if not ok then
+      failed = failed + 1
+    end
+  end
+  expect('risky diagnostic in the AI region', vim.wait(30000, function() return has(buf, 'risky/aws.ec2.terminate-instances') end, 50))
+  for _, d in ipairs(vim.diagnostic.get(buf)) do
+    if d.code == 'risky/aws.ec2.terminate-instances' then
+      say(string.format('DIAG %d:%d %s', d.lnum + 1, d.col + 1, d.message))
+      expect('it is an error', d.severity == vim.diagnostic.severity.ERROR)
+    end
+  end
+  expect('senior review required', has(buf, 'review/senior-required'))
+  expect('signs for the AI region', vim.wait(5000, function()
+    return #vim.api.nvim_buf_get_extmarks(buf, vim.api.nvim_get_namespaces().aigis, 0, -1, {}) > 0
+  end, 50))
+  -- The quickfix, as a user would run it from the cursor in the region.
+  vim.api.nvim_win_set_cursor(0, { 23, 12 })
+  vim.lsp.buf.code_action({
+    filter = function(a) return a.title:match('^Request senior review') ~= nil end,
+    apply = true,
+  })
+  expect('review requested after the code action', vim.wait(30000, function() return has(buf, 'review/requested') end, 50))
+  expect('the request is in the ledger', vim.fn.filereadable('.aigis/reviews/src/ops.rs.jsonl') == 1)
+  say(string.format('nvim: %d passed, %d failed', 6 - failed, failed))
+  vim.cmd(failed == 0 and 'qa!' or 'cquit 1')
+end
