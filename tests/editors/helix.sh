@@ -74,5 +74,9 @@ tmux send-keys -t "$session" Enter
 for _ in $(seq 1 40); do [ -f "$work/.aigis/reviews/src/ops.rs.jsonl" ] && break; sleep 0.5; done
 check "running it records the request" "review-request" "$(cat "$work/.aigis/reviews/src/ops.rs.jsonl" 2>/dev/null)"
 tmux send-keys -t "$session" Escape ':q!' Enter
+if command -v chromium >/dev/null; then
+  python3 "$root/tests/editors/render_terminal.py" "$root/target/artifacts/helix-diagnostics.ansi" "$root/target/artifacts/helix-diagnostics.png" \
+    || echo "helix: could not render the screenshot (chromium)" >&2
+fi
 echo "helix: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

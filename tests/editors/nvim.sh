@@ -14,3 +14,15 @@ work=$(scratch_example)
 cd "$work"
 AIGIS_PATH=$bin AIGIS_NVIM_PLUGIN=$root/editors/nvim timeout 90 \
   "$venv/bin/nvim" --headless -u "$root/tests/editors/nvim/init.lua" src/ops.rs +'lua Check()'
+# A screenshot: the same config with a UI, under tmux, rendered by Chromium when it is there.
+if command -v tmux >/dev/null && command -v chromium >/dev/null; then
+  shot=$(scratch_example)
+  session=aigis-nvim-$$
+  tmux new-session -d -s "$session" -x 160 -y 45 \
+    "cd $shot && AIGIS_PATH=$bin AIGIS_NVIM_PLUGIN=$root/editors/nvim $venv/bin/nvim -u $root/tests/editors/nvim/init.lua +'lua vim.diagnostic.config({ virtual_text = true })' +23 src/ops.rs"
+  sleep 6
+  tmux capture-pane -e -p -t "$session" > "$root/target/artifacts/nvim.ansi" || true
+  tmux kill-session -t "$session" 2>/dev/null || true
+  python3 "$root/tests/editors/render_terminal.py" "$root/target/artifacts/nvim.ansi" "$root/target/artifacts/nvim.png" \
+    || echo "nvim: could not render the screenshot" >&2
+fi
