@@ -389,9 +389,9 @@ pub fn parse_apply_patch(patch: &str) -> Vec<FileChange> {
                     path: path.trim().to_string(),
                     changes: Vec::new(),
                 });
-            } else if rest.starts_with("Move to: ") {
+            } else if let Some(to) = rest.strip_prefix("Move to: ") {
                 if let Some(f) = files.last_mut() {
-                    f.path = rest["Move to: ".len()..].trim().to_string();
+                    f.path = to.trim().to_string();
                 }
             }
             continue;
@@ -526,7 +526,7 @@ fn copilot(v: &Value, p: &mut HookPayload) -> Result<(), PayloadError> {
             // The code holds `...existing code...` markers between the pieces it adds.
             let code = s(&input, &["code"]).unwrap_or_default();
             let changes = code
-                .split(|c| c == '\n')
+                .split('\n')
                 .collect::<Vec<_>>()
                 .split(|l| l.contains("...existing code..."))
                 .map(|chunk| chunk.join("\n"))

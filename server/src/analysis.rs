@@ -228,6 +228,7 @@ pub fn analyze_ranges(
     };
     file_level_imports(tree.root_node(), src, lang.path_separator, &mut ctx);
 
+    #[allow(clippy::single_range_in_vec_init)] // one range: the whole text
     let whole = [0..text.len()];
     let mut cursor = QueryCursor::new();
     for range in ranges.unwrap_or(&whole) {

@@ -78,8 +78,8 @@ enum Commands {
     Blame {
         /// FILE or FILE:LINE
         location: String,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = BlameFormat::Text)]
+        format: BlameFormat,
     },
     /// A self-contained HTML (or Markdown) report: AI share by tool and model, regions by tier,
     /// open and approved reviews, the riskiest regions with their blast radius.
@@ -128,6 +128,12 @@ enum Format {
     Text,
     Json,
     Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum BlameFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -322,7 +328,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     }
 }
 
-fn blame_command(location: &str, format: Format) -> Result<ExitCode, CliError> {
+fn blame_command(location: &str, format: BlameFormat) -> Result<ExitCode, CliError> {
     let cwd = std::env::current_dir()?;
     let (file, only) = match location.rsplit_once(':') {
         Some((f, l)) if l.chars().all(|c| c.is_ascii_digit()) && !l.is_empty() => {
@@ -394,11 +400,11 @@ fn blame_command(location: &str, format: Format) -> Result<ExitCode, CliError> {
         }));
     }
     match format {
-        Format::Json | Format::Sarif => println!(
+        BlameFormat::Json => println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({ "file": rel, "lines": rows }))?
         ),
-        Format::Text => {
+        BlameFormat::Text => {
             for r in &rows {
                 let s = |k: &str| r[k].as_str().unwrap_or("").to_string();
                 let who = if r["ai"] == true {

@@ -149,7 +149,7 @@ impl Document {
                 .changed_ranges(new)
                 .map(|r| r.start_byte..r.end_byte)
                 .collect(),
-            _ => vec![0..self.text.len()],
+            _ => std::iter::once(0..self.text.len()).collect(),
         };
         self.tree = new;
         changed

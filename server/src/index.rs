@@ -246,7 +246,7 @@ impl WorkspaceIndex {
                     }
                 }
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if n % 64 == 0 || n == total {
+                if n.is_multiple_of(64) || n == total {
                     progress(n, total);
                 }
             });

@@ -12,12 +12,27 @@ fn main() -> ExitCode {
         )
         .with_ansi(false)
         .init();
+    // A bug must reach the user as one clear line and exit code 2, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("aigis: internal error: {what}{at} (a bug: please report it)");
+    }));
     let cli = aigis::cli::Cli::parse();
-    match aigis::cli::run(cli) {
-        Ok(code) => code,
-        Err(e) => {
+    match std::panic::catch_unwind(|| aigis::cli::run(cli)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
             eprintln!("aigis: {}", e.0);
             ExitCode::from(2)
         }
+        Err(_) => ExitCode::from(2),
     }
 }

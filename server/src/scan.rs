@@ -251,11 +251,12 @@ fn scan_file(
             .any(|l| set.contains(&(l + 1))),
     };
     let mut findings = Vec::new();
-    if (all || !regions.is_empty()) && analysis::may_have_findings(lang, &text) {
-        if parser.set_language(&lang.grammar).is_ok() {
-            if let Some(tree) = parser.parse(&text, None) {
-                findings = ws.enabled(analysis::analyze(lang, &tree, &text, Some(Path::new(&rel))));
-            }
+    if (all || !regions.is_empty())
+        && analysis::may_have_findings(lang, &text)
+        && parser.set_language(&lang.grammar).is_ok()
+    {
+        if let Some(tree) = parser.parse(&text, None) {
+            findings = ws.enabled(analysis::analyze(lang, &tree, &text, Some(Path::new(&rel))));
         }
     }
     let region_list: Vec<Region> = regions

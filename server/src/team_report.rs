@@ -61,7 +61,7 @@ pub fn summarize<'a>(report: &'a ScanReport, title: String, total_lines: usize) 
         .iter()
         .filter(|r| r.assessment.risk.score > 0)
         .collect();
-    riskiest.sort_by(|a, b| b.assessment.risk.score.cmp(&a.assessment.risk.score));
+    riskiest.sort_by_key(|r| std::cmp::Reverse(r.assessment.risk.score));
     riskiest.truncate(10);
     Summary {
         title,

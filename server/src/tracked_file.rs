@@ -173,7 +173,7 @@ impl TrackedFile {
                 Some((a, b)) => (self.doc.offset_of(a), self.doc.offset_of(b)),
                 None => (0, self.doc.len_bytes()),
             };
-            if analysis::touches_file_context(tree, &[s.min(e)..s.max(e)]) {
+            if analysis::touches_file_context(tree, std::slice::from_ref(&(s.min(e)..s.max(e)))) {
                 self.context_dirty = true;
             }
         }

@@ -98,6 +98,7 @@ impl Workspace {
     }
 
     /// Assesses each region of a file: its findings, tier and review state.
+    #[allow(clippy::too_many_arguments)] // the facts of one file, each from its own source
     pub fn assess(
         &self,
         rel: Option<&str>,

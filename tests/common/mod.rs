@@ -193,21 +193,17 @@ impl Client {
     }
 
     fn recv(&mut self, deadline: Instant) -> Option<Value> {
-        loop {
-            let left = deadline.checked_duration_since(Instant::now())?;
-            match self.incoming.recv_timeout(left) {
-                Ok(msg) => {
-                    // Answer the server's own requests as an editor would.
-                    if msg.get("id").is_some() && msg.get("method").is_some() {
-                        let reply = json!({ "jsonrpc": "2.0", "id": msg["id"], "result": null });
-                        self.send(&reply);
-                        return Some(msg);
-                    }
-                    return Some(msg);
+        let left = deadline.checked_duration_since(Instant::now())?;
+        match self.incoming.recv_timeout(left) {
+            Ok(msg) => {
+                // Answer the server's own requests as an editor would.
+                if msg.get("id").is_some() && msg.get("method").is_some() {
+                    let reply = json!({ "jsonrpc": "2.0", "id": msg["id"], "result": null });
+                    self.send(&reply);
                 }
-                Err(RecvTimeoutError::Timeout) => return None,
-                Err(RecvTimeoutError::Disconnected) => return None,
+                Some(msg)
             }
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
         }
     }
 
