@@ -25,5 +25,10 @@ scratch_example() {
   git -C "$dir/incident" init -q
   git -C "$dir/incident" config user.name "Bob Builder"
   git -C "$dir/incident" config user.email "bob@example.com"
+  # AIGIS_TEST_BREAK=1: no ledger, so the server publishes no risky diagnostic. The tests must
+  # then fail; this is how to check they can.
+  if [ "${AIGIS_TEST_BREAK:-}" = 1 ]; then
+    rm -rf "$dir/incident/.aigis"
+  fi
   echo "$dir/incident"
 }

@@ -25,10 +25,12 @@ end
 
 function Check()
   local buf = vim.api.nvim_get_current_buf()
-  local failed = 0
+  local passed, failed = 0, 0
   local function expect(name, ok)
     say((ok and 'PASS ' or 'FAIL ') .. name .. ' [' .. table.concat(codes(buf), ', ') .. ']')
-    if not ok then
+    if ok then
+      passed = passed + 1
+    else
       failed = failed + 1
     end
   end
@@ -51,6 +53,6 @@ function Check()
   })
   expect('review requested after the code action', vim.wait(30000, function() return has(buf, 'review/requested') end, 50))
   expect('the request is in the ledger', vim.fn.filereadable('.aigis/reviews/src/ops.rs.jsonl') == 1)
-  say(string.format('nvim: %d passed, %d failed', 6 - failed, failed))
+  say(string.format('nvim: %d passed, %d failed', passed, failed))
   vim.cmd(failed == 0 and 'qa!' or 'cquit 1')
 end
