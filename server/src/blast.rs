@@ -71,6 +71,23 @@ pub struct BlastRadius {
     pub risky_callees: Vec<RiskyCallee>,
 }
 
+impl BlastRadius {
+    /// One line for reports: "3 direct dependents in 2 files, 4 in all; reaches `main` (main)".
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{} direct dependents in {} files, {} in all",
+            self.direct, self.files, self.transitive
+        );
+        if let Some(e) = self.entry_points.first() {
+            s += &format!("; reaches {e}");
+        }
+        for c in &self.risky_callees {
+            s += &format!("; reaches {} via {} (indirect)", c.rule, c.via.join(" → "));
+        }
+        s
+    }
+}
+
 fn display_name(index: &WorkspaceIndex, id: DefId) -> String {
     match index.def(id) {
         Some((_, d)) => match &d.impl_type {

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::document::PositionEncoding;
 use crate::identity::Identity;
 use crate::language;
-use crate::policy::{ReviewState, Tier};
+use crate::policy::Tier;
 use crate::review;
 use crate::scan::{self, ScanOptions, ScanReport};
 use crate::tracked_file::TrackedFile;
@@ -228,10 +228,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 eprintln!("warning: {w}");
             }
             let violates = report.regions.iter().any(|r| {
-                let needs = matches!(
-                    r.assessment.review.state,
-                    ReviewState::Required | ReviewState::Requested
-                );
+                let needs = r.assessment.review.state.needs_review();
                 needs
                     && match fail_on {
                         FailOn::Never => false,
@@ -595,17 +592,7 @@ fn scan_text(report: &ScanReport, color: bool) -> String {
                 .as_ref()
                 .filter(|b| b.direct > 0 || !b.risky_callees.is_empty())
             {
-                out += &format!(
-                    "    blast radius: {} direct dependents in {} files, {} in all",
-                    b.direct, b.files, b.transitive
-                );
-                if let Some(e) = b.entry_points.first() {
-                    out += &format!(", reaches {e}");
-                }
-                for c in &b.risky_callees {
-                    out += &format!("; reaches {} via {} (indirect)", c.rule, c.via.join(" → "));
-                }
-                out += "\n";
+                out += &format!("    blast radius: {}\n", b.summary());
             }
             for p in &r.approval_problems {
                 out += &format!("    {}\n", paint("1;31", p));
@@ -638,12 +625,7 @@ fn scan_text(report: &ScanReport, color: bool) -> String {
     let needs = report
         .regions
         .iter()
-        .filter(|r| {
-            matches!(
-                r.assessment.review.state,
-                ReviewState::Required | ReviewState::Requested
-            )
-        })
+        .filter(|r| r.assessment.review.state.needs_review())
         .count();
     out += &format!(
         "aigis: {} files ({:.1} MB), {} AI regions ({} senior, {} peer), {} findings, {} regions need a review they do not have, {} skipped\n",

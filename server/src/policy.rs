@@ -36,6 +36,11 @@ pub enum ReviewState {
 }
 
 impl ReviewState {
+    /// Required or requested: the region does not have the review it needs yet.
+    pub fn needs_review(self) -> bool {
+        matches!(self, ReviewState::Required | ReviewState::Requested)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ReviewState::None => "none",

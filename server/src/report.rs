@@ -138,7 +138,7 @@ pub fn summary_json(report: &ScanReport) -> Value {
         "regions": report.regions.len(),
         "senior": count(&|r| r.assessment.risk.tier == Tier::Senior),
         "peer": count(&|r| r.assessment.risk.tier == Tier::Peer),
-        "needsReview": count(&|r| matches!(r.assessment.review.state, ReviewState::Required | ReviewState::Requested)),
+        "needsReview": count(&|r| r.assessment.review.state.needs_review()),
         "approved": count(&|r| r.assessment.review.state == ReviewState::Approved),
         "findings": report.findings.len(),
         "aiFindings": report.findings.iter().filter(|f| f.region_id.is_some()).count(),

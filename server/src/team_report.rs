@@ -44,12 +44,7 @@ pub fn summarize<'a>(report: &'a ScanReport, title: String, total_lines: usize) 
     let open = report
         .regions
         .iter()
-        .filter(|r| {
-            matches!(
-                r.assessment.review.state,
-                ReviewState::Required | ReviewState::Requested
-            )
-        })
+        .filter(|r| r.assessment.review.state.needs_review())
         .collect();
     let approved = report
         .regions
@@ -84,22 +79,10 @@ fn pct(a: usize, b: usize) -> f64 {
 }
 
 fn blast_line(r: &FileRegion) -> String {
-    match &r.assessment.blast {
-        Some(b) => {
-            let mut s = format!(
-                "{} direct dependents in {} files, {} in all",
-                b.direct, b.files, b.transitive
-            );
-            if let Some(e) = b.entry_points.first() {
-                s += &format!("; reaches {e}");
-            }
-            for c in &b.risky_callees {
-                s += &format!("; reaches {} via {} (indirect)", c.rule, c.via.join(" → "));
-            }
-            s
-        }
-        None => "no dependents found".into(),
-    }
+    r.assessment
+        .blast
+        .as_ref()
+        .map_or_else(|| "no dependents found".into(), |b| b.summary())
 }
 
 pub fn markdown(s: &Summary) -> String {
