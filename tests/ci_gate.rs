@@ -314,3 +314,26 @@ fn report_for_a_range_of_commits_in_html_and_markdown() {
     );
     assert!(html.contains("src/ops.rs:5-8"), "{html}");
 }
+
+#[test]
+fn with_require_signed_an_unsigned_approval_does_not_count() {
+    let fx = pull_request();
+    fx.write(
+        "aigis.toml",
+        "[review]\nsenior = [\"alice@example.com\"]\nrequire_signed = true\n",
+    );
+    commit(
+        &fx,
+        ("Bob Builder", "bob@example.com"),
+        "require signatures",
+    );
+    fx.set_identity("Alice", "alice@example.com");
+    assert_eq!(fx.aigis(&["review", "approve", "src/ops.rs:6"]).0, 0);
+    commit(&fx, ("Alice", "alice@example.com"), "approve (unsigned)");
+    let (code, out, _) = ci(&fx, &["scan", "--base", "main"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("unsigned approval") && out.contains("require_signed"),
+        "{out}"
+    );
+}

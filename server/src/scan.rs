@@ -131,12 +131,15 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
     if !opts.all && (!ai_files.is_empty() || !ws.ledger.tracked_files().is_empty()) {
         index.index_workspace(&ws.root, &|_, _| {});
     }
+    let progress = Progress::new(files.len());
     let results: Vec<FileResult> = files
         .par_iter()
+        .inspect(|_| progress.tick())
         .map_init(tree_sitter::Parser::new, |parser, path| {
             scan_file(ws, opts, changed.as_ref(), &ai_files, &index, parser, path)
         })
         .collect();
+    progress.finish();
     let mut report = ScanReport {
         root: ws.root.clone(),
         ..Default::default()
@@ -341,6 +344,44 @@ fn scan_file(
         regions: file_regions,
         findings: file_findings,
         warnings,
+    }
+}
+
+/// A progress line on stderr for long scans, only when stderr is a terminal.
+struct Progress {
+    total: usize,
+    done: std::sync::atomic::AtomicUsize,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        use std::io::IsTerminal;
+        Progress {
+            total,
+            done: std::sync::atomic::AtomicUsize::new(0),
+            shown: total >= 200 && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn tick(&self) {
+        let n = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if self.shown && (n.is_multiple_of(50) || n == self.total) {
+            let width = 30;
+            let filled = n * width / self.total.max(1);
+            eprint!(
+                "\raigis: scanning [{}{}] {n}/{} files",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                self.total
+            );
+        }
+    }
+
+    fn finish(&self) {
+        if self.shown {
+            eprint!("\r{}\r", " ".repeat(70));
+        }
     }
 }
 
