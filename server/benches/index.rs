@@ -8,11 +8,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
-
 #[path = "common/corpus.rs"]
 mod corpus;
-use corpus::{corpus, rust_files};
+use corpus::{corpus, read_and_parse, rust_files};
 
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -71,36 +69,9 @@ fn main() {
         files.len(),
         bytes as f64 / 1e6
     );
+
     let rust = aigis::language::by_name("rust").unwrap();
-    let parse = median(
-        (0..runs)
-            .map(|_| {
-                let t = Instant::now();
-                let n: usize = files
-                    .par_iter()
-                    .map_init(
-                        || {
-                            let mut p = tree_sitter::Parser::new();
-                            p.set_language(&rust.grammar).unwrap();
-                            p
-                        },
-                        |p, f| {
-                            let Ok(text) = std::fs::read_to_string(f) else {
-                                return 0usize;
-                            };
-                            if text.len() > aigis::document::MAX_ANALYSED_BYTES {
-                                return 0;
-                            }
-                            p.parse(&text, None)
-                                .map_or(0, |t| t.root_node().child_count() as usize)
-                        },
-                    )
-                    .sum();
-                std::hint::black_box(n);
-                t.elapsed()
-            })
-            .collect(),
-    );
+    let parse = median((0..runs).map(|_| read_and_parse(&files)).collect());
     let mut defs = 0;
     let mut refs = 0;
     let index_time = median(

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 #[path = "common/corpus.rs"]
 mod corpus;
-use corpus::{corpus, rust_files};
+use corpus::{corpus, read_and_parse, rust_files};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -48,34 +48,7 @@ fn main() {
     );
 
     let rust = aigis::language::by_name("rust").unwrap();
-    let mut read_parse = Vec::new();
-    for _ in 0..runs {
-        let t = Instant::now();
-        let n: usize = files
-            .par_iter()
-            .map_init(
-                || {
-                    let mut p = tree_sitter::Parser::new();
-                    p.set_language(&rust.grammar).unwrap();
-                    p
-                },
-                |parser, path| {
-                    let Ok(text) = std::fs::read_to_string(path) else {
-                        return 0usize;
-                    };
-                    if text.len() as u64 > aigis::scan::MAX_FILE_BYTES {
-                        return 0usize;
-                    }
-                    parser
-                        .parse(&text, None)
-                        .map_or(0, |t| t.root_node().child_count() as usize)
-                },
-            )
-            .sum();
-        std::hint::black_box(n);
-        read_parse.push(t.elapsed());
-    }
-    let floor = median(read_parse);
+    let floor = median((0..runs).map(|_| read_and_parse(&files)).collect());
 
     let triggered = texts
         .iter()
