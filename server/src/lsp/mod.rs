@@ -100,6 +100,12 @@ struct Publish {
     version: Option<i32>,
 }
 
+/// Runs a request's work so that a bug answers with an internal error instead of taking the
+/// server down (rust-analyzer runs every request this way).
+fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(Error::internal_error()))
+}
+
 fn invalid_params(msg: impl Into<String>) -> Error {
     Error {
         code: ErrorCode::InvalidParams,
@@ -565,7 +571,9 @@ impl AigisServer {
 
     /// `aigis/blastRadius` (SPEC.md).
     async fn blast_radius(&self, params: BlastRadiusParams) -> Result<Value> {
-        let Some((region, b)) = self.blast_at(&params.text_document.uri, params.position)? else {
+        let Some((region, b)) =
+            guarded(|| self.blast_at(&params.text_document.uri, params.position))?
+        else {
             return Ok(
                 json!({ "symbols": [], "dependents": [], "transitive": [], "riskyCallees": [] }),
             );
@@ -595,17 +603,19 @@ impl AigisServer {
 
     /// `aigis/regions`: every AI region of a document with its risk and review state.
     async fn regions(&self, params: RegionsParams) -> Result<Vec<Value>> {
-        let entry = self
-            .docs
-            .get(params.text_document.uri.as_str())
-            .ok_or_else(|| invalid_params("the document is not open"))?;
-        let ws = self.workspace();
-        let file = &entry.file;
-        Ok(file
-            .assessments(ws.as_deref())
-            .iter()
-            .map(|a| region_json(file, a))
-            .collect())
+        guarded(|| {
+            let entry = self
+                .docs
+                .get(params.text_document.uri.as_str())
+                .ok_or_else(|| invalid_params("the document is not open"))?;
+            let ws = self.workspace();
+            let file = &entry.file;
+            Ok(file
+                .assessments(ws.as_deref())
+                .iter()
+                .map(|a| region_json(file, a))
+                .collect())
+        })
     }
 }
 
@@ -1403,155 +1413,161 @@ impl LanguageServer for AigisServer {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        let pos = params.text_document_position_params;
-        let Some(entry) = self.docs.get(pos.text_document.uri.as_str()) else {
-            return Ok(None);
-        };
-        let file = &entry.file;
-        let offset = file.doc.offset_of(lc(pos.position));
-        let Some(region) = file.regions.at(offset).cloned() else {
-            return Ok(None);
-        };
-        let ws = self.workspace();
-        let assessment = file
-            .assessments(ws.as_deref())
-            .into_iter()
-            .find(|a| a.region.id == region.id);
-        Ok(assessment.map(|a| Hover {
-            contents: HoverContents::Markup(MarkupContent {
-                kind: MarkupKind::Markdown,
-                value: hover_markdown(file, &a),
-            }),
-            range: Some(range_of(file, region.start, region.end)),
-        }))
+        guarded(|| {
+            let pos = params.text_document_position_params;
+            let Some(entry) = self.docs.get(pos.text_document.uri.as_str()) else {
+                return Ok(None);
+            };
+            let file = &entry.file;
+            let offset = file.doc.offset_of(lc(pos.position));
+            let Some(region) = file.regions.at(offset).cloned() else {
+                return Ok(None);
+            };
+            let ws = self.workspace();
+            let assessment = file
+                .assessments(ws.as_deref())
+                .into_iter()
+                .find(|a| a.region.id == region.id);
+            Ok(assessment.map(|a| Hover {
+                contents: HoverContents::Markup(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value: hover_markdown(file, &a),
+                }),
+                range: Some(range_of(file, region.start, region.end)),
+            }))
+        })
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        let uri = params.text_document.uri;
-        let Some(entry) = self.docs.get(uri.as_str()) else {
-            return Ok(None);
-        };
-        let file = &entry.file;
-        let (s, e) = (
-            file.doc.offset_of(lc(params.range.start)),
-            file.doc.offset_of(lc(params.range.end)),
-        );
-        let ws = self.workspace();
-        let mut actions = Vec::new();
-        for a in file.assessments(ws.as_deref()) {
-            let r = &a.region;
-            if !(r.overlaps(s, e.max(s + 1)) || (s == e && r.start <= s && s <= r.end)) {
-                continue;
-            }
-            let arg = json!({ "uri": uri.as_str(), "regionId": r.id });
-            let related: Vec<Diagnostic> = params
-                .context
-                .diagnostics
-                .iter()
-                .filter(|d| {
-                    d.data
-                        .as_ref()
-                        .and_then(|v| v.get("regionId"))
-                        .and_then(|v| v.as_str())
-                        == Some(r.id.as_str())
-                })
-                .cloned()
-                .collect();
-            let mut push = |title: String, command: &str, preferred: bool| {
+        guarded(|| {
+            let uri = params.text_document.uri;
+            let Some(entry) = self.docs.get(uri.as_str()) else {
+                return Ok(None);
+            };
+            let file = &entry.file;
+            let (s, e) = (
+                file.doc.offset_of(lc(params.range.start)),
+                file.doc.offset_of(lc(params.range.end)),
+            );
+            let ws = self.workspace();
+            let mut actions = Vec::new();
+            for a in file.assessments(ws.as_deref()) {
+                let r = &a.region;
+                if !(r.overlaps(s, e.max(s + 1)) || (s == e && r.start <= s && s <= r.end)) {
+                    continue;
+                }
+                let arg = json!({ "uri": uri.as_str(), "regionId": r.id });
+                let related: Vec<Diagnostic> = params
+                    .context
+                    .diagnostics
+                    .iter()
+                    .filter(|d| {
+                        d.data
+                            .as_ref()
+                            .and_then(|v| v.get("regionId"))
+                            .and_then(|v| v.as_str())
+                            == Some(r.id.as_str())
+                    })
+                    .cloned()
+                    .collect();
+                let mut push = |title: String, command: &str, preferred: bool| {
+                    actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                        title: title.clone(),
+                        kind: Some(CodeActionKind::QUICKFIX),
+                        diagnostics: Some(related.clone()).filter(|d: &Vec<_>| !d.is_empty()),
+                        command: Some(Command::new(title, command.into(), Some(vec![arg.clone()]))),
+                        is_preferred: Some(preferred),
+                        ..Default::default()
+                    }));
+                };
+                match (a.risk.tier, a.review.state) {
+                    (Tier::Senior, ReviewState::Required) => push(
+                        format!(
+                            "Request senior review of this AI region ({} risky operation{})",
+                            a.findings.len(),
+                            if a.findings.len() == 1 { "" } else { "s" }
+                        ),
+                        "aigis.requestSeniorReview",
+                        true,
+                    ),
+                    (Tier::Peer, ReviewState::Required) => push(
+                        "Request peer review of this AI region".into(),
+                        "aigis.requestSeniorReview",
+                        true,
+                    ),
+                    (_, ReviewState::Requested) => push(
+                        format!("Approve this AI region ({} review)", a.risk.tier.as_str()),
+                        "aigis.approve",
+                        false,
+                    ),
+                    _ => {}
+                }
+                let human = json!({ "uri": uri.as_str(), "range": range_of(file, r.start, r.end) });
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                    title: title.clone(),
+                    title: "Mark this region as human-written".into(),
                     kind: Some(CodeActionKind::QUICKFIX),
-                    diagnostics: Some(related.clone()).filter(|d: &Vec<_>| !d.is_empty()),
-                    command: Some(Command::new(title, command.into(), Some(vec![arg.clone()]))),
-                    is_preferred: Some(preferred),
+                    command: Some(Command::new(
+                        "Mark this region as human-written".into(),
+                        "aigis.markHuman".into(),
+                        Some(vec![human]),
+                    )),
                     ..Default::default()
                 }));
-            };
-            match (a.risk.tier, a.review.state) {
-                (Tier::Senior, ReviewState::Required) => push(
-                    format!(
-                        "Request senior review of this AI region ({} risky operation{})",
-                        a.findings.len(),
-                        if a.findings.len() == 1 { "" } else { "s" }
-                    ),
-                    "aigis.requestSeniorReview",
-                    true,
-                ),
-                (Tier::Peer, ReviewState::Required) => push(
-                    "Request peer review of this AI region".into(),
-                    "aigis.requestSeniorReview",
-                    true,
-                ),
-                (_, ReviewState::Requested) => push(
-                    format!("Approve this AI region ({} review)", a.risk.tier.as_str()),
-                    "aigis.approve",
-                    false,
-                ),
-                _ => {}
             }
-            let human = json!({ "uri": uri.as_str(), "range": range_of(file, r.start, r.end) });
-            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                title: "Mark this region as human-written".into(),
-                kind: Some(CodeActionKind::QUICKFIX),
-                command: Some(Command::new(
-                    "Mark this region as human-written".into(),
-                    "aigis.markHuman".into(),
-                    Some(vec![human]),
-                )),
-                ..Default::default()
-            }));
-        }
-        Ok(Some(actions))
+            Ok(Some(actions))
+        })
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        let uri = params.text_document.uri;
-        let Some(entry) = self.docs.get(uri.as_str()) else {
-            return Ok(None);
-        };
-        let ws = self.workspace();
-        let file = &entry.file;
-        let lenses = file
-            .assessments(ws.as_deref())
-            .iter()
-            .map(|a| {
-                let range = head_range(file, &a.region);
-                let blast = a
-                    .blast
-                    .as_ref()
-                    .map(|b| {
-                        format!(
-                            " · {} dependent{} in {} file{}",
-                            b.direct,
-                            if b.direct == 1 { "" } else { "s" },
-                            b.files,
-                            if b.files == 1 { "" } else { "s" }
-                        )
-                    })
-                    .unwrap_or_default();
-                let review = match a.review.state {
-                    ReviewState::None => String::new(),
-                    s => format!(" · {} review {}", a.risk.tier.as_str(), s.as_str()),
-                };
-                let title = format!(
-                    "AI: {} ({}){blast}{review}",
-                    a.region.provenance.tool,
-                    a.region.source.as_str()
-                );
-                CodeLens {
-                    range,
-                    command: Some(Command::new(
-                        title,
-                        "aigis.showBlastRadius".into(),
-                        Some(vec![
-                            json!({ "uri": uri.as_str(), "position": range.start }),
-                        ]),
-                    )),
-                    data: None,
-                }
-            })
-            .collect();
-        Ok(Some(lenses))
+        guarded(|| {
+            let uri = params.text_document.uri;
+            let Some(entry) = self.docs.get(uri.as_str()) else {
+                return Ok(None);
+            };
+            let ws = self.workspace();
+            let file = &entry.file;
+            let lenses = file
+                .assessments(ws.as_deref())
+                .iter()
+                .map(|a| {
+                    let range = head_range(file, &a.region);
+                    let blast = a
+                        .blast
+                        .as_ref()
+                        .map(|b| {
+                            format!(
+                                " · {} dependent{} in {} file{}",
+                                b.direct,
+                                if b.direct == 1 { "" } else { "s" },
+                                b.files,
+                                if b.files == 1 { "" } else { "s" }
+                            )
+                        })
+                        .unwrap_or_default();
+                    let review = match a.review.state {
+                        ReviewState::None => String::new(),
+                        s => format!(" · {} review {}", a.risk.tier.as_str(), s.as_str()),
+                    };
+                    let title = format!(
+                        "AI: {} ({}){blast}{review}",
+                        a.region.provenance.tool,
+                        a.region.source.as_str()
+                    );
+                    CodeLens {
+                        range,
+                        command: Some(Command::new(
+                            title,
+                            "aigis.showBlastRadius".into(),
+                            Some(vec![
+                                json!({ "uri": uri.as_str(), "position": range.start }),
+                            ]),
+                        )),
+                        data: None,
+                    }
+                })
+                .collect();
+            Ok(Some(lenses))
+        })
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
