@@ -433,3 +433,26 @@ proptest! {
         c.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
     }
 }
+
+#[test]
+fn audit_mode_reports_risky_code_outside_ai_regions_and_can_be_switched() {
+    let fx = Fixture::new(&[("src/deploy.rs", DEPLOY)]);
+    let uri = fx.uri("src/deploy.rs");
+    let mut c = Client::start_with(&fx.root(), json!({}), json!({ "auditMode": true }));
+    let diags = c.open(&uri, DEPLOY);
+    let risky = diags
+        .iter()
+        .find(|d| d["code"] == "risky/aws.ec2.terminate-instances")
+        .unwrap_or_else(|| panic!("{diags:#?}"));
+    assert!(risky["message"]
+        .as_str()
+        .unwrap()
+        .contains("audit mode; not in an AI region"));
+    assert!(c.regions(&uri).is_empty(), "audit mode stamps no AI region");
+    // Switched off from the client's settings: the diagnostics go.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": { "aigis": { "auditMode": false } } }),
+    );
+    assert!(c.diagnostics(&uri).is_empty());
+}
