@@ -53,6 +53,25 @@ function Check()
   })
   expect('review requested after the code action', vim.wait(30000, function() return has(buf, 'review/requested') end, 50))
   expect('the request is in the ledger', vim.fn.filereadable('.aigis/reviews/src/ops.rs.jsonl') == 1)
+  -- An AI plugin's accept function, wrapped as the integrations wrap copilot.lua's: the lines
+  -- it inserts are reported to the server as that tool's.
+  local accept = require('aigis').wrap_accept(function()
+    vim.api.nvim_buf_set_lines(buf, 3, 3, false, { 'fn suggested() {', '    std::fs::remove_dir_all("/srv").ok();', '}' })
+  end, 'fake-ai')
+  accept()
+  local function fake_region()
+    for _, r in ipairs(vim.b[buf].aigis_regions or {}) do
+      if r.tool == 'fake-ai' then
+        return r
+      end
+    end
+  end
+  expect('an accepted suggestion becomes an AI region', vim.wait(10000, function()
+    require('aigis').refresh(buf)
+    vim.wait(200)
+    local r = fake_region()
+    return r ~= nil and r.range.start.line == 3 and r.source == 'editor'
+  end, 100))
   say(string.format('nvim: %d passed, %d failed', passed, failed))
   vim.cmd(failed == 0 and 'qa!' or 'cquit 1')
 end

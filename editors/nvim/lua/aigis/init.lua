@@ -6,7 +6,7 @@ local ns = vim.api.nvim_create_namespace('aigis')
 
 M.config = {
   -- Report accepted suggestions of these plugins when they are installed.
-  integrations = { copilot = true, supermaven = true, codecompanion = true, avante = true },
+  integrations = { copilot = true, supermaven = true, codeium = true, codecompanion = true, avante = true },
   sign_text = '▍',
 }
 
@@ -195,11 +195,17 @@ local function integrate()
       end,
     })
   end
-  -- copilot.vim has no Lua accept function: wrap its <Tab> mapping target.
+  -- copilot.vim and codeium.vim accept in Vimscript: wrapped functions to map the accept key to
+  -- (`imap <script><silent><expr> <C-J> v:lua.require'aigis'.copilot_vim_accept()`).
   if vim.fn.exists('*copilot#Accept') == 1 then
     M.copilot_vim_accept = M.wrap_accept(function(...)
       return vim.fn['copilot#Accept'](...)
     end, 'copilot')
+  end
+  if cfg.codeium ~= false and vim.fn.exists('*codeium#Accept') == 1 then
+    M.codeium_accept = M.wrap_accept(function(...)
+      return vim.fn['codeium#Accept'](...)
+    end, 'codeium')
   end
 end
 
