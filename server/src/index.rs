@@ -993,78 +993,18 @@ fn simple_type(t: &str) -> String {
     t.rsplit("::").next().unwrap_or(t).trim().to_string()
 }
 
-/// The type of a method call's receiver when the code says it: `self` in an `impl`, a binding
-/// with a type annotation, a constructor (`Env::new(..)`, `Env { .. }`), or a typed parameter.
+/// The type a receiver expression names by itself: `Env::new().purge()` (bindings and `self`
+/// are typed after the query pass, from the bindings it found).
 fn receiver_type(recv: Node, src: &[u8]) -> Option<String> {
-    let recv = if recv.kind() == "reference_expression" {
-        recv.child_by_field_name("value")?
-    } else {
-        recv
-    };
-    match recv.kind() {
-        "self" => {
-            let mut cur = recv.parent();
-            while let Some(n) = cur {
-                if n.kind() == "impl_item" {
-                    return n
-                        .child_by_field_name("type")
-                        .map(|t| simple_type(text_of(t, src)));
-                }
-                cur = n.parent();
-            }
-            None
-        }
-        "identifier" => {
-            let name = text_of(recv, src);
-            let mut cur = recv.parent();
-            while let Some(scope) = cur {
-                if scope.kind() == "block" {
-                    let mut c = scope.walk();
-                    let mut found = None;
-                    for child in scope.named_children(&mut c) {
-                        if child.start_byte() >= recv.start_byte() {
-                            break;
-                        }
-                        if child.kind() == "let_declaration"
-                            && child.child_by_field_name("pattern").is_some_and(|p| {
-                                text_of(p, src).trim_start_matches("mut ").trim() == name
-                            })
-                        {
-                            found = type_of_let(child, src);
-                        }
-                    }
-                    if found.is_some() {
-                        return found;
-                    }
-                }
-                if matches!(scope.kind(), "function_item" | "closure_expression") {
-                    let params = scope.child_by_field_name("parameters")?;
-                    let mut c = params.walk();
-                    for p in params.named_children(&mut c) {
-                        if p.child_by_field_name("pattern").is_some_and(|pat| {
-                            text_of(pat, src).trim_start_matches("mut ").trim() == name
-                        }) {
-                            return p
-                                .child_by_field_name("type")
-                                .map(|t| simple_type(text_of(t, src)));
-                        }
-                    }
-                    return None;
-                }
-                cur = scope.parent();
-            }
-            None
-        }
-        "call_expression" => {
-            // `Env::new().purge()`
-            let f = recv.child_by_field_name("function")?;
-            (f.kind() == "scoped_identifier").then(|| {
-                f.child_by_field_name("path")
-                    .map(|p| simple_type(text_of(p, src)))
-            })?
-        }
-        _ => None,
+    if recv.kind() != "call_expression" {
+        return None;
     }
+    let f = recv.child_by_field_name("function")?;
+    if f.kind() != "scoped_identifier" {
+        return None;
+    }
+    f.child_by_field_name("path")
+        .map(|p| simple_type(text_of(p, src)))
 }
 
 fn type_of_let(decl: Node, src: &[u8]) -> Option<String> {
