@@ -581,11 +581,7 @@ fn scan_text(report: &ScanReport, color: bool) -> String {
                     a.risk.tier.as_str()
                 ),
                 a.review.state.as_str(),
-                a.review
-                    .by
-                    .as_deref()
-                    .map(|b| format!(" by {b}"))
-                    .unwrap_or_default(),
+                a.review.by_suffix(),
             );
             if let Some(b) = a
                 .blast
@@ -714,11 +710,7 @@ fn review_command(action: ReviewAction) -> Result<ExitCode, CliError> {
                     a.region.id,
                     a.risk.tier.as_str(),
                     a.review.state.as_str(),
-                    a.review
-                        .by
-                        .as_deref()
-                        .map(|b| format!(" by {b}"))
-                        .unwrap_or_default(),
+                    a.review.by_suffix(),
                     if a.review.stale {
                         " (stale approval)"
                     } else {

@@ -67,6 +67,16 @@ pub struct ReviewStatus {
     pub reviewers: Vec<String>,
 }
 
+impl ReviewStatus {
+    /// " by Alice <alice@example.com>", or nothing: for one-line summaries.
+    pub fn by_suffix(&self) -> String {
+        self.by
+            .as_deref()
+            .map(|b| format!(" by {b}"))
+            .unwrap_or_default()
+    }
+}
+
 /// A region's risk: its tier, a score for ordering, and the reasons in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Risk {

@@ -330,7 +330,7 @@ impl TrackedFile {
                 &blast,
             ),
             None => {
-                let ws = Workspace::with_config(Path::new("/"), Default::default());
+                let ws = Workspace::detached();
                 ws.assess(
                     None,
                     self.doc.text(),

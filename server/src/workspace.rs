@@ -46,6 +46,19 @@ impl Workspace {
         Ok(Self::with_config(root, Config::load(root)?))
     }
 
+    /// For files outside any workspace: default policy, no CODEOWNERS, nothing read from disk
+    /// (it is built once and reused, not on every keystroke).
+    pub fn detached() -> &'static Workspace {
+        static DETACHED: std::sync::LazyLock<Workspace> = std::sync::LazyLock::new(|| Workspace {
+            root: PathBuf::new(),
+            config: Config::default(),
+            ledger: Ledger::new(Path::new("")),
+            codeowners: None,
+            critical: GlobSet::empty(),
+        });
+        &DETACHED
+    }
+
     pub fn with_config(root: &Path, config: Config) -> Workspace {
         let mut b = GlobSetBuilder::new();
         for g in &config.policy.critical_paths {

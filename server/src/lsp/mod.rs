@@ -307,7 +307,7 @@ impl AigisServer {
     }
 
     /// Watches the ledger logs of open documents: a region an agent recorded from a terminal
-    /// shows up in the editor within about half a second.
+    /// shows up in the editor within a second (it looks every 400 ms).
     fn watch_ledger(&self) {
         let server = self.clone();
         tokio::spawn(async move {
