@@ -4,11 +4,20 @@
 //! editor and several agents' hooks can write at once without losing or tearing a record.
 //!
 //! ```text
-//! .aigis/regions/<path>.jsonl   region snapshots of <path>; the newest wins
+//! .aigis/regions/<path>.jsonl   region snapshots of <path>, merged in the order of the log
 //! .aigis/reviews/<path>.jsonl   review requests and approvals for regions of <path>
 //! ```
+//!
+//! A region log is read as a merge, never as "the newest snapshot wins": two branches that both
+//! recorded regions in the same file and were merged by `union` keep both branches' regions.
+//! Snapshots are applied in the order their lines stand in the log (a writer appends after
+//! reading all of it), never by their `at` time, which another machine's clock or a hand edit
+//! sets. Each snapshot upserts its regions by id and lists the ids it `retired`; a retired id
+//! stays retired. A snapshot written before `retired` existed replaces what came before it.
+//!
+//! Nothing below the workspace root is read or written through a symbolic link (`safe_fs`).
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -17,6 +26,7 @@ use sha2::{Digest, Sha256};
 
 use crate::identity::Identity;
 use crate::regions::{Provenance, Region, Source};
+use crate::safe_fs;
 
 pub const DIR: &str = ".aigis";
 const FORMAT: u32 = 1;
@@ -93,6 +103,10 @@ pub struct Snapshot {
     pub regions: Vec<RegionRecord>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub human: Vec<HumanRecord>,
+    /// Ids of regions this writer dropped (their text gone, or marked human). `None` in
+    /// snapshots written before merging existed: those replace what came before them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,12 +189,15 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LedgerError + '_ {
 
 #[derive(Debug, Clone)]
 pub struct Ledger {
+    /// The workspace root: no path below it is followed through a link.
+    workspace: PathBuf,
     root: PathBuf,
 }
 
 impl Ledger {
     pub fn new(workspace_root: &Path) -> Ledger {
         Ledger {
+            workspace: workspace_root.to_path_buf(),
             root: workspace_root.join(DIR),
         }
     }
@@ -210,12 +227,8 @@ impl Ledger {
         file: &str,
     ) -> Result<(Option<Snapshot>, Vec<LedgerWarning>), LedgerError> {
         let path = self.log_path("regions", file)?;
-        let (records, warnings) = read_log::<Snapshot>(&path)?;
-        let newest = records
-            .into_iter()
-            .filter(|s| s.kind == "regions")
-            .max_by(|a, b| a.at.cmp(&b.at));
-        Ok((newest, warnings))
+        let (records, warnings) = read_log::<Snapshot>(&self.workspace, &path)?;
+        Ok((merge(file, records), warnings))
     }
 
     /// Review events with the (one-based) line each stands on in its log, for blame.
@@ -224,9 +237,9 @@ impl Ledger {
         file: &str,
     ) -> Result<(PathBuf, Vec<(usize, ReviewEvent)>), LedgerError> {
         let path = self.log_path("reviews", file)?;
-        let text = match fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((path, Vec::new())),
+        let text = match safe_fs::read(&self.workspace, &path) {
+            Ok(Some(t)) => String::from_utf8_lossy(&t).into_owned(),
+            Ok(None) => return Ok((path, Vec::new())),
             Err(e) => return Err(io_err(&path)(e)),
         };
         let events = text
@@ -246,7 +259,7 @@ impl Ledger {
         file: &str,
     ) -> Result<(Vec<ReviewEvent>, Vec<LedgerWarning>), LedgerError> {
         let path = self.log_path("reviews", file)?;
-        read_log::<ReviewEvent>(&path)
+        read_log::<ReviewEvent>(&self.workspace, &path)
     }
 
     /// The ledger's regions and known-human spans of `file`, placed in `text`.
@@ -273,14 +286,32 @@ impl Ledger {
     ) -> Result<FileState, LedgerError> {
         let path = self.log_path("regions", file)?;
         let _lock = self.lock()?;
-        let (records, _) = read_log::<Snapshot>(&path)?;
-        let current = records
-            .into_iter()
-            .filter(|s| s.kind == "regions")
-            .max_by(|a, b| a.at.cmp(&b.at))
-            .map(|s| place(&s, text))
+        let (records, _) = read_log::<Snapshot>(&self.workspace, &path)?;
+        let merged = merge(file, records);
+        let mut retired: Vec<String> = merged
+            .as_ref()
+            .and_then(|m| m.retired.clone())
             .unwrap_or_default();
-        let next = update(current);
+        let current = merged.as_ref().map(|s| place(s, text)).unwrap_or_default();
+        let before: Vec<String> = current
+            .regions
+            .iter()
+            .map(|p| p.region.id.clone())
+            .chain(current.retired.iter().cloned())
+            .collect();
+        let mut next = update(current);
+        // A retired id stays retired: a region written again under one gets a new id (and so
+        // needs its review again), rather than being silently dropped by the next reader.
+        for p in &mut next.regions {
+            if retired.contains(&p.region.id) {
+                p.region.id = crate::regions::new_region_id();
+            }
+        }
+        for id in before {
+            if !next.regions.iter().any(|p| p.region.id == id) && !retired.contains(&id) {
+                retired.push(id);
+            }
+        }
         let lines = LineHashes::new(text);
         let snapshot = Snapshot {
             v: FORMAT,
@@ -311,10 +342,11 @@ impl Ledger {
                     author: None,
                 })
                 .collect(),
+            retired: Some(retired),
         };
         let line = serde_json::to_string(&snapshot).expect("snapshots serialize");
         self.append_locked(&path, &line)?;
-        self.compact(&path)?;
+        self.compact(&path, file, &snapshot)?;
         Ok(next)
     }
 
@@ -352,6 +384,9 @@ impl Ledger {
     pub fn tracked_files(&self) -> Vec<String> {
         let base = self.root.join("regions");
         let mut out = Vec::new();
+        if safe_fs::check(&self.workspace, &base).is_err() {
+            return out;
+        }
         let mut stack = vec![base.clone()];
         while let Some(dir) = stack.pop() {
             let Ok(entries) = fs::read_dir(&dir) else {
@@ -359,7 +394,13 @@ impl Ledger {
             };
             for e in entries.flatten() {
                 let p = e.path();
-                if p.is_dir() {
+                // `file_type` does not follow links: a linked folder is not walked (a link to
+                // `/` would walk the whole filesystem) and a linked log is not a tracked file.
+                let Ok(kind) = e.file_type() else { continue };
+                if kind.is_symlink() {
+                    continue;
+                }
+                if kind.is_dir() {
                     stack.push(p);
                 } else if let Some(rel) = p
                     .strip_prefix(&base)
@@ -384,15 +425,7 @@ impl Ledger {
     /// Appends one line; the caller holds the lock. A line left unterminated by a writer that
     /// died is closed first, so the new record never fuses with it.
     fn append_locked(&self, path: &Path, line: &str) -> Result<(), LedgerError> {
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(io_err(dir))?;
-        }
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .read(true)
-            .open(path)
-            .map_err(io_err(path))?;
+        let mut f = safe_fs::open_append(&self.workspace, path).map_err(io_err(path))?;
         let len = f.metadata().map_err(io_err(path))?.len();
         let mut buf = String::with_capacity(line.len() + 2);
         if len > 0 {
@@ -408,48 +441,39 @@ impl Ledger {
         f.write_all(buf.as_bytes()).map_err(io_err(path))
     }
 
-    /// Keeps a region log short: the newest snapshot and every line that could not be read
-    /// (never drop what we do not understand). Called with the lock held.
-    fn compact(&self, path: &Path) -> Result<(), LedgerError> {
-        let text = fs::read_to_string(path).map_err(io_err(path))?;
+    /// Keeps a region log short: the merged state just written (with every retired id) and every
+    /// line that could not be read (never drop what we do not understand). Called with the lock
+    /// held, right after `written` was appended.
+    fn compact(&self, path: &Path, file: &str, written: &Snapshot) -> Result<(), LedgerError> {
+        let bytes = safe_fs::read(&self.workspace, path)
+            .map_err(io_err(path))?
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
         if text.lines().count() < COMPACT_AFTER_LINES {
             return Ok(());
         }
-        let mut newest: Option<(String, &str)> = None;
-        let mut kept: Vec<&str> = Vec::new();
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            match serde_json::from_str::<Snapshot>(line) {
-                Ok(s) => {
-                    if newest.as_ref().is_none_or(|(at, _)| s.at >= *at) {
-                        newest = Some((s.at, line));
-                    }
-                }
-                Err(_) => kept.push(line),
-            }
-        }
-        if let Some((_, line)) = newest {
-            kept.push(line);
-        }
-        let tmp = path.with_extension(format!("jsonl.tmp{}", std::process::id()));
+        let mut kept: Vec<String> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .filter(|l| serde_json::from_str::<Snapshot>(l).is_err())
+            .map(str::to_string)
+            .collect();
+        let whole = Snapshot {
+            file: file.to_string(),
+            ..written.clone()
+        };
+        kept.push(serde_json::to_string(&whole).expect("snapshots serialize"));
         let mut out = kept.join("\n");
         out.push('\n');
-        let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
-        f.write_all(out.as_bytes()).map_err(io_err(&tmp))?;
-        f.sync_all().map_err(io_err(&tmp))?;
-        fs::rename(&tmp, path).map_err(io_err(path))
+        safe_fs::replace(&self.workspace, path, out.as_bytes()).map_err(io_err(path))
     }
 
     /// An exclusive lock on `.aigis/.lock`, shared by every aigis process on this checkout.
     fn lock(&self) -> Result<File, LedgerError> {
-        fs::create_dir_all(&self.root).map_err(io_err(&self.root))?;
+        safe_fs::create_dir_all(&self.workspace, &self.root).map_err(io_err(&self.root))?;
         self.write_repo_files();
         let path = self.root.join(".lock");
-        let f = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io_err(&path))?;
+        let f = safe_fs::open_lock(&self.workspace, &path).map_err(io_err(&path))?;
         f.lock().map_err(io_err(&path))?;
         Ok(f)
     }
@@ -461,10 +485,8 @@ impl Ledger {
             (".gitignore", ".lock\n*.tmp*\n"),
         ];
         for (name, content) in files {
-            let p = self.root.join(name);
-            if !p.exists() {
-                let _ = fs::write(p, content);
-            }
+            // Created only where nothing is, not even a dangling link.
+            let _ = safe_fs::write_new(&self.workspace, &self.root.join(name), content.as_bytes());
         }
     }
 }
@@ -472,11 +494,12 @@ impl Ledger {
 /// Reads a JSON-lines log. A missing file is empty; unreadable lines become warnings. A last line
 /// without its newline may be a write in progress and is left for the next read.
 fn read_log<T: for<'de> Deserialize<'de>>(
+    workspace: &Path,
     path: &Path,
 ) -> Result<(Vec<T>, Vec<LedgerWarning>), LedgerError> {
-    let bytes = match fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), Vec::new())),
+    let bytes = match safe_fs::read(workspace, path) {
+        Ok(Some(b)) => b,
+        Ok(None) => return Ok((Vec::new(), Vec::new())),
         Err(e) => return Err(io_err(path)(e)),
     };
     let complete = bytes.ends_with(b"\n");
@@ -503,6 +526,70 @@ fn read_log<T: for<'de> Deserialize<'de>>(
         }
     }
     Ok((records, warnings))
+}
+
+/// The merged state of a region log, as one snapshot (see the module comment): snapshots in log
+/// order, regions upserted by id, retired ids sticky, known-human spans the union of all.
+/// Two different records with one id in a snapshot (a merge, a hand edit) are both kept, the
+/// later under a derived id, so neither hides the other.
+pub fn merge(file: &str, records: Vec<Snapshot>) -> Option<Snapshot> {
+    let mut acc: Option<Snapshot> = None;
+    for snap in records.into_iter().filter(|s| s.kind == "regions") {
+        let regions = distinct_ids(snap.regions);
+        let Some(merged) = acc.as_mut().filter(|_| snap.retired.is_some()) else {
+            // The first snapshot, or one written before merging existed: the whole state.
+            acc = Some(Snapshot {
+                file: file.to_string(),
+                regions,
+                retired: Some(snap.retired.unwrap_or_default()),
+                ..snap
+            });
+            continue;
+        };
+        let retired = merged.retired.get_or_insert_with(Vec::new);
+        for id in snap.retired.unwrap_or_default() {
+            if !retired.contains(&id) {
+                retired.push(id);
+            }
+        }
+        for h in snap.human {
+            if !merged.human.iter().any(|k| k.anchor.hash == h.anchor.hash) {
+                merged.human.push(h);
+            }
+        }
+        for rec in regions {
+            match merged.regions.iter_mut().find(|r| r.id == rec.id) {
+                Some(slot) => *slot = rec,
+                None => merged.regions.push(rec),
+            }
+        }
+        merged.at = snap.at;
+    }
+    if let Some(merged) = &mut acc {
+        let retired = merged.retired.clone().unwrap_or_default();
+        merged.regions.retain(|r| !retired.contains(&r.id));
+    }
+    acc
+}
+
+/// One snapshot's regions with distinct ids: an exact repeat is dropped, a different record
+/// under a repeated id is kept under `<id>~<hash>`.
+fn distinct_ids(records: Vec<RegionRecord>) -> Vec<RegionRecord> {
+    let mut out: Vec<RegionRecord> = Vec::with_capacity(records.len());
+    for mut rec in records {
+        if out.contains(&rec) {
+            continue;
+        }
+        if out.iter().any(|r| r.id == rec.id) {
+            let h = rec.anchor.hash.trim_start_matches("sha256:");
+            rec.id = format!("{}~{}", rec.id, h.get(..8).unwrap_or(h));
+            if out.iter().any(|r| r.id == rec.id) {
+                continue;
+            }
+        }
+        out.push(rec);
+    }
+    out
 }
 
 pub fn content_hash(text: &str) -> String {
@@ -585,14 +672,14 @@ fn anchor_of(text: &str, lines: &LineHashes, start: usize, end: usize) -> Anchor
 /// lines survive (then it is marked modified). `None` when its text is gone.
 pub fn locate(a: &Anchor, text: &str, lines: &LineHashes) -> Option<(usize, usize, bool)> {
     let matches_at = |start: usize| {
-        let end = start + a.len;
+        let end = start.saturating_add(a.len);
         end <= text.len()
             && text.is_char_boundary(start)
             && text.is_char_boundary(end)
             && content_hash(&text[start..end]) == a.hash
     };
     if let Some(&ls) = lines.starts.get(a.range[0]) {
-        let s = ls + a.range[1];
+        let s = ls.saturating_add(a.range[1]);
         if matches_at(s) {
             return Some((s, s + a.len, false));
         }
@@ -621,8 +708,9 @@ pub fn locate(a: &Anchor, text: &str, lines: &LineHashes) -> Option<(usize, usiz
     }
     // Diff the region's lines against a window of the file around where it was.
     let margin = 2000 + old.len();
-    let lo = a.range[0].saturating_sub(margin);
-    let hi = (a.range[0] + old.len() + margin).min(lines.hashes.len());
+    // A file that shrank below the recorded line still has a window: its end.
+    let hi = (a.range[0].saturating_add(old.len()).saturating_add(margin)).min(lines.hashes.len());
+    let lo = a.range[0].saturating_sub(margin).min(hi);
     let window = &lines.hashes[lo..hi];
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old, window) {
@@ -646,13 +734,20 @@ pub fn locate(a: &Anchor, text: &str, lines: &LineHashes) -> Option<(usize, usiz
     let (first_old, first_new) = pairs[0];
     let (last_old, last_new) = pairs[pairs.len() - 1];
     let start = if first_old == 0 {
+        // The recorded column, if it still falls on a character of that line (a hand-edited
+        // ledger may put it inside a multi-byte character: then the line's start).
         let line = line_text(text, &lines.starts, first_new);
-        lines.starts[first_new] + a.range[1].min(line.len())
+        let at = lines.starts[first_new] + a.range[1].min(line.len());
+        if text.is_char_boundary(at) {
+            at
+        } else {
+            lines.starts[first_new]
+        }
     } else {
         lines.starts[first_new]
     };
     let line_end = lines.starts[last_new] + line_text(text, &lines.starts, last_new).len();
-    let end = if last_old == old.len() - 1 && a.range[2] > a.range[0] + last_old {
+    let end = if last_old == old.len() - 1 && a.range[2] > a.range[0].saturating_add(last_old) {
         // The region ended at the start of the line after its last line.
         lines
             .starts
@@ -661,7 +756,7 @@ pub fn locate(a: &Anchor, text: &str, lines: &LineHashes) -> Option<(usize, usiz
             .unwrap_or(text.len())
             .min(text.len())
     } else if last_old == old.len() - 1 {
-        (lines.starts[last_new] + a.range[3]).min(line_end)
+        lines.starts[last_new].saturating_add(a.range[3]).min(line_end)
     } else {
         line_end
     };
@@ -815,5 +910,233 @@ mod tests {
         assert!(ledger.log_path("regions", "../etc/passwd").is_err());
         assert!(ledger.log_path("regions", "/etc/passwd").is_err());
         assert!(ledger.log_path("regions", "").is_err());
+    }
+
+    fn record(id: &str, text: &str, start: usize, end: usize, at: &str) -> String {
+        let lines = LineHashes::new(text);
+        let rec = RegionRecord {
+            id: id.into(),
+            anchor: anchor_of(text, &lines, start, end),
+            provenance: region(id, 0, 0).provenance,
+            source: Source::AgentHook,
+            modified: false,
+            created_at: at.into(),
+            author: None,
+        };
+        serde_json::to_string(&Snapshot {
+            v: FORMAT,
+            kind: "regions".into(),
+            file: "a.rs".into(),
+            at: at.into(),
+            regions: vec![rec],
+            human: Vec::new(),
+            retired: Some(Vec::new()),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn two_branches_merged_by_union_keep_both_regions_whatever_the_clocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(dir.path());
+        let text = "fn a() {}\nfn b() {}\nfn c() {}\n";
+        let path = ledger.log_path("regions", "a.rs").unwrap();
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        // Branch one wrote `a`, branch two wrote `c` with a clock years ahead; git's union
+        // merge keeps both lines.
+        let one = record("r-one", text, 0, 10, "2026-01-01T00:00:00.000Z");
+        let two = record("r-two", text, 20, 30, "2099-01-01T00:00:00.000Z");
+        fs::write(&path, format!("{one}\n{two}\n")).unwrap();
+        let ids = |l: &Ledger| {
+            let (state, _) = l.state("a.rs", text).unwrap();
+            let mut ids: Vec<String> = state.regions.iter().map(|p| p.region.id.clone()).collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(ids(&ledger), ["r-one", "r-two"]);
+        // A later write (with a normal clock) keeps both; a future `at` hides nothing.
+        ledger.update("a.rs", text, |s| s).unwrap();
+        assert_eq!(ids(&ledger), ["r-one", "r-two"]);
+        // Dropping one retires it, for good, even though an older line still lists it.
+        ledger
+            .update("a.rs", text, |mut s| {
+                s.regions.retain(|p| p.region.id != "r-one");
+                s
+            })
+            .unwrap();
+        assert_eq!(ids(&ledger), ["r-two"]);
+        fs::write(&path, format!("{}{one}\n", fs::read_to_string(&path).unwrap())).unwrap();
+        assert_eq!(ids(&ledger), ["r-two"], "a retired id stays retired");
+    }
+
+    #[test]
+    fn duplicate_ids_keep_both_regions() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(dir.path());
+        let text = "fn a() {}\nfn b() {}\nfn c() {}\n";
+        let path = ledger.log_path("regions", "a.rs").unwrap();
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let one = record("r-same", text, 0, 10, "t");
+        let two = record("r-same", text, 20, 30, "t");
+        let mut a: Snapshot = serde_json::from_str(&one).unwrap();
+        let b: Snapshot = serde_json::from_str(&two).unwrap();
+        a.regions.extend(b.regions);
+        a.regions.push(a.regions[0].clone()); // an exact repeat is one region
+        fs::write(&path, serde_json::to_string(&a).unwrap() + "\n").unwrap();
+        let (state, _) = ledger.state("a.rs", text).unwrap();
+        assert_eq!(state.regions.len(), 2, "{:?}", state.regions);
+        // And a save keeps both.
+        ledger.update("a.rs", text, |s| s).unwrap();
+        let (state, _) = ledger.state("a.rs", text).unwrap();
+        assert_eq!(state.regions.len(), 2);
+    }
+
+    #[test]
+    fn legacy_snapshots_replace_what_came_before() {
+        let text = "fn a() {}\nfn b() {}\n";
+        let mut one: Snapshot = serde_json::from_str(&record("r1", text, 0, 10, "t")).unwrap();
+        let mut two: Snapshot = serde_json::from_str(&record("r2", text, 10, 20, "t")).unwrap();
+        one.retired = None;
+        two.retired = None;
+        let merged = merge("a.rs", vec![one, two]).unwrap();
+        assert_eq!(merged.regions.len(), 1);
+        assert_eq!(merged.regions[0].id, "r2");
+    }
+
+    #[test]
+    fn a_file_that_shrank_below_a_region_does_not_panic() {
+        let long: String = (0..50).map(|i| format!("fn f{i}() {{ x(); }}\n")).collect();
+        let start = long.find("fn f40").unwrap();
+        let lines = LineHashes::new(&long);
+        let mut a = anchor_of(&long, &lines, start, long.len());
+        a.range[0] = 100_000; // also far past any margin
+        for short in ["", "fn f0() { x(); }\n", "\n\n"] {
+            let _ = locate(&a, short, &LineHashes::new(short));
+        }
+    }
+
+    #[test]
+    fn a_column_inside_a_multibyte_character_does_not_panic() {
+        let text = "fn é() {\n    é();\n    ü();\n}\n";
+        let lines = LineHashes::new(text);
+        let mut a = anchor_of(text, &lines, 0, text.len());
+        a.range[1] = 4; // inside `é`
+        a.range[3] = 1;
+        a.hash = "sha256:0".into();
+        let changed = text.replace("ü", "üü");
+        let found = locate(&a, &changed, &LineHashes::new(&changed));
+        if let Some((s, e, _)) = found {
+            assert!(changed.is_char_boundary(s) && changed.is_char_boundary(e));
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_log_is_neither_read_nor_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("bashrc");
+        fs::write(&target, "secret\n".repeat(70)).unwrap();
+        let ledger = Ledger::new(dir.path());
+        let path = ledger.log_path("regions", "x.rs").unwrap();
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        assert!(ledger.write_snapshot("x.rs", "fn a() {}", &[region("r", 0, 9)], &|_| None).is_err());
+        assert!(ledger.snapshot("x.rs").is_err());
+        assert_eq!(fs::read_to_string(&target).unwrap(), "secret\n".repeat(70));
+        // `.aigis` itself linked elsewhere.
+        let dir2 = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir2.path().join(DIR)).unwrap();
+        let ledger = Ledger::new(dir2.path());
+        assert!(ledger.write_snapshot("x.rs", "fn a() {}", &[region("r", 0, 9)], &|_| None).is_err());
+        assert!(!outside.path().join("regions").exists());
+        assert!(!outside.path().join(".lock").exists());
+        // A linked folder inside `regions` is not walked.
+        let dir3 = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir3.path().join(".aigis/regions")).unwrap();
+        std::os::unix::fs::symlink("/", dir3.path().join(".aigis/regions/x")).unwrap();
+        assert!(Ledger::new(dir3.path()).tracked_files().is_empty());
+    }
+
+    mod fuzz {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn text() -> impl Strategy<Value = String> {
+            proptest::collection::vec(
+                prop_oneof![
+                    Just("fn a() {\n".to_string()),
+                    Just("    é = ü;\r\n".to_string()),
+                    Just("}\n".to_string()),
+                    Just("\r\n".to_string()),
+                    Just("😀".to_string()),
+                    "[a-z ]{0,8}",
+                ],
+                0..30,
+            )
+            .prop_map(|v| v.concat())
+        }
+
+        fn anchor() -> impl Strategy<Value = Anchor> {
+            (
+                proptest::array::uniform4(prop_oneof![0usize..40, Just(usize::MAX), any::<usize>()]),
+                prop_oneof![0usize..200, any::<usize>()],
+                "(sha256:[0-9a-f]{0,32})|.{0,5}",
+                ".{0,12}",
+                proptest::collection::vec("[0-9a-f]{8}|.{0,9}", 0..12),
+            )
+                .prop_map(|(range, len, hash, head, lines)| Anchor {
+                    range,
+                    len,
+                    hash,
+                    head,
+                    lines,
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(400))]
+
+            /// Any anchor a hand edit can write, placed in any text: a range on character
+            /// boundaries inside the text, or nothing; never a panic.
+            #[test]
+            fn any_anchor_in_any_text(a in anchor(), t in text()) {
+                let lines = LineHashes::new(&t);
+                if let Some((s, e, _)) = locate(&a, &t, &lines) {
+                    prop_assert!(s < e && e <= t.len());
+                    prop_assert!(t.is_char_boundary(s) && t.is_char_boundary(e));
+                }
+            }
+
+            /// Arbitrary log lines (JSON or not, valid snapshots with any ids and ranges):
+            /// reading, placing and writing never panic.
+            #[test]
+            fn any_log_is_read_and_written(
+                raw in proptest::collection::vec(prop_oneof![
+                    ".{0,40}".prop_map(|s| s),
+                    (anchor(), "[a-z~-]{0,6}", proptest::option::of(proptest::collection::vec("[a-z]{0,3}", 0..3)))
+                        .prop_map(|(a, id, retired)| {
+                            serde_json::json!({"v": 1, "kind": "regions", "file": "a.rs", "at": "t",
+                                "retired": retired,
+                                "regions": [{"id": id, "range": a.range, "len": a.len, "hash": a.hash,
+                                    "head": a.head, "lines": a.lines, "tool": "x", "source": "agent-hook"}],
+                                "human": [{"range": a.range, "len": a.len, "hash": a.hash, "head": a.head}]
+                            }).to_string()
+                        }),
+                ], 0..6),
+                t in text(),
+            ) {
+                let dir = tempfile::tempdir().unwrap();
+                let ledger = Ledger::new(dir.path());
+                let path = ledger.log_path("regions", "a.rs").unwrap();
+                fs::create_dir_all(path.parent().unwrap()).unwrap();
+                fs::write(&path, raw.join("\n")).unwrap();
+                let (state, _) = ledger.state("a.rs", &t).unwrap();
+                for p in &state.regions {
+                    prop_assert!(t.is_char_boundary(p.region.start) && t.is_char_boundary(p.region.end));
+                }
+                ledger.update("a.rs", &t, |s| s).unwrap();
+            }
+        }
     }
 }

@@ -25,6 +25,7 @@ pub mod policy;
 pub mod regions;
 pub mod report;
 pub mod review;
+pub mod safe_fs;
 pub mod sarif;
 pub mod scan;
 pub mod shell;
