@@ -226,7 +226,7 @@ fn exit_without_shutdown_ends_the_process_with_an_error_code() {
     let fx = Fixture::new(&[]);
     let mut c = Client::start(&fx.root());
     c.notify("exit", Value::Null);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let deadline = std::time::Instant::now() + *TIMEOUT;
     while c.is_running() {
         assert!(std::time::Instant::now() < deadline, "no exit");
         std::thread::sleep(std::time::Duration::from_millis(10));

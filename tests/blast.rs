@@ -25,7 +25,7 @@ fn fixture() -> Fixture {
 
 /// Waits until the region's blast radius satisfies `pred` (the index builds in the background).
 fn wait_blast(c: &mut Client, uri: &str, pred: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let deadline = Instant::now() + *TIMEOUT;
     loop {
         let r = c.regions(uri);
         if let Some(b) = r.first().map(|r| r["blast"].clone()) {

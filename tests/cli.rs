@@ -206,6 +206,10 @@ fn concurrent_writers_lose_nothing() {
 #[test]
 fn review_from_the_command_line() {
     let fx = many_regions(2);
+    // Reviewers approve committed code: history then names who wrote it (the fixture's ledger
+    // records no author).
+    fx.git(&["add", "-A"]);
+    fx.git(&["commit", "-qm", "ai regions"]);
     let (code, out, err) = fx.aigis(&["review", "request", "src/ops.rs:3"]);
     assert_eq!(code, 0, "{err}");
     assert!(

@@ -32,14 +32,48 @@ pub struct Recorded {
     pub skipped: Vec<String>,
 }
 
-fn resolve(p: &HookPayload, path: &str, cwd: &Path) -> PathBuf {
-    let base = p
-        .cwd
+/// The folder the agent works in: the payload's `cwd`, else the hook's own.
+fn base_dir(p: &HookPayload, cwd: &Path) -> PathBuf {
+    p.cwd
         .as_deref()
         .map(PathBuf::from)
-        .unwrap_or_else(|| cwd.to_path_buf());
-    let path = base.join(path);
+        .unwrap_or_else(|| cwd.to_path_buf())
+}
+
+fn resolve(p: &HookPayload, path: &str, cwd: &Path) -> PathBuf {
+    let path = base_dir(p, cwd).join(path);
     path.canonicalize().unwrap_or(path)
+}
+
+/// The workspace the agent works in (found from its working folder, not from the edited file,
+/// which the payload names and so may place anywhere).
+fn agent_workspace(p: &HookPayload, cwd: &Path) -> PathBuf {
+    let base = base_dir(p, cwd);
+    let root = crate::cli::workspace_root(&base);
+    root.canonicalize().unwrap_or(root)
+}
+
+/// The workspace that records `path`: the innermost one holding it, which must lie inside the
+/// agent's workspace. A path outside it (`../x`, absolute, or a link that leads out) is `Err`.
+fn confined_root(agent_root: &Path, path: &Path) -> Result<PathBuf, String> {
+    let inside = |p: &Path| {
+        p.starts_with(agent_root)
+            && p != agent_root
+            && !p.components().any(|c| matches!(c, std::path::Component::ParentDir))
+    };
+    if !path.is_absolute() || !inside(path) {
+        return Err(format!(
+            "{}: outside the agent's workspace {}; not recorded",
+            path.display(),
+            agent_root.display()
+        ));
+    }
+    let root = crate::cli::workspace_root(path);
+    if root.starts_with(agent_root) {
+        Ok(root)
+    } else {
+        Ok(agent_root.to_path_buf())
+    }
 }
 
 fn line_starts(text: &str) -> Vec<usize> {
@@ -102,9 +136,16 @@ fn spans_after(text: &str, change: &Change) -> Result<Vec<(usize, usize)>, Strin
 pub fn record(agent: Agent, input: &str, cwd: &Path) -> Result<Recorded, HookError> {
     let payload = agents::parse(agent, input)?;
     let mut out = Recorded::default();
+    let agent_root = agent_workspace(&payload, cwd);
     for fc in &payload.files {
         let path = resolve(&payload, &fc.path, cwd);
-        let root = crate::cli::workspace_root(&path);
+        let root = match confined_root(&agent_root, &path) {
+            Ok(r) => r,
+            Err(why) => {
+                out.skipped.push(why);
+                continue;
+            }
+        };
         let ws = Workspace::with_config(&root, Default::default());
         let Some(rel) = ws.relative(&path) else {
             out.skipped
@@ -247,7 +288,23 @@ pub fn guard(agent: Agent, input: &str, cwd: &Path) -> Result<Option<Blocked>, H
     let ws = Workspace::open(&root).map_err(|e| HookError::Config(e.to_string()))?;
     let policy = &ws.config.guard;
     let mut reasons = Vec::new();
+    // The ledger is written by `aigis record` only: an agent that edits or deletes it could
+    // remove the record of its own risky regions.
+    for fc in &payload.files {
+        if touches_ledger(&resolve(&payload, &fc.path, cwd)) {
+            reasons.push(format!(
+                "{} is aigis's review ledger: agents may not edit it (aigis records their edits itself; a person changes it with `aigis review`)",
+                fc.path
+            ));
+        }
+    }
     for command in &payload.commands {
+        if command_touches_ledger(command) {
+            reasons.push(format!(
+                "`{}` touches aigis's review ledger (.aigis/): agents may not change it",
+                command.trim()
+            ));
+        }
         for f in shell::scan_command_line(command) {
             if policy.blocks(&f.rule.info.id, f.severity) {
                 reasons.push(format!(
@@ -288,6 +345,26 @@ pub fn guard(agent: Agent, input: &str, cwd: &Path) -> Result<Option<Blocked>, H
         let _ = written;
     }
     Ok((!reasons.is_empty()).then_some(Blocked { reasons }))
+}
+
+/// A path inside a `.aigis` folder.
+fn touches_ledger(path: &Path) -> bool {
+    path.components()
+        .any(|c| c.as_os_str() == std::ffi::OsStr::new(crate::ledger::DIR))
+}
+
+/// A shell command naming a path in `.aigis` (other than running `aigis` itself, whose
+/// commands write the ledger as policy allows).
+fn command_touches_ledger(command: &str) -> bool {
+    command
+        .split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')' | '<' | '>' | '`' | '"' | '\''))
+        .any(|word| {
+            let word = word.trim_start_matches("./");
+            word == crate::ledger::DIR
+                || word.starts_with(".aigis/")
+                || word.contains("/.aigis/")
+                || word.ends_with("/.aigis")
+        })
 }
 
 fn findings_in(

@@ -1,38 +1,23 @@
-//! Approvals that cannot be forged: in CI an approval counts only if the commit that added its
-//! record to the ledger was authored by a reviewer the policy lists for the region's tier, is
-//! the person the record names, and (with `require_signed`) carries a good signature.
+//! Approvals that cannot be forged. In CI an approval counts only if the commit that added its
+//! record to the ledger was authored by the person the record names, that person is not one of
+//! the region's authors (from history: who committed its lines, not the ledger's editable
+//! `author` field), and (with `require_signed`) the commit carries a good signature made by that
+//! person's key. Whether the approver is listed for the region's tier is decided afterwards from
+//! the tier aigis assessed, never from the tier the record claims.
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 
 use crate::identity::Identity;
 use crate::ledger::ReviewEvent;
-use crate::policy::Tier;
 use crate::workspace::Workspace;
 
-fn git(root: &Path, args: &[&str]) -> Option<std::process::Output> {
-    Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(args)
-        .output()
-        .ok()
-}
-
-/// The author of the commit that added each line of a file: line → (commit, author).
-fn line_authors(root: &Path, file: &Path) -> HashMap<usize, (String, Identity)> {
+/// The commit (and its author) that last wrote each line (one-based) of a file.
+fn line_authors(root: &Path, rel: &str) -> HashMap<usize, (String, Identity)> {
     let mut out = HashMap::new();
-    let Some(o) = git(
-        root,
-        &["blame", "--porcelain", "--", &file.to_string_lossy()],
-    ) else {
+    let Some(text) = crate::git::text(root, &["blame", "--porcelain", "--", rel]) else {
         return out;
     };
-    if !o.status.success() {
-        return out;
-    }
-    let text = String::from_utf8_lossy(&o.stdout);
     let mut authors: HashMap<String, Identity> = HashMap::new();
     let mut current: Option<(String, usize)> = None;
     for l in text.lines() {
@@ -62,49 +47,116 @@ fn line_authors(root: &Path, file: &Path) -> HashMap<usize, (String, Identity)> 
     out
 }
 
-/// Keeps the approvals that count; returns the others' problems by region id.
+fn is_uncommitted(sha: &str) -> bool {
+    sha.chars().all(|c| c == '0')
+}
+
+/// Who wrote a region, according to history.
+#[derive(Debug, Default, Clone)]
+pub struct RegionAuthors {
+    /// Authors of the commits that wrote its lines.
+    pub committed: Vec<Identity>,
+    /// Some of its lines are not committed (or the file is not in git).
+    pub uncommitted: bool,
+}
+
+/// The authors of lines `first..=last` (one-based) of `rel`.
+pub fn region_authors(root: &Path, rel: &str, lines: [usize; 2]) -> RegionAuthors {
+    region_authors_in(&line_authors(root, rel), lines)
+}
+
+fn region_authors_in(blame: &HashMap<usize, (String, Identity)>, lines: [usize; 2]) -> RegionAuthors {
+    let mut out = RegionAuthors::default();
+    for l in lines[0]..=lines[1].max(lines[0]) {
+        match blame.get(&l) {
+            Some((sha, who)) if !is_uncommitted(sha) => {
+                if !out.committed.iter().any(|c| c.same_person(who)) {
+                    out.committed.push(who.clone());
+                }
+            }
+            _ => out.uncommitted = true,
+        }
+    }
+    out
+}
+
+/// The signer of a commit as git verified it: (status letter, signer). `G` is a good signature;
+/// the signer is the GPG key's uid or the SSH principal from `gpg.ssh.allowedSignersFile`.
+fn signature(root: &Path, sha: &str) -> Option<(String, String)> {
+    let text = crate::git::text(root, &["log", "-1", "--format=%G?%x1f%GS", sha, "--"])?;
+    let (status, signer) = text.trim_end_matches('\n').split_once('\x1f')?;
+    Some((status.to_string(), signer.to_string()))
+}
+
+/// True when a verified signer (`Alice <alice@example.com>` or `alice@example.com`) is `who`.
+fn signer_is(signer: &str, who: &Identity) -> bool {
+    let email = signer
+        .rsplit_once('<')
+        .map(|(_, e)| e.trim_end_matches('>'))
+        .unwrap_or(signer)
+        .trim();
+    !who.email.is_empty() && email.eq_ignore_ascii_case(&who.email)
+}
+
+/// Keeps the approvals that count; returns the others' problems by region id. `regions` gives
+/// each region's one-based first and last line, to find who wrote it.
 pub fn verified(
     ws: &Workspace,
     rel: &str,
     events: Vec<ReviewEvent>,
+    regions: &HashMap<String, [usize; 2]>,
+    recorded_authors: &HashMap<String, Identity>,
 ) -> (Vec<ReviewEvent>, HashMap<String, Vec<String>>) {
     let mut problems: HashMap<String, Vec<String>> = HashMap::new();
     let Ok((log, numbered)) = ws.ledger.reviews_with_lines(rel) else {
         return (events, problems);
     };
-    let authors = line_authors(&ws.root, &log);
+    let log_rel = ws
+        .relative(&log)
+        .unwrap_or_else(|| log.display().to_string());
+    let authors = line_authors(&ws.root, &log_rel);
+    let source = line_authors(&ws.root, rel);
     let require_signed = ws.config.review.as_ref().is_some_and(|r| r.require_signed);
     let mut keep = Vec::new();
     for (line, event) in numbered {
-        let ReviewEvent::Approval {
-            region, by, tier, ..
-        } = &event
-        else {
+        let ReviewEvent::Approval { region, by, .. } = &event else {
             keep.push(event);
             continue;
         };
-        let tier = match tier.as_str() {
-            "senior" => Tier::Senior,
-            "peer" => Tier::Peer,
-            _ => Tier::None,
+        let not_committed = || {
+            format!("approval of {region} by {by} is not committed: it counts once its approver commits it")
         };
-        let reviewers = ws.reviewers_for(rel, tier);
         let problem = match authors.get(&line) {
-            None => Some(format!("approval of {region} by {by} is not committed: it counts once a listed reviewer commits it")),
-            Some((sha, _)) if sha.chars().all(|c| c == '0') => {
-                Some(format!("approval of {region} by {by} is not committed: it counts once a listed reviewer commits it"))
-            }
+            None => Some(not_committed()),
+            Some((sha, _)) if is_uncommitted(sha) => Some(not_committed()),
             Some((sha, author)) => {
-                let listed = reviewers.iter().any(|r| author.matches(r));
-                if !listed || !author.same_person(by) {
+                let short = &sha[..8.min(sha.len())];
+                let wrote = regions
+                    .get(region)
+                    .map(|&l| region_authors_in(&source, l))
+                    .unwrap_or_default();
+                let self_approved = wrote.committed.iter().any(|w| w.same_person(author))
+                    || recorded_authors
+                        .get(region)
+                        .is_some_and(|w| w.same_person(author));
+                if !author.same_person(by) {
                     Some(format!(
-                        "forged approval: the record of {region} says {by}, but commit {} that added it was authored by {author}, who is not a listed {} reviewer ({})",
-                        &sha[..8.min(sha.len())],
-                        tier.as_str(),
-                        if reviewers.is_empty() { "none listed".to_string() } else { reviewers.join(", ") }
+                        "forged approval: the record of {region} says {by}, but commit {short} that added it was authored by {author}"
                     ))
-                } else if require_signed && !git(&ws.root, &["verify-commit", sha]).is_some_and(|o| o.status.success()) {
-                    Some(format!("unsigned approval: commit {} that approved {region} has no good signature (review.require_signed = true)", &sha[..8.min(sha.len())]))
+                } else if self_approved {
+                    Some(format!(
+                        "self-approval: {author} wrote region {region} and approved it in commit {short}; an author's approval never counts"
+                    ))
+                } else if require_signed {
+                    match signature(&ws.root, sha) {
+                        Some((status, signer)) if status == "G" && signer_is(&signer, author) => None,
+                        Some((status, signer)) if status == "G" => Some(format!(
+                            "approval of {region} in commit {short} is signed by {signer}, not by its approver {author} (review.require_signed = true)"
+                        )),
+                        _ => Some(format!(
+                            "unsigned approval: commit {short} that approved {region} has no good signature (review.require_signed = true)"
+                        )),
+                    }
                 } else {
                     None
                 }
@@ -118,4 +170,21 @@ pub fn verified(
     // Lines that did not parse were already reported by the ledger; what parsed is all we keep.
     let _ = events;
     (keep, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signers_match_by_email_only() {
+        let alice = Identity {
+            name: "Alice".into(),
+            email: "alice@example.com".into(),
+        };
+        assert!(signer_is("Alice <alice@example.com>", &alice));
+        assert!(signer_is("ALICE@example.com", &alice));
+        assert!(!signer_is("mallory@example.com", &alice));
+        assert!(!signer_is("Alice", &alice));
+    }
 }

@@ -120,14 +120,21 @@ pub fn blast_radius(
         .filter(|(_, d)| d.kind != DefKind::Module && d.start < end && start < d.end)
         .map(|(i, _)| i)
         .collect();
+    // Skip a definition that merely contains a nested one the region sits in. Only the
+    // definitions that hold the whole region can be such a nested one, and those are a chain
+    // (the nesting depth), so this stays linear in a region of thousands of definitions.
+    let holders: Vec<usize> = overlapping
+        .iter()
+        .copied()
+        .filter(|&j| file.defs[j].start <= start && end <= file.defs[j].end)
+        .collect();
     let roots: Vec<DefId> = overlapping
         .iter()
         .filter(|&&i| {
             let d = &file.defs[i];
-            // Skip a definition that merely contains a nested one the region sits in.
-            !overlapping.iter().any(|&j| {
+            !holders.iter().any(|&j| {
                 let n = &file.defs[j];
-                j != i && d.start <= n.start && n.end <= d.end && n.start <= start && end <= n.end
+                j != i && d.start <= n.start && n.end <= d.end
             })
         })
         .map(|&i| (file_id, i))

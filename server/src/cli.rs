@@ -477,6 +477,15 @@ fn hooks_install(agent: &str, user: bool, dry_run: bool) -> Result<ExitCode, Cli
         .unwrap_or_else(|| root.clone());
     let path = crate::hook_setup::settings_path(agent, &root, &home, user)
         .ok_or_else(|| CliError("the generic agent has no settings file: call `aigis record --agent generic` from its hooks".into()))?;
+    // The project's files are the repository's, which aigis does not trust: a committed
+    // `.claude -> ~/.claude` must not redirect the write. (The user's own dotfiles may be links.)
+    let confined = |p: &Path| -> Result<(), CliError> {
+        if user {
+            return Ok(());
+        }
+        crate::safe_fs::check(&root, p).map_err(|e| CliError(e.to_string()))
+    };
+    confined(&path)?;
     let current = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -496,15 +505,24 @@ fn hooks_install(agent: &str, user: bool, dry_run: bool) -> Result<ExitCode, Cli
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| CliError(format!("{}: {e}", dir.display())))?;
+        if user {
+            std::fs::create_dir_all(dir)
+        } else {
+            crate::safe_fs::create_dir_all(&root, dir)
+        }
+        .map_err(|e| CliError(format!("{}: {e}", dir.display())))?;
     }
     if !current.is_empty() {
         let backup = path.with_extension("json.aigis-backup");
+        confined(&backup)?;
+        let _ = std::fs::remove_file(&backup);
         std::fs::write(&backup, &current)
             .map_err(|e| CliError(format!("{}: {e}", backup.display())))?;
         println!("backed up {} to {}", path.display(), backup.display());
     }
     let tmp = path.with_extension("json.aigis-tmp");
+    confined(&tmp)?;
+    let _ = std::fs::remove_file(&tmp);
     std::fs::write(&tmp, &next)
         .and_then(|_| std::fs::rename(&tmp, &path))
         .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
@@ -679,6 +697,11 @@ fn open_tracked(ws: &Workspace, path: &Path) -> Result<(TrackedFile, String), Cl
     for w in warnings {
         eprintln!("warning: {w}");
     }
+    // Regions history attributes (git-ai notes, Agent Trace, trailers) are reviewed like the
+    // ledger's: `scan` shows them, so `review` must find them.
+    let origins = crate::history::attribute(&ws.root, &rel);
+    let human: Vec<(usize, usize)> = file.human.iter().map(|h| (h.start, h.end)).collect();
+    file.set_history(crate::history::regions_of(&text, &origins, &human));
     file.analyze(Some(ws), false, Some(Path::new(&rel)));
     Ok((file, rel))
 }
@@ -745,7 +768,7 @@ fn region_action(location: &str, approve: bool) -> Result<ExitCode, CliError> {
         file.doc.line_of(a.region.end.saturating_sub(1)) + 1,
     ];
     let result = if approve {
-        review::approve(&ws, &rel, &a, &who)
+        review::approve(&ws, &rel, &a, lines, &who)
     } else {
         review::request(&ws, &rel, &a, lines, &who)
     };

@@ -8,7 +8,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::process::Command;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -40,16 +39,7 @@ pub struct AiOrigin {
 pub const UNCOMMITTED: &str = "0000000000000000000000000000000000000000";
 
 fn git(root: &Path, args: &[&str]) -> Option<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    crate::git::text(root, args)
 }
 
 /// One line of `git blame --porcelain`.
@@ -87,7 +77,7 @@ fn blame(root: &Path, rel: &str) -> Option<Vec<Blamed>> {
             current = Some((first.to_string(), orig));
         } else if let Some(name) = l.strip_prefix("filename ") {
             if let Some((commit, _)) = &current {
-                paths.insert(commit.clone(), name.to_string());
+                paths.insert(commit.clone(), crate::git::unquote(name));
             }
         }
     }
@@ -550,11 +540,12 @@ pub fn files_touched_by_ai(root: &Path, since: Option<&str>) -> HashSet<String> 
         let ai = ai_of_commit(f[0], f[1], f[2], f[3], f[4]).is_some()
             || parse_git_ai_note(f[5]).is_some();
         if ai {
+            // One name a line, C-quoted by git when it holds a quote, backslash or control
+            // character (non-ASCII is printed as is: core.quotePath is off).
             files.extend(
                 f[6].lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_string),
+                    .filter(|l| !l.trim().is_empty())
+                    .map(crate::git::unquote),
             );
         }
     }

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod codeowners;
 pub mod config;
 pub mod document;
+pub mod git;
 pub mod heuristic;
 pub mod history;
 pub mod hook_setup;

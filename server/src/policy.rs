@@ -205,14 +205,14 @@ pub fn review_status(
 /// Why an approval is refused.
 pub fn approval_refusal(
     approver: &Identity,
-    author: Option<&Identity>,
+    authors: &[Identity],
     tier: Tier,
     reviewers: &[String],
 ) -> Option<String> {
     if !approver.is_known() {
         return Some("no git identity: set user.name and user.email".into());
     }
-    if author.is_some_and(|a| a.same_person(approver)) {
+    if authors.iter().any(|a| a.same_person(approver)) {
         return Some(format!(
             "{approver} wrote this region with the AI and cannot approve it: ask {}",
             describe(reviewers)

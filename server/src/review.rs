@@ -69,11 +69,15 @@ pub fn request(
     Ok(event)
 }
 
-/// Records an approval of the region's current text, if policy lets `approver` give it.
+/// Records an approval of the region's current text (one-based `lines`), if policy lets
+/// `approver` give it. The region's authors are those history names for its lines, plus the one
+/// the ledger recorded; a region whose lines are not committed and whose author was not recorded
+/// cannot be approved yet (nothing says the approver did not write it).
 pub fn approve(
     ws: &Workspace,
     rel: &str,
     a: &Assessment,
+    lines: [usize; 2],
     approver: &Identity,
 ) -> Result<ReviewEvent, ReviewError> {
     if a.risk.tier == Tier::None {
@@ -85,8 +89,16 @@ pub fn approve(
         ));
     }
     let reviewers = ws.reviewers_for(rel, a.risk.tier);
-    if let Some(why) = approval_refusal(approver, a.author.as_ref(), a.risk.tier, &reviewers) {
+    let history = crate::approvals::region_authors(&ws.root, rel, lines);
+    let authors: Vec<Identity> = a.author.iter().cloned().chain(history.committed).collect();
+    if let Some(why) = approval_refusal(approver, &authors, a.risk.tier, &reviewers) {
         return Err(ReviewError::Refused(why));
+    }
+    if history.uncommitted && a.author.is_none() {
+        return Err(ReviewError::Refused(format!(
+            "who wrote region {} is not recorded and some of its lines are not committed: commit them, then approve (history then names the author)",
+            a.region.id
+        )));
     }
     let event = ReviewEvent::Approval {
         v: 1,

@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use rayon::prelude::*;
 
@@ -240,13 +239,21 @@ fn scan_file(
             Vec::new()
         }
     };
-    // In CI, approvals count only when a listed reviewer committed them.
+    let lines = LineIndex::new(&text);
+    // In CI, approvals count only when their approver committed them, did not write the region,
+    // and (with require_signed) signed them.
     let (events, mut problems) = if opts.verify_approvals {
-        crate::approvals::verified(ws, &rel, events)
+        let spans: HashMap<String, [usize; 2]> = regions
+            .iter()
+            .map(|r| {
+                let last = lines.line(r.end.saturating_sub(1).max(r.start));
+                (r.id.clone(), [lines.line(r.start) + 1, last + 1])
+            })
+            .collect();
+        crate::approvals::verified(ws, &rel, events, &spans, &authors)
     } else {
         (events, HashMap::new())
     };
-    let lines = LineIndex::new(&text);
     let changed_here = changed.and_then(|c| c.get(&rel).cloned().flatten());
     let in_change = |start: usize, end: usize| match &changed_here {
         None => true,
@@ -331,6 +338,20 @@ fn scan_file(
             json: crate::report::region_json(&a, &|off| lines.position(&text, off), Some(&ws.root)),
             approval_problems: {
                 let mut p = problems.remove(&a.region.id).unwrap_or_default();
+                // Listed or not is judged against the tier aigis assessed, not the record's.
+                if opts.verify_approvals && a.review.state != crate::policy::ReviewState::Approved {
+                    for e in &events {
+                        if let crate::ledger::ReviewEvent::Approval { region, hash, by, .. } = e {
+                            if *region == a.region.id && *hash == a.hash {
+                                p.push(format!(
+                                    "approval of {region} by {by} does not count: not a listed {} reviewer ({})",
+                                    a.risk.tier.as_str(),
+                                    if a.review.reviewers.is_empty() { "none listed".to_string() } else { a.review.reviewers.join(", ") }
+                                ));
+                            }
+                        }
+                    }
+                }
                 if a.review.stale && a.review.state != crate::policy::ReviewState::Approved {
                     p.push(format!("stale approval: the region's code changed after it was approved ({} {}); it needs a new review", a.region.id, a.hash));
                 }
@@ -443,43 +464,34 @@ impl LineIndex {
     }
 }
 
-/// `git diff --unified=0 REV` plus untracked files, as changed line sets.
+/// `git diff --unified=0 REV` plus untracked files, as changed line sets. Paths are read as git
+/// quotes them (`git::patch_path`) and untracked ones NUL-separated, so no file name, however
+/// odd, falls out of the check.
 fn changed_lines(root: &Path, rev: &str) -> Result<ChangedLines, ScanError> {
     let git_err = |message: String| ScanError::Git {
         rev: rev.to_string(),
         message,
     };
-    let run = |args: &[&str]| -> Result<String, ScanError> {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(root)
-            .args(args)
-            .output()
-            .map_err(|e| git_err(format!("cannot run git: {e}")))?;
-        if !out.status.success() {
-            return Err(git_err(
-                String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            ));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    };
     if rev.starts_with('-') {
         return Err(git_err("not a revision".into()));
     }
+    let run = |args: &[&str]| crate::git::run(root, args).map_err(git_err);
     let diff = run(&[
         "diff",
         "--unified=0",
         "--no-color",
         "--no-ext-diff",
+        "--no-renames",
         "--relative",
         rev,
         "--",
     ])?;
+    let diff = String::from_utf8_lossy(&diff);
     let mut out: ChangedLines = HashMap::new();
     let mut current: Option<String> = None;
-    for line in diff.lines() {
-        if let Some(path) = line.strip_prefix("+++ ") {
-            current = path.strip_prefix("b/").map(|p| p.to_string());
+    for line in diff.split('\n') {
+        if let Some(header) = line.strip_prefix("+++ ") {
+            current = crate::git::patch_path(header);
             if let Some(p) = &current {
                 out.entry(p.clone()).or_insert_with(|| Some(HashSet::new()));
             }
@@ -498,9 +510,9 @@ fn changed_lines(root: &Path, rev: &str) -> Result<ChangedLines, ScanError> {
             }
         }
     }
-    let untracked = run(&["ls-files", "--others", "--exclude-standard"])?;
-    for f in untracked.lines() {
-        out.insert(f.to_string(), None);
+    let untracked = run(&["ls-files", "-z", "--others", "--exclude-standard"])?;
+    for f in crate::git::split_z(&untracked) {
+        out.insert(f, None);
     }
     Ok(out)
 }

@@ -12,7 +12,18 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_aigis");
-pub const TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a test waits for an event before it calls the server hung. Tests wait for events,
+/// never for a fixed time: this bound only turns a hang into a failure, so it is generous (a
+/// debug build answering a 50 MB `didChange` on a loaded 2-core machine takes tens of seconds).
+/// `AIGIS_TEST_TIMEOUT` (seconds) changes it.
+pub static TIMEOUT: std::sync::LazyLock<Duration> = std::sync::LazyLock::new(|| {
+    Duration::from_secs(
+        std::env::var("AIGIS_TEST_TIMEOUT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(180),
+    )
+});
 
 /// A temporary workspace: a git repository with files and a git identity.
 pub struct Fixture {
@@ -174,7 +185,7 @@ impl Client {
         let id = self.next_id;
         self.next_id += 1;
         self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
-        let deadline = Instant::now() + TIMEOUT;
+        let deadline = Instant::now() + *TIMEOUT;
         loop {
             let msg = self
                 .recv(deadline)
@@ -209,7 +220,7 @@ impl Client {
 
     /// Waits for a notification of `method` that satisfies `pred`.
     pub fn wait_for(&mut self, method: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + TIMEOUT;
+        let deadline = Instant::now() + *TIMEOUT;
         if let Some(i) = self
             .pending
             .iter()
@@ -230,7 +241,7 @@ impl Client {
 
     /// Waits for any message (response, notification) that satisfies `pred`.
     pub fn wait_msg(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + TIMEOUT;
+        let deadline = Instant::now() + *TIMEOUT;
         if let Some(i) = self.pending.iter().position(&pred) {
             return self.pending.remove(i).unwrap();
         }

@@ -1606,13 +1606,13 @@ impl LanguageServer for AigisServer {
                     open.file
                         .persist(&ws)
                         .map_err(|e| request_failed(e.to_string()))?;
+                    let lines = [
+                        open.file.doc.line_of(a.region.start) + 1,
+                        open.file.doc.line_of(a.region.end.saturating_sub(1)) + 1,
+                    ];
                     let event = if approve {
-                        review::approve(&ws, &rel, &a, &who)
+                        review::approve(&ws, &rel, &a, lines, &who)
                     } else {
-                        let lines = [
-                            open.file.doc.line_of(a.region.start) + 1,
-                            open.file.doc.line_of(a.region.end.saturating_sub(1)) + 1,
-                        ];
                         review::request(&ws, &rel, &a, lines, &who)
                     }
                     .map_err(|e| request_failed(e.to_string()))?;
