@@ -636,6 +636,9 @@ fn scan_text(report: &ScanReport, color: bool) -> String {
     for s in &report.skipped {
         out += &format!("skipped {}: {}\n", s.file, s.reason);
     }
+    if report.regions.iter().any(|r| r.assessment.risk.tier != Tier::None) {
+        out += &format!("note: {}\n", report.approvals.note());
+    }
     let needs = report
         .regions
         .iter()

@@ -182,7 +182,7 @@ impl Document {
 
     /// Position of a byte offset (clamped to the document).
     pub fn position_of(&self, offset: usize) -> LineCol {
-        let offset = offset.min(self.text.len());
+        let offset = not_inside_crlf(self.text.as_bytes(), offset.min(self.text.len()));
         let char_idx = self.rope.byte_to_char(offset);
         let line = self.rope.char_to_line(char_idx);
         let line_start_char = self.rope.line_to_char(line);
@@ -208,6 +208,16 @@ impl Document {
     fn point_of(&self, offset: usize) -> Point {
         let line = self.rope.byte_to_line(offset);
         Point::new(line, offset - self.rope.line_to_byte(line))
+    }
+}
+
+/// An offset between the CR and the LF of a line break stands for the end of that line (the
+/// CR's position): a position past the line's last character does not exist for the client.
+pub fn not_inside_crlf(text: &[u8], offset: usize) -> usize {
+    if offset > 0 && text.get(offset - 1) == Some(&b'\r') && text.get(offset) == Some(&b'\n') {
+        offset - 1
+    } else {
+        offset
     }
 }
 

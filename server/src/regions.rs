@@ -201,6 +201,7 @@ impl RegionSet {
     /// Removes `[start, end)` from every region (a "this is human" correction), splitting a
     /// region that the range cuts in two.
     pub fn clear_range(&mut self, start: usize, end: usize) {
+        let (start, end) = (start.min(end), start.max(end));
         let mut out = Vec::with_capacity(self.regions.len() + 1);
         for r in self.regions.drain(..) {
             if !r.overlaps(start, end) {

@@ -142,6 +142,7 @@ pub fn summary_json(report: &ScanReport) -> Value {
         "approved": count(&|r| r.assessment.review.state == ReviewState::Approved),
         "findings": report.findings.len(),
         "aiFindings": report.findings.iter().filter(|f| f.region_id.is_some()).count(),
+        "approvals": { "verified": report.approvals.as_str(), "note": report.approvals.note() },
         "skipped": report.skipped.iter().map(|s| json!({ "file": s.file, "reason": s.reason })).collect::<Vec<_>>(),
         "warnings": report.warnings,
     })

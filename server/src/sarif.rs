@@ -33,7 +33,8 @@ fn fingerprint(parts: &[&str]) -> String {
         .collect()
 }
 
-const REVIEW_RULES: [(&str, &str, &str); 3] = [
+const REVIEW_RULES: [(&str, &str, &str); 4] = [
+    ("ledger/tampered", "The record of an AI region was removed while its code is still there", "The base revision's ledger (.aigis/regions) recorded this code as AI-written; this change removed, truncated or retired that record while the code itself is unchanged. An agent can do this with ordinary file tools, so a senior must approve it like a critical operation."),
     ("review/senior-required", "AI-written code that needs a senior's review", "The region contains a critical operation, a high one on a critical path, reaches one through its calls, or has many dependents. A reviewer listed for the senior tier (aigis.toml [review] senior, or CODEOWNERS) must approve it: `aigis review request FILE:LINE`, then `aigis review approve FILE:LINE` as the reviewer, committed by them."),
     ("review/peer-required", "AI-written code that needs a peer's review", "The region contains a risky operation or has several dependents. Anyone listed for the peer tier other than its author must approve it."),
     ("review/invalid-approval", "An approval that does not count", "The approval record was committed by someone other than a listed reviewer (forged), is not committed, is not signed when signatures are required, or approves text that has changed since (stale)."),
@@ -175,6 +176,7 @@ pub fn sarif(report: &ScanReport) -> Value {
             "columnKind": "utf16CodeUnits",
             "originalUriBaseIds": { "%SRCROOT%": { "uri": format!("file://{}/", report.root.display()) } },
             "results": results,
+            "properties": { "approvals": report.approvals.as_str(), "approvalsNote": report.approvals.note() },
         }],
     })
 }

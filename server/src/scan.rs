@@ -54,6 +54,8 @@ pub struct Skipped {
 
 #[derive(Default)]
 pub struct ScanReport {
+    /// How far approvals were checked, said plainly in every output format.
+    pub approvals: ApprovalTrust,
     pub root: PathBuf,
     pub files: usize,
     pub bytes: u64,
@@ -61,6 +63,36 @@ pub struct ScanReport {
     pub findings: Vec<FileFinding>,
     pub skipped: Vec<Skipped>,
     pub warnings: Vec<String>,
+}
+
+/// What an approval in this report had to prove to count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ApprovalTrust {
+    /// Outside CI: the ledger is taken as it is.
+    #[default]
+    Unverified,
+    /// Committed by its approver, who did not write the region; no signature required.
+    Committer,
+    /// And signed with the approver's own key (`review.require_signed`).
+    Signed,
+}
+
+impl ApprovalTrust {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalTrust::Unverified => "unverified",
+            ApprovalTrust::Committer => "committer",
+            ApprovalTrust::Signed => "signed",
+        }
+    }
+
+    pub fn note(self) -> &'static str {
+        match self {
+            ApprovalTrust::Unverified => "approvals are not verified: the ledger is taken as it is (CI=true or --verify-approvals checks who committed them)",
+            ApprovalTrust::Committer => "approvals are checked against the author of the commit that added them, not signed (review.require_signed = false): anyone who can push can set a commit's author name",
+            ApprovalTrust::Signed => "approvals count only when committed and signed by their approver's own key (review.require_signed = true)",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -116,8 +148,16 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
         Some(rev) => Some(changed_lines(&ws.root, rev)?),
         None => None,
     };
+    // Records of AI regions this change removed from the ledger while their code stays.
+    let tampered = match &opts.base {
+        Some(rev) => tampered_regions(ws, rev),
+        None => HashMap::new(),
+    };
     if let Some(changed) = &changed {
-        files.retain(|f| ws.relative(f).is_some_and(|r| changed.contains_key(&r)));
+        files.retain(|f| {
+            ws.relative(f)
+                .is_some_and(|r| changed.contains_key(&r) || tampered.contains_key(&r))
+        });
     }
     // History: only files that AI-attributed commits touched are blamed (audit mode needs none).
     let ai_files = if opts.all {
@@ -135,12 +175,18 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
         .par_iter()
         .inspect(|_| progress.tick())
         .map_init(tree_sitter::Parser::new, |parser, path| {
-            scan_file(ws, opts, changed.as_ref(), &ai_files, &index, parser, path)
+            scan_file(ws, opts, changed.as_ref(), &ai_files, &tampered, &index, parser, path)
         })
         .collect();
     progress.finish();
+    let signed = ws.config.review.as_ref().is_some_and(|r| r.require_signed);
     let mut report = ScanReport {
         root: ws.root.clone(),
+        approvals: match (opts.verify_approvals, signed) {
+            (false, _) => ApprovalTrust::Unverified,
+            (true, false) => ApprovalTrust::Committer,
+            (true, true) => ApprovalTrust::Signed,
+        },
         ..Default::default()
     };
     for r in results {
@@ -163,11 +209,13 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
     Ok(report)
 }
 
+#[allow(clippy::too_many_arguments)] // the shared facts of one scan, each from its own source
 fn scan_file(
     ws: &Workspace,
     opts: &ScanOptions,
     changed: Option<&ChangedLines>,
     ai_files: &HashSet<String>,
+    tampered: &HashMap<String, Vec<TamperedRegion>>,
     index: &crate::index::WorkspaceIndex,
     parser: &mut tree_sitter::Parser,
     path: &Path,
@@ -229,6 +277,43 @@ fn scan_file(
             regions.add_beneath(r);
         }
     }
+    // A region whose record this change removed is still AI-written code: it is put back where
+    // nothing covers it, with a finding that needs a senior, and reported whatever lines the
+    // change touched (the change was to the ledger).
+    let mut tamper_findings = Vec::new();
+    let mut tampered_ids: HashSet<String> = HashSet::new();
+    for t in tampered.get(&rel).into_iter().flatten() {
+        let Some((start, end, _)) = crate::ledger::locate(&t.anchor, &text, &crate::ledger::LineHashes::new(&text)) else {
+            continue;
+        };
+        let before: HashSet<String> = regions.iter().map(|r| r.id.clone()).collect();
+        regions.add_beneath(Region {
+            id: format!("{}~tampered", t.id),
+            start,
+            end,
+            provenance: t.provenance.clone(),
+            source: t.source,
+            modified: true,
+            created_at: String::new(),
+        });
+        for r in regions.iter().filter(|r| !before.contains(&r.id)) {
+            tampered_ids.insert(r.id.clone());
+            tamper_findings.push(Finding {
+                rule: "ledger/tampered".into(),
+                category: "ledger".into(),
+                severity: crate::catalog::Severity::Critical,
+                start: r.start,
+                end: r.end,
+                message: format!(
+                    "the ledger at {} recorded this code as AI-written ({}, region {}); this change removed that record while the code is still here",
+                    opts.base.as_deref().unwrap_or("the base"),
+                    t.provenance.tool,
+                    t.id
+                ),
+                notes: Vec::new(),
+            });
+        }
+    }
     let events = match ws.ledger.reviews(&rel) {
         Ok((events, w)) => {
             warnings.extend(w.iter().map(|w| w.to_string()));
@@ -256,10 +341,11 @@ fn scan_file(
     };
     let changed_here = changed.and_then(|c| c.get(&rel).cloned().flatten());
     let in_change = |start: usize, end: usize| match &changed_here {
-        None => true,
+        None => !changed.is_some_and(|c| !c.contains_key(&rel)),
         Some(set) => (lines.line(start)..=lines.line(end.saturating_sub(1).max(start)))
             .any(|l| set.contains(&(l + 1))),
     };
+    let in_scope = |id: &str, start: usize, end: usize| tampered_ids.contains(id) || in_change(start, end);
     let mut findings = Vec::new();
     if (all || !regions.is_empty())
         && analysis::may_have_findings(lang, &text)
@@ -269,9 +355,11 @@ fn scan_file(
             findings = ws.enabled(analysis::analyze(lang, &tree, &text, Some(Path::new(&rel))));
         }
     }
+    // Not subject to `[analysis]` switches: the branch under review could turn them off.
+    findings.extend(tamper_findings);
     let region_list: Vec<Region> = regions
         .iter()
-        .filter(|r| in_change(r.start, r.end))
+        .filter(|r| in_scope(&r.id, r.start, r.end))
         .cloned()
         .collect();
     let blast: HashMap<String, crate::blast::BlastRadius> = match index.file_id(path) {
@@ -303,9 +391,11 @@ fn scan_file(
     );
     let file_findings = findings
         .iter()
-        .filter(|f| in_change(f.start, f.end))
         .filter_map(|f| {
             let region = regions.at(f.start).map(|r| r.id.clone());
+            if !in_scope(region.as_deref().unwrap_or(""), f.start, f.end) {
+                return None;
+            }
             if region.is_none() && !all {
                 return None;
             }
@@ -406,6 +496,84 @@ impl Progress {
     }
 }
 
+/// A region the base revision's ledger recorded, whose record this change dropped.
+pub struct TamperedRegion {
+    id: String,
+    anchor: crate::ledger::Anchor,
+    provenance: crate::regions::Provenance,
+    source: crate::regions::Source,
+}
+
+/// For every region log that differs from `rev` (changed, truncated or deleted): the regions
+/// that log recorded at `rev` which the ledger now lacks (removed or retired) or covers only in
+/// part, while their text is still in the file. Keyed by the source file.
+fn tampered_regions(ws: &Workspace, rev: &str) -> HashMap<String, Vec<TamperedRegion>> {
+    let mut out: HashMap<String, Vec<TamperedRegion>> = HashMap::new();
+    if rev.starts_with('-') {
+        return out;
+    }
+    let logs = format!("{}/regions", crate::ledger::DIR);
+    let Ok(names) = crate::git::run(
+        &ws.root,
+        &["diff", "--name-only", "-z", "--no-renames", "--relative", rev, "--", &logs],
+    ) else {
+        return out;
+    };
+    for log in crate::git::split_z(&names) {
+        let Some(rel) = log
+            .strip_prefix(&format!("{logs}/"))
+            .and_then(|r| r.strip_suffix(".jsonl"))
+        else {
+            continue;
+        };
+        let Ok(base) = crate::git::run(&ws.root, &["show", &format!("{rev}:./{log}")]) else {
+            continue;
+        };
+        let records: Vec<crate::ledger::Snapshot> = String::from_utf8_lossy(&base)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        let Some(then) = crate::ledger::merge(rel, records) else {
+            continue;
+        };
+        let Some(text) = ws
+            .root
+            .join(rel)
+            .canonicalize()
+            .ok()
+            .filter(|p| p.starts_with(&ws.root))
+            .and_then(|p| std::fs::read_to_string(p).ok())
+        else {
+            continue;
+        };
+        // What the ledger holds now (an unreadable or linked log holds nothing).
+        let now = ws
+            .ledger
+            .state(rel, &text)
+            .map(|(s, _)| s.regions)
+            .unwrap_or_default();
+        let hashes = crate::ledger::LineHashes::new(&text);
+        for rec in then.regions {
+            let Some((start, end, _)) = crate::ledger::locate(&rec.anchor, &text, &hashes) else {
+                continue; // its code is gone: nothing to protect
+            };
+            let covered = |at: usize| now.iter().any(|p| p.region.start <= at && at < p.region.end);
+            let uncovered = text[start..end]
+                .char_indices()
+                .any(|(i, c)| !c.is_whitespace() && !covered(start + i));
+            if uncovered {
+                out.entry(rel.to_string()).or_default().push(TamperedRegion {
+                    id: rec.id,
+                    anchor: rec.anchor,
+                    provenance: rec.provenance,
+                    source: rec.source,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// Lines in scope for a report: changed since `base`, or every line of the workspace's files.
 pub fn lines_in_scope(ws: &Workspace, base: Option<&str>) -> usize {
     if let Some(rev) = base {
@@ -451,7 +619,7 @@ impl LineIndex {
     }
 
     pub fn position(&self, text: &str, offset: usize) -> LineCol {
-        let offset = offset.min(text.len());
+        let offset = crate::document::not_inside_crlf(text.as_bytes(), offset.min(text.len()));
         let line = self.line(offset);
         let start = self.starts[line];
         let character = text

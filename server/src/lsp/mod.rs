@@ -436,7 +436,9 @@ impl AigisServer {
     ) -> Result<Publish> {
         let (_, publish) = self.with_doc(uri, |open, ws| {
             let doc = &open.file.doc;
-            let (start, end) = (doc.offset_of(lc(range.start)), doc.offset_of(lc(range.end)));
+            // A selection made backwards (anchor after cursor) is the same span.
+            let (a, b) = (doc.offset_of(lc(range.start)), doc.offset_of(lc(range.end)));
+            let (start, end) = (a.min(b), a.max(b));
             if start >= end {
                 return Err(invalid_params("the range is empty"));
             }
@@ -1027,6 +1029,9 @@ fn hover_markdown(file: &TrackedFile, a: &Assessment) -> String {
 
 impl LanguageServer for AigisServer {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        if let Some(pid) = params.process_id {
+            watch_parent(pid);
+        }
         let utf8 = params
             .capabilities
             .general
@@ -1639,10 +1644,12 @@ impl LanguageServer for AigisServer {
                     serde_json::from_value(arg).map_err(|e| invalid_params(e.to_string()))?;
                 let (_, p) = self.with_doc(&cmd.uri, |open, ws| {
                     let doc = &open.file.doc;
-                    let (s, e) = (
+                    let (a, b) = (
                         doc.offset_of(lc(cmd.range.start)),
                         doc.offset_of(lc(cmd.range.end)),
                     );
+                    // A selection made backwards (anchor after cursor) is the same span.
+                    let (s, e) = (a.min(b), a.max(b));
                     open.file.regions.clear_range(s, e);
                     if let Some(ws) = ws {
                         open.file
@@ -1672,6 +1679,35 @@ impl LanguageServer for AigisServer {
             other => Err(invalid_params(format!("unknown command {other}"))),
         }
     }
+}
+
+/// Exits when the editor that started the server is gone (LSP `initialize.processId`: "if the
+/// parent process is not alive then the server should exit"). Without this, an editor that
+/// crashed while its pipe stayed open elsewhere (a shell, a wrapper, a grandchild holding the
+/// descriptor) leaves one orphan server per crash.
+fn watch_parent(pid: u32) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return;
+        };
+        if pid <= 0 {
+            return;
+        }
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            // Signal 0 checks that the process exists; EPERM means it exists as another user.
+            // SAFETY: kill with signal 0 sends nothing; it only checks the pid.
+            let gone = unsafe { libc::kill(pid, 0) } != 0
+                && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+            if gone {
+                tracing::warn!("the editor (process {pid}) is gone; exiting");
+                std::process::exit(1);
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = pid;
 }
 
 /// Serves the language server on stdin/stdout until the client says `exit`.

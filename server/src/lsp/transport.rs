@@ -97,7 +97,13 @@ pub fn check(body: &[u8]) -> Result<(), Vec<u8>> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| error_frame(Value::Null, -32700, format!("Parse error: {e}")))?;
     let id = value.get("id").cloned().unwrap_or(Value::Null);
-    let invalid = |why: &str| error_frame(id.clone(), -32600, format!("Invalid Request: {why}"));
+    // The reply names the request only by an id that could be one (JSON-RPC 2.0 §5: null when
+    // the id cannot be determined); an object or array sent as `id` is never echoed back.
+    let reply_id = match &id {
+        Value::Number(_) | Value::String(_) => id.clone(),
+        _ => Value::Null,
+    };
+    let invalid = |why: &str| error_frame(reply_id.clone(), -32600, format!("Invalid Request: {why}"));
     let Some(obj) = value.as_object() else {
         return Err(invalid("not a JSON object"));
     };
@@ -137,9 +143,13 @@ where
     let (server_out, from_server) = tokio::io::duplex(1 << 20);
     let (frames_tx, mut frames_rx) = mpsc::unbounded_channel::<Vec<u8>>();
 
+    // The client closing its end of our output (it crashed or quit) ends the session: nobody
+    // would hear anything the server says.
+    let (broken_tx, broken_rx) = tokio::sync::oneshot::channel::<()>();
     let writer = tokio::spawn(async move {
         while let Some(frame) = frames_rx.recv().await {
             if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
+                let _ = broken_tx.send(());
                 break;
             }
         }
@@ -192,7 +202,15 @@ where
         let _ = to_server.shutdown().await;
     });
 
-    serve(server_in, server_out).await;
+    tokio::select! {
+        _ = serve(server_in, server_out) => {}
+        Ok(()) = broken_rx => {
+            tracing::warn!("the client closed the server's output; stopping");
+            forward_output.abort();
+            read_input.abort();
+            return;
+        }
+    }
     // The server has answered `exit` (or its input ended): deliver what it wrote, then stop.
     let _ = forward_output.await;
     // The input reader may be blocked on a stdin the client keeps open; it has nothing more to
@@ -222,6 +240,17 @@ mod tests {
         ] {
             let reply = check(bad).unwrap_err();
             assert!(String::from_utf8_lossy(&reply).contains("\"error\""));
+        }
+        // An id that is an object or an array is answered with a null id, never echoed.
+        for bad in [
+            &br#"{"jsonrpc":"2.0","id":{"x":[1,2]},"method":"m"}"#[..],
+            br#"{"jsonrpc":"2.0","id":[1],"method":"m"}"#,
+            br#"{"jsonrpc":"2.0","id":true,"method":"m"}"#,
+        ] {
+            let reply = String::from_utf8(check(bad).unwrap_err()).unwrap();
+            let body: Value = serde_json::from_str(reply.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+            assert_eq!(body["id"], Value::Null, "{reply}");
+            assert_eq!(body["error"]["code"], -32600);
         }
     }
 }
