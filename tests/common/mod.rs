@@ -80,6 +80,28 @@ impl Fixture {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Runs `aigis ARGS` in the workspace with `stdin` and extra environment; returns (exit
+    /// code, stdout, stderr).
+    pub fn aigis_with(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (i32, String, String) {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .current_dir(self.root())
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A process that refuses its arguments exits before reading: a broken pipe is its answer.
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     pub fn set_identity(&self, name: &str, email: &str) {
         self.git(&["config", "user.name", name]);
         self.git(&["config", "user.email", email]);
@@ -305,7 +327,7 @@ impl Client {
     pub fn shutdown(mut self) -> std::process::ExitStatus {
         let _ = self.request("shutdown", Value::Null);
         self.notify("exit", Value::Null);
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + *TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
