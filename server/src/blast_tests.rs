@@ -179,3 +179,25 @@ fn common_names_do_not_flood() {
         .collect();
     assert_eq!(callers, ["a::caller_a"], "each module's own `run`");
 }
+
+/// D9: the blast radius of a region holding thousands of definitions is linear in them (it was
+/// quadratic: a 250k-line AI file took minutes). Five times the definitions must cost well under
+/// twenty-five times the time (linear: about five); both sizes are measured in the same run.
+#[test]
+fn blast_radius_is_linear_in_a_regions_definitions() {
+    let time_for = |n: usize| {
+        let text: String = (0..n)
+            .map(|i| format!("pub fn f{i}() {{ f{}(); }}\n", (i * 7 + 1) % n))
+            .collect();
+        let (dir, index) = workspace(&[("src/lib.rs", &text), ("Cargo.toml", "[package]\nname = \"big\"\n")]);
+        let id = index.file_id(&dir.path().join("src/lib.rs")).unwrap();
+        let started = std::time::Instant::now();
+        let b = blast_radius(&index, id, 0, text.len(), 3);
+        assert_eq!(b.symbols.len(), n);
+        started.elapsed()
+    };
+    let small = (0..3).map(|_| time_for(3000)).min().unwrap();
+    let large = (0..3).map(|_| time_for(15000)).min().unwrap();
+    let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-6);
+    assert!(ratio < 12.0, "5x the definitions took {ratio:.1}x the time ({small:?} -> {large:?})");
+}
