@@ -434,6 +434,108 @@ proptest! {
     }
 }
 
+// ---- fuzz: the edit path with CRLF, lone CR, multi-byte text and positions past the ends ----
+
+static FUZZ: Mutex<Option<(Client, Fixture)>> = Mutex::new(None);
+
+/// Lines as LSP counts them: broken by `\r\n`, `\r` or `\n`; each with its UTF-16 length and
+/// its byte range without the break.
+fn lsp_lines(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\r' if b.get(i + 1) == Some(&b'\n') => {
+                out.push((start, i));
+                i += 2;
+                start = i;
+            }
+            b'\r' | b'\n' => {
+                out.push((start, i));
+                i += 1;
+                start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push((start, b.len()));
+    out
+}
+
+/// The byte offset a client means by (line, UTF-16 character), clamped as LSP says: past the
+/// line's end is its end, past the last line is the end of the text; inside a surrogate pair
+/// rounds down.
+fn offset_at(text: &str, line: usize, ch: usize) -> usize {
+    let lines = lsp_lines(text);
+    let Some(&(s, e)) = lines.get(line) else { return text.len() };
+    let mut units = 0;
+    for (i, c) in text[s..e].char_indices() {
+        if units + c.len_utf16() > ch {
+            return s + i;
+        }
+        units += c.len_utf16();
+    }
+    e
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("AIGIS_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64),
+        ..ProptestConfig::default()
+    })]
+    /// Random edits anywhere (positions past a line's end or the last line, inside characters)
+    /// inserting CRLF, lone CR, accents, emoji: the server keeps serving, and every region it
+    /// reports lies inside the text as the client holds it.
+    #[test]
+    fn the_edit_path_survives_crlf_multibyte_and_positions_past_the_end(
+        edits in proptest::collection::vec(
+            (0usize..12, 0usize..40, 0usize..12, 0usize..40,
+             proptest::collection::vec(prop_oneof![Just("\r\n"), Just("\r"), Just("\n"), Just("é"), Just("😀"), Just("x"), Just("c.delete_stack()")], 0..6)),
+            1..14),
+        mark in (0usize..8, 0usize..30, 0usize..8, 0usize..30),
+    ) {
+        let mut guard = FUZZ.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            let fx = Fixture::new(&[]);
+            let c = Client::start(&fx.root());
+            *guard = Some((c, fx));
+        }
+        let (c, _) = guard.as_mut().unwrap();
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let uri = format!("file:///fuzz/{}.rs", N.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let mut text = String::from("use aws_sdk_cloudformation as cfn;\r\nfn é() {\r\n    c.delete_stack();\r\n}\r\n😀 // ü\rfn b() {}\n");
+        c.open(&uri, &text);
+        c.notify("aigis/markAiEdit", json!({ "textDocument": { "uri": uri }, "range": range(mark.0 as u32, mark.1 as u32, mark.2 as u32, mark.3 as u32), "tool": "t" }));
+        // An empty range marks nothing and publishes nothing: a request orders after it.
+        c.regions(&uri);
+        for (version, (l1, c1, l2, c2, ins)) in edits.into_iter().enumerate() {
+            let ins: String = ins.concat();
+            let (a, b) = (offset_at(&text, l1, c1), offset_at(&text, l2, c2));
+            c.notify("textDocument/didChange", json!({
+                "textDocument": { "uri": uri, "version": version as i32 + 2 },
+                "contentChanges": [{ "range": range(l1 as u32, c1 as u32, l2 as u32, c2 as u32), "text": ins }],
+            }));
+            c.diagnostics(&uri);
+            text.replace_range(a.min(b)..a.max(b), &ins);
+            let lines = lsp_lines(&text);
+            for r in c.regions(&uri) {
+                for end in ["start", "end"] {
+                    let p = &r["range"][end];
+                    let line = p["line"].as_u64().unwrap() as usize;
+                    prop_assert!(line < lines.len(), "{p} past the last line of {text:?}");
+                    let (s, e) = lines[line];
+                    let len = text[s..e].encode_utf16().count();
+                    prop_assert!(p["character"].as_u64().unwrap() as usize <= len, "{p} past the end of line {line} of {text:?}");
+                }
+            }
+        }
+        c.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+        prop_assert!(c.is_running());
+    }
+}
+
 #[test]
 fn audit_mode_reports_risky_code_outside_ai_regions_and_can_be_switched() {
     let fx = Fixture::new(&[("src/deploy.rs", DEPLOY)]);
