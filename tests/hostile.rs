@@ -80,7 +80,12 @@ fn d1_links_inside_the_ledger_are_never_followed() {
     assert_eq!(std::fs::read_to_string(&bashrc).unwrap(), original);
     // scan reads nothing through it either.
     let report = json_scan(&fx, &[]);
-    assert!(report["summary"]["warnings"].to_string().contains("symbolic link"), "{report}");
+    assert!(
+        report["summary"]["warnings"]
+            .to_string()
+            .contains("symbolic link"),
+        "{report}"
+    );
 
     // `.aigis` itself, and the reviews folder, linked outside.
     for link in [".aigis", ".aigis/reviews"] {
@@ -140,14 +145,14 @@ fn d2_record_never_writes_outside_the_agents_workspace() {
         outside.path().file_name().unwrap().to_string_lossy()
     );
     // The fixture's parent holds both temporary folders, so `../<outside>` reaches it.
-    let sibling = fx.root().parent().unwrap().join(outside.path().file_name().unwrap());
+    let sibling = fx
+        .root()
+        .parent()
+        .unwrap()
+        .join(outside.path().file_name().unwrap());
     let _ = std::fs::create_dir_all(&sibling);
     let _ = std::fs::write(sibling.join("outside.rs"), OPS);
-    for path in [
-        rel_up.as_str(),
-        out_file.to_str().unwrap(),
-        "src/linked.rs",
-    ] {
+    for path in [rel_up.as_str(), out_file.to_str().unwrap(), "src/linked.rs"] {
         let (code, out, err) = record(
             &fx,
             json!({ "tool": "t", "cwd": fx.root(), "files": [ { "path": path } ] }),
@@ -216,7 +221,10 @@ fn d4_file_names_git_quotes_are_still_checked_by_scan_base() {
         .map(|r| r["file"].as_str().unwrap())
         .collect();
     for n in &names {
-        assert!(files.contains(&format!("src/{n}").as_str()), "{n:?} missed: {files:?}");
+        assert!(
+            files.contains(&format!("src/{n}").as_str()),
+            "{n:?} missed: {files:?}"
+        );
     }
 
     // History alone (a trailer, no ledger) finds the same files.
@@ -234,12 +242,18 @@ fn d4_file_names_git_quotes_are_still_checked_by_scan_base() {
     let (code, out, _) = ci(&fx, &["scan", "--base", "main", "--format", "json"]);
     assert_eq!(code, 1, "{out}");
     let report: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(report["regions"].as_array().unwrap().len(), names.len(), "{report:#}");
+    assert_eq!(
+        report["regions"].as_array().unwrap().len(),
+        names.len(),
+        "{report:#}"
+    );
 }
 
 #[test]
 fn d5_regions_recorded_on_two_merged_branches_both_survive() {
-    let text: String = (0..30).map(|i| format!("fn f{i}() {{ x({i}); }}\n")).collect();
+    let text: String = (0..30)
+        .map(|i| format!("fn f{i}() {{ x({i}); }}\n"))
+        .collect();
     let fx = Fixture::new(&[("src/a.rs", &text)]);
     record_lines(&fx, "src/a.rs", [1, 2]);
     commit(&fx, ("Bob", "bob@example.com"), "base");
@@ -267,9 +281,13 @@ fn d5_regions_recorded_on_two_merged_branches_both_survive() {
 
     // A snapshot from a clock far ahead hides nothing that is written after it.
     let log = fx.path(".aigis/regions/src/a.rs.jsonl");
-    let mut ahead: Value =
-        serde_json::from_str(fx.read(".aigis/regions/src/a.rs.jsonl").lines().last().unwrap())
-            .unwrap();
+    let mut ahead: Value = serde_json::from_str(
+        fx.read(".aigis/regions/src/a.rs.jsonl")
+            .lines()
+            .last()
+            .unwrap(),
+    )
+    .unwrap();
     ahead["at"] = json!("2999-01-01T00:00:00.000Z");
     let mut all = fx.read(".aigis/regions/src/a.rs.jsonl");
     all += &format!("{ahead}\n");
@@ -302,7 +320,10 @@ fn d6_a_file_that_shrank_below_its_region_is_still_served() {
 
 /// main: the base; `pr`: Bob's agent adds `purge` (lines 3-5 of src/x.rs), committed.
 fn pr(policy: &str) -> Fixture {
-    let fx = Fixture::new(&[("src/x.rs", "use aws_sdk_ec2 as ec2;\n"), ("aigis.toml", policy)]);
+    let fx = Fixture::new(&[
+        ("src/x.rs", "use aws_sdk_ec2 as ec2;\n"),
+        ("aigis.toml", policy),
+    ]);
     commit(&fx, ("Bob", "bob@example.com"), "base");
     fx.git(&["checkout", "-q", "-b", "pr"]);
     fx.write("src/x.rs", OPS);
@@ -361,7 +382,10 @@ fn d7_self_approval_and_a_forged_tier_do_not_count() {
     let (code, out, _) = ci(&fx, &["scan", "--base", "main"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("not a listed senior reviewer"), "{out}");
-    assert!(out.contains("not signed (review.require_signed = false)"), "{out}");
+    assert!(
+        out.contains("not signed (review.require_signed = false)"),
+        "{out}"
+    );
 }
 
 fn ssh_key(dir: &Path, name: &str) -> std::path::PathBuf {
@@ -398,7 +422,11 @@ fn d7_a_signature_counts_only_with_the_approvers_own_key() {
     )
     .unwrap();
     fx.git(&["config", "gpg.format", "ssh"]);
-    fx.git(&["config", "gpg.ssh.allowedSignersFile", signers.to_str().unwrap()]);
+    fx.git(&[
+        "config",
+        "gpg.ssh.allowedSignersFile",
+        signers.to_str().unwrap(),
+    ]);
 
     // Authored as Alice, signed with Mallory's key.
     fx.set_identity("Alice", "alice@example.com");
@@ -450,20 +478,30 @@ fn d8_dropping_a_region_record_in_a_branch_is_caught() {
         json!({ "hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": fx.root(),
                 "tool_input": { "command": "rm -rf .aigis" } }),
     ] {
-        let (code, _, err) =
-            fx.aigis_with(&["guard", "--agent", "claude-code"], &payload.to_string(), &[]);
+        let (code, _, err) = fx.aigis_with(
+            &["guard", "--agent", "claude-code"],
+            &payload.to_string(),
+            &[],
+        );
         assert_eq!(code, 2, "{payload}: {err}");
         assert!(err.contains("ledger"), "{err}");
     }
     // Its ordinary work is not stopped.
     let ok = json!({ "hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": fx.root(),
                      "tool_input": { "command": "cargo test && ls src/aigis_notes" } });
-    assert_eq!(fx.aigis_with(&["guard", "--agent", "claude-code"], &ok.to_string(), &[]).0, 0);
+    assert_eq!(
+        fx.aigis_with(&["guard", "--agent", "claude-code"], &ok.to_string(), &[])
+            .0,
+        0
+    );
 }
 
 #[test]
 fn d10_regions_from_history_are_reviewed_from_the_command_line() {
-    let fx = Fixture::new(&[("src/x.rs", "use aws_sdk_ec2 as ec2;\n"), ("aigis.toml", POLICY)]);
+    let fx = Fixture::new(&[
+        ("src/x.rs", "use aws_sdk_ec2 as ec2;\n"),
+        ("aigis.toml", POLICY),
+    ]);
     commit(&fx, ("Bob", "bob@example.com"), "base");
     fx.write("src/x.rs", OPS);
     commit(
@@ -487,7 +525,12 @@ fn d11_two_records_with_one_id_are_both_reviewed() {
     record_lines(&fx, "src/x.rs", [7, 9]);
     // A hand edit (or a merge) gives both the same id.
     let log = fx.path(".aigis/regions/src/x.rs.jsonl");
-    let last = fx.read(".aigis/regions/src/x.rs.jsonl").lines().last().unwrap().to_string();
+    let last = fx
+        .read(".aigis/regions/src/x.rs.jsonl")
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
     let mut v: Value = serde_json::from_str(&last).unwrap();
     let id = v["regions"][0]["id"].clone();
     v["regions"][1]["id"] = id;
@@ -500,7 +543,10 @@ fn d11_two_records_with_one_id_are_both_reviewed() {
     let mut c = Client::start(&fx.root());
     c.open(&uri, &two);
     assert_eq!(c.regions(&uri).len(), 2);
-    c.notify("textDocument/didSave", json!({ "textDocument": { "uri": uri } }));
+    c.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": uri } }),
+    );
     c.shutdown();
     let (_, out, _) = fx.aigis(&["scan"]);
     assert!(out.contains("2 AI regions (2 senior"), "{out}");
@@ -516,14 +562,21 @@ fn d12_mark_human_with_a_backwards_selection_clears_the_region() {
         "workspace/executeCommand",
         json!({ "command": "aigis.markAi", "arguments": [{ "uri": uri, "range": range(4, 1, 2, 0) }] }),
     );
-    assert_eq!(c.regions(&uri).len(), 1, "a backwards selection marks the same span");
+    assert_eq!(
+        c.regions(&uri).len(),
+        1,
+        "a backwards selection marks the same span"
+    );
     c.result(
         "workspace/executeCommand",
         json!({ "command": "aigis.markHuman", "arguments": [{ "uri": uri, "range": range(5, 0, 2, 0) }] }),
     );
     assert!(c.regions(&uri).is_empty());
     let report = json_scan(&fx, &[]);
-    assert!(report["regions"].as_array().unwrap().is_empty(), "{report:#}");
+    assert!(
+        report["regions"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
 }
 
 #[test]
@@ -533,7 +586,12 @@ fn d13_a_ledger_column_inside_a_character_does_not_stop_record() {
     record_lines(&fx, "src/x.rs", [1, 4]);
     // Hand-edit the column into the middle of `é`, then change the text so the diff path runs.
     let log = fx.path(".aigis/regions/src/x.rs.jsonl");
-    let last = fx.read(".aigis/regions/src/x.rs.jsonl").lines().last().unwrap().to_string();
+    let last = fx
+        .read(".aigis/regions/src/x.rs.jsonl")
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
     let mut v: Value = serde_json::from_str(&last).unwrap();
     v["regions"][0]["range"][1] = json!(4);
     v["regions"][0]["hash"] = json!("sha256:00");
@@ -567,7 +625,10 @@ fn d14_a_region_ending_between_cr_and_lf_is_shown_inside_the_line() {
     let end = &regions[0]["range"]["end"];
     let line = end["line"].as_u64().unwrap() as usize;
     let len = text.split("\r\n").nth(line).unwrap().encode_utf16().count();
-    assert!(end["character"].as_u64().unwrap() as usize <= len, "{end} past the end of line {line} ({len})");
+    assert!(
+        end["character"].as_u64().unwrap() as usize <= len,
+        "{end} past the end of line {line} ({len})"
+    );
     let report = json_scan(&fx, &[]);
     let r = &report["regions"][0]["range"]["end"];
     let line = r["line"].as_u64().unwrap() as usize;
@@ -606,7 +667,9 @@ fn d15_the_server_exits_when_its_editor_is_gone() {
                               "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } } } })))
         .unwrap();
     stdin
-        .write_all(&frame(&json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} })))
+        .write_all(&frame(
+            &json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }),
+        ))
         .unwrap();
     stdin.flush().unwrap();
     editor.kill().unwrap();
@@ -627,8 +690,10 @@ fn d15_the_server_exits_when_its_editor_is_gone() {
     let mut stdin = server.stdin.take().unwrap();
     drop(server.stdout.take());
     for id in 1..=3 {
-        let _ = stdin.write_all(&frame(&json!({ "jsonrpc": "2.0", "id": id, "method": "initialize",
-            "params": { "processId": null, "rootUri": root, "capabilities": {} } })));
+        let _ = stdin.write_all(&frame(
+            &json!({ "jsonrpc": "2.0", "id": id, "method": "initialize",
+            "params": { "processId": null, "rootUri": root, "capabilities": {} } }),
+        ));
         let _ = stdin.flush();
     }
     wait_exit(&mut server, "server with its output closed");

@@ -469,7 +469,9 @@ fn lsp_lines(text: &str) -> Vec<(usize, usize)> {
 /// rounds down.
 fn offset_at(text: &str, line: usize, ch: usize) -> usize {
     let lines = lsp_lines(text);
-    let Some(&(s, e)) = lines.get(line) else { return text.len() };
+    let Some(&(s, e)) = lines.get(line) else {
+        return text.len();
+    };
     let mut units = 0;
     for (i, c) in text[s..e].char_indices() {
         if units + c.len_utf16() > ch {

@@ -59,7 +59,9 @@ fn confined_root(agent_root: &Path, path: &Path) -> Result<PathBuf, String> {
     let inside = |p: &Path| {
         p.starts_with(agent_root)
             && p != agent_root
-            && !p.components().any(|c| matches!(c, std::path::Component::ParentDir))
+            && !p
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir))
     };
     if !path.is_absolute() || !inside(path) {
         return Err(format!(
@@ -357,7 +359,13 @@ fn touches_ledger(path: &Path) -> bool {
 /// commands write the ledger as policy allows).
 fn command_touches_ledger(command: &str) -> bool {
     command
-        .split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')' | '<' | '>' | '`' | '"' | '\''))
+        .split(|c: char| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    ';' | '&' | '|' | '(' | ')' | '<' | '>' | '`' | '"' | '\''
+                )
+        })
         .any(|word| {
             let word = word.trim_start_matches("./");
             word == crate::ledger::DIR

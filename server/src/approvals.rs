@@ -65,7 +65,10 @@ pub fn region_authors(root: &Path, rel: &str, lines: [usize; 2]) -> RegionAuthor
     region_authors_in(&line_authors(root, rel), lines)
 }
 
-fn region_authors_in(blame: &HashMap<usize, (String, Identity)>, lines: [usize; 2]) -> RegionAuthors {
+fn region_authors_in(
+    blame: &HashMap<usize, (String, Identity)>,
+    lines: [usize; 2],
+) -> RegionAuthors {
     let mut out = RegionAuthors::default();
     for l in lines[0]..=lines[1].max(lines[0]) {
         match blame.get(&l) {

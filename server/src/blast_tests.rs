@@ -189,7 +189,10 @@ fn blast_radius_is_linear_in_a_regions_definitions() {
         let text: String = (0..n)
             .map(|i| format!("pub fn f{i}() {{ f{}(); }}\n", (i * 7 + 1) % n))
             .collect();
-        let (dir, index) = workspace(&[("src/lib.rs", &text), ("Cargo.toml", "[package]\nname = \"big\"\n")]);
+        let (dir, index) = workspace(&[
+            ("src/lib.rs", &text),
+            ("Cargo.toml", "[package]\nname = \"big\"\n"),
+        ]);
         let id = index.file_id(&dir.path().join("src/lib.rs")).unwrap();
         let started = std::time::Instant::now();
         let b = blast_radius(&index, id, 0, text.len(), 3);
@@ -199,5 +202,8 @@ fn blast_radius_is_linear_in_a_regions_definitions() {
     let small = (0..3).map(|_| time_for(3000)).min().unwrap();
     let large = (0..3).map(|_| time_for(15000)).min().unwrap();
     let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-6);
-    assert!(ratio < 12.0, "5x the definitions took {ratio:.1}x the time ({small:?} -> {large:?})");
+    assert!(
+        ratio < 12.0,
+        "5x the definitions took {ratio:.1}x the time ({small:?} -> {large:?})"
+    );
 }

@@ -636,7 +636,11 @@ fn scan_text(report: &ScanReport, color: bool) -> String {
     for s in &report.skipped {
         out += &format!("skipped {}: {}\n", s.file, s.reason);
     }
-    if report.regions.iter().any(|r| r.assessment.risk.tier != Tier::None) {
+    // Said wherever an approval was counted or refused: what it had to prove.
+    if report.regions.iter().any(|r| {
+        r.assessment.review.state == crate::policy::ReviewState::Approved
+            || !r.approval_problems.is_empty()
+    }) {
         out += &format!("note: {}\n", report.approvals.note());
     }
     let needs = report

@@ -108,8 +108,14 @@ mod tests {
         assert_eq!(unquote(r#""back\\slash.rs""#), "back\\slash.rs");
         assert_eq!(unquote(r#""caf\303\251.rs""#), "café.rs");
         assert_eq!(unquote(r#""new\nline.rs""#), "new\nline.rs");
-        assert_eq!(patch_path("b/with space.rs\t").as_deref(), Some("with space.rs"));
-        assert_eq!(patch_path(r#""b/caf\303\251.rs""#).as_deref(), Some("café.rs"));
+        assert_eq!(
+            patch_path("b/with space.rs\t").as_deref(),
+            Some("with space.rs")
+        );
+        assert_eq!(
+            patch_path(r#""b/caf\303\251.rs""#).as_deref(),
+            Some("café.rs")
+        );
         assert_eq!(patch_path("/dev/null"), None);
     }
 }

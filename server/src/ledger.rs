@@ -756,7 +756,9 @@ pub fn locate(a: &Anchor, text: &str, lines: &LineHashes) -> Option<(usize, usiz
             .unwrap_or(text.len())
             .min(text.len())
     } else if last_old == old.len() - 1 {
-        lines.starts[last_new].saturating_add(a.range[3]).min(line_end)
+        lines.starts[last_new]
+            .saturating_add(a.range[3])
+            .min(line_end)
     } else {
         line_end
     };
@@ -965,7 +967,11 @@ mod tests {
             })
             .unwrap();
         assert_eq!(ids(&ledger), ["r-two"]);
-        fs::write(&path, format!("{}{one}\n", fs::read_to_string(&path).unwrap())).unwrap();
+        fs::write(
+            &path,
+            format!("{}{one}\n", fs::read_to_string(&path).unwrap()),
+        )
+        .unwrap();
         assert_eq!(ids(&ledger), ["r-two"], "a retired id stays retired");
     }
 
@@ -1041,14 +1047,18 @@ mod tests {
         let path = ledger.log_path("regions", "x.rs").unwrap();
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::os::unix::fs::symlink(&target, &path).unwrap();
-        assert!(ledger.write_snapshot("x.rs", "fn a() {}", &[region("r", 0, 9)], &|_| None).is_err());
+        assert!(ledger
+            .write_snapshot("x.rs", "fn a() {}", &[region("r", 0, 9)], &|_| None)
+            .is_err());
         assert!(ledger.snapshot("x.rs").is_err());
         assert_eq!(fs::read_to_string(&target).unwrap(), "secret\n".repeat(70));
         // `.aigis` itself linked elsewhere.
         let dir2 = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(outside.path(), dir2.path().join(DIR)).unwrap();
         let ledger = Ledger::new(dir2.path());
-        assert!(ledger.write_snapshot("x.rs", "fn a() {}", &[region("r", 0, 9)], &|_| None).is_err());
+        assert!(ledger
+            .write_snapshot("x.rs", "fn a() {}", &[region("r", 0, 9)], &|_| None)
+            .is_err());
         assert!(!outside.path().join("regions").exists());
         assert!(!outside.path().join(".lock").exists());
         // A linked folder inside `regions` is not walked.
@@ -1079,7 +1089,11 @@ mod tests {
 
         fn anchor() -> impl Strategy<Value = Anchor> {
             (
-                proptest::array::uniform4(prop_oneof![0usize..40, Just(usize::MAX), any::<usize>()]),
+                proptest::array::uniform4(prop_oneof![
+                    0usize..40,
+                    Just(usize::MAX),
+                    any::<usize>()
+                ]),
                 prop_oneof![0usize..200, any::<usize>()],
                 "(sha256:[0-9a-f]{0,32})|.{0,5}",
                 ".{0,12}",

@@ -37,9 +37,7 @@ pub fn check(root: &Path, path: &Path) -> io::Result<()> {
     for c in below(root, path)? {
         at.push(c);
         match fs::symlink_metadata(&at) {
-            Ok(m) if m.file_type().is_symlink() => {
-                return Err(refused(&at, "is a symbolic link"))
-            }
+            Ok(m) if m.file_type().is_symlink() => return Err(refused(&at, "is a symbolic link")),
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(e),
@@ -54,9 +52,7 @@ pub fn create_dir_all(root: &Path, dir: &Path) -> io::Result<()> {
     for c in below(root, dir)? {
         at.push(c);
         match fs::symlink_metadata(&at) {
-            Ok(m) if m.file_type().is_symlink() => {
-                return Err(refused(&at, "is a symbolic link"))
-            }
+            Ok(m) if m.file_type().is_symlink() => return Err(refused(&at, "is a symbolic link")),
             Ok(m) if m.is_dir() => {}
             Ok(_) => return Err(refused(&at, "is not a directory")),
             Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&at) {
@@ -93,14 +89,9 @@ pub fn open_append(root: &Path, path: &Path) -> io::Result<File> {
         create_dir_all(root, dir)?;
     }
     check(root, path)?;
-    let f = no_follow(
-        OpenOptions::new()
-            .create(true)
-            .append(true)
-            .read(true),
-    )
-    .open(path)
-    .map_err(|e| link_error(path, e))?;
+    let f = no_follow(OpenOptions::new().create(true).append(true).read(true))
+        .open(path)
+        .map_err(|e| link_error(path, e))?;
     regular(path, &f)?;
     Ok(f)
 }
@@ -140,10 +131,7 @@ pub fn write_new(root: &Path, path: &Path, content: &[u8]) -> io::Result<()> {
     if let Some(dir) = path.parent() {
         create_dir_all(root, dir)?;
     }
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
+    let mut f = OpenOptions::new().write(true).create_new(true).open(path)?;
     io::Write::write_all(&mut f, content)
 }
 
@@ -153,10 +141,7 @@ pub fn replace(root: &Path, path: &Path, content: &[u8]) -> io::Result<()> {
     check(root, path)?;
     let tmp: PathBuf = path.with_extension(format!("jsonl.tmp{}", std::process::id()));
     let _ = fs::remove_file(&tmp);
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)?;
+    let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
     io::Write::write_all(&mut f, content)?;
     f.sync_all()?;
     fs::rename(&tmp, path)

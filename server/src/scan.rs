@@ -175,7 +175,16 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
         .par_iter()
         .inspect(|_| progress.tick())
         .map_init(tree_sitter::Parser::new, |parser, path| {
-            scan_file(ws, opts, changed.as_ref(), &ai_files, &tampered, &index, parser, path)
+            scan_file(
+                ws,
+                opts,
+                changed.as_ref(),
+                &ai_files,
+                &tampered,
+                &index,
+                parser,
+                path,
+            )
         })
         .collect();
     progress.finish();
@@ -283,7 +292,9 @@ fn scan_file(
     let mut tamper_findings = Vec::new();
     let mut tampered_ids: HashSet<String> = HashSet::new();
     for t in tampered.get(&rel).into_iter().flatten() {
-        let Some((start, end, _)) = crate::ledger::locate(&t.anchor, &text, &crate::ledger::LineHashes::new(&text)) else {
+        let Some((start, end, _)) =
+            crate::ledger::locate(&t.anchor, &text, &crate::ledger::LineHashes::new(&text))
+        else {
             continue;
         };
         let before: HashSet<String> = regions.iter().map(|r| r.id.clone()).collect();
@@ -341,11 +352,12 @@ fn scan_file(
     };
     let changed_here = changed.and_then(|c| c.get(&rel).cloned().flatten());
     let in_change = |start: usize, end: usize| match &changed_here {
-        None => !changed.is_some_and(|c| !c.contains_key(&rel)),
+        None => changed.is_none_or(|c| c.contains_key(&rel)),
         Some(set) => (lines.line(start)..=lines.line(end.saturating_sub(1).max(start)))
             .any(|l| set.contains(&(l + 1))),
     };
-    let in_scope = |id: &str, start: usize, end: usize| tampered_ids.contains(id) || in_change(start, end);
+    let in_scope =
+        |id: &str, start: usize, end: usize| tampered_ids.contains(id) || in_change(start, end);
     let mut findings = Vec::new();
     if (all || !regions.is_empty())
         && analysis::may_have_findings(lang, &text)
@@ -515,7 +527,16 @@ fn tampered_regions(ws: &Workspace, rev: &str) -> HashMap<String, Vec<TamperedRe
     let logs = format!("{}/regions", crate::ledger::DIR);
     let Ok(names) = crate::git::run(
         &ws.root,
-        &["diff", "--name-only", "-z", "--no-renames", "--relative", rev, "--", &logs],
+        &[
+            "diff",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            "--relative",
+            rev,
+            "--",
+            &logs,
+        ],
     ) else {
         return out;
     };
@@ -557,17 +578,22 @@ fn tampered_regions(ws: &Workspace, rev: &str) -> HashMap<String, Vec<TamperedRe
             let Some((start, end, _)) = crate::ledger::locate(&rec.anchor, &text, &hashes) else {
                 continue; // its code is gone: nothing to protect
             };
-            let covered = |at: usize| now.iter().any(|p| p.region.start <= at && at < p.region.end);
+            let covered = |at: usize| {
+                now.iter()
+                    .any(|p| p.region.start <= at && at < p.region.end)
+            };
             let uncovered = text[start..end]
                 .char_indices()
                 .any(|(i, c)| !c.is_whitespace() && !covered(start + i));
             if uncovered {
-                out.entry(rel.to_string()).or_default().push(TamperedRegion {
-                    id: rec.id,
-                    anchor: rec.anchor,
-                    provenance: rec.provenance,
-                    source: rec.source,
-                });
+                out.entry(rel.to_string())
+                    .or_default()
+                    .push(TamperedRegion {
+                        id: rec.id,
+                        anchor: rec.anchor,
+                        provenance: rec.provenance,
+                        source: rec.source,
+                    });
             }
         }
     }

@@ -82,7 +82,12 @@ impl Fixture {
 
     /// Runs `aigis ARGS` in the workspace with `stdin` and extra environment; returns (exit
     /// code, stdout, stderr).
-    pub fn aigis_with(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (i32, String, String) {
+    pub fn aigis_with(
+        &self,
+        args: &[&str],
+        stdin: &str,
+        env: &[(&str, &str)],
+    ) -> (i32, String, String) {
         let mut child = Command::new(BIN)
             .args(args)
             .current_dir(self.root())

@@ -103,7 +103,8 @@ pub fn check(body: &[u8]) -> Result<(), Vec<u8>> {
         Value::Number(_) | Value::String(_) => id.clone(),
         _ => Value::Null,
     };
-    let invalid = |why: &str| error_frame(reply_id.clone(), -32600, format!("Invalid Request: {why}"));
+    let invalid =
+        |why: &str| error_frame(reply_id.clone(), -32600, format!("Invalid Request: {why}"));
     let Some(obj) = value.as_object() else {
         return Err(invalid("not a JSON object"));
     };
@@ -248,7 +249,8 @@ mod tests {
             br#"{"jsonrpc":"2.0","id":true,"method":"m"}"#,
         ] {
             let reply = String::from_utf8(check(bad).unwrap_err()).unwrap();
-            let body: Value = serde_json::from_str(reply.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+            let body: Value =
+                serde_json::from_str(reply.split("\r\n\r\n").nth(1).unwrap()).unwrap();
             assert_eq!(body["id"], Value::Null, "{reply}");
             assert_eq!(body["error"]["code"], -32600);
         }
