@@ -212,7 +212,12 @@ pub fn record(agent: Agent, input: &str, cwd: &Path) -> Result<Recorded, HookErr
                         author: authors.get(&r.id).cloned().flatten(),
                     })
                     .collect(),
-                human: current.human,
+                // What the agent rewrote is no longer what a person typed.
+                human: current
+                    .human
+                    .into_iter()
+                    .filter(|&(s, e)| !new.iter().any(|r| r.overlaps(s, e)))
+                    .collect(),
                 retired: Vec::new(),
             }
         })?;

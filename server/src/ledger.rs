@@ -770,27 +770,6 @@ pub fn locate(a: &Anchor, text: &str, lines: &LineHashes) -> Option<(usize, usiz
     (start < end).then_some((start, end, true))
 }
 
-/// Moves regions from `old` text to `new` text when a whole document was replaced at once (an
-/// editor reloading a file changed on disk): each is found again like a recorded region.
-pub fn reanchor(old: &str, new: &str, regions: &[Region]) -> Vec<Region> {
-    let old_lines = LineHashes::new(old);
-    let new_lines = LineHashes::new(new);
-    regions
-        .iter()
-        .filter(|r| r.start < r.end && r.end <= old.len())
-        .filter_map(|r| {
-            let a = anchor_of(old, &old_lines, r.start, r.end);
-            let (start, end, moved) = locate(&a, new, &new_lines)?;
-            Some(Region {
-                start,
-                end,
-                modified: r.modified || moved,
-                ..r.clone()
-            })
-        })
-        .collect()
-}
-
 /// Places a snapshot's regions and known-human spans in `text`.
 pub fn place(snapshot: &Snapshot, text: &str) -> FileState {
     let lines = LineHashes::new(text);

@@ -21,6 +21,7 @@ pub mod identity;
 pub mod index;
 pub mod language;
 pub mod ledger;
+pub mod linemap;
 pub mod lsp;
 pub mod policy;
 pub mod regions;

@@ -11,6 +11,7 @@ use crate::document::{ByteEdit, Document, LineCol, PositionEncoding};
 use crate::identity::Identity;
 use crate::language::Language;
 use crate::ledger::{self, LedgerWarning, ReviewEvent};
+use crate::linemap;
 use crate::regions::{Region, RegionSet};
 use crate::workspace::{Assessment, Workspace};
 
@@ -137,9 +138,49 @@ impl TrackedFile {
         self.analysed = false;
     }
 
-    /// Records text the user typed (outside AI regions) as known-human.
+    /// Records text the user typed as known-human (inside AI regions too: that is how a line a
+    /// person retyped is told apart from one they touched), and takes out of AI regions each line
+    /// the edit touched whose text is now all typed by a person (the region splits if needed).
+    /// A line partly edited stays in its region, marked modified.
+    pub fn note_typed(&mut self, start: usize, end: usize) {
+        self.note_human(start, end);
+        if self.regions.is_empty() {
+            return;
+        }
+        let text = self.doc.text();
+        let line_start = |l: usize| {
+            self.doc.offset_of(LineCol {
+                line: l as u32,
+                character: 0,
+            })
+        };
+        let mut carve = Vec::new();
+        for line in self.doc.line_of(start)..=self.doc.line_of(end) {
+            let (ls, le) = (line_start(line), line_start(line + 1));
+            if ls >= le || !self.regions.iter().any(|r| r.overlaps(ls, le)) {
+                continue;
+            }
+            let mut any = false;
+            let all_typed = text[ls..le]
+                .char_indices()
+                .filter(|(_, c)| !c.is_whitespace())
+                .all(|(i, _)| {
+                    any = true;
+                    self.human.at(ls + i).is_some()
+                });
+            if any && all_typed {
+                carve.push((ls, le));
+            }
+        }
+        for (s, e) in carve {
+            self.regions.clear_range(s, e);
+            self.analysed = false;
+        }
+    }
+
+    /// Records text the user typed as known-human.
     pub fn note_human(&mut self, start: usize, end: usize) {
-        if start >= end || self.regions.iter().any(|r| r.overlaps(start, end)) {
+        if start >= end {
             return;
         }
         // Merge with a span it touches, so typing a word does not make a span per letter.
@@ -177,17 +218,25 @@ impl TrackedFile {
                 self.context_dirty = true;
             }
         }
-        if range.is_none() && !self.regions.is_empty() {
-            // The whole text replaced (a reload): find regions again instead of dropping them.
+        // The whole text replaced (a reload, a checkout, a formatter, a full-sync client), or a
+        // multi-line replacement across AI text (a formatter's edit): regions follow the lines
+        // that carry their text (`linemap`), instead of being dropped or stretched.
+        let span = range.map(|(a, b)| {
+            let (a, b) = (self.doc.offset_of(a), self.doc.offset_of(b));
+            (a.min(b), a.max(b))
+        });
+        let large = match span {
+            None => !self.regions.is_empty() || !self.human.is_empty(),
+            Some((s, e)) => is_line_block_rewrite(self.doc.text(), s, e, text)
+                && self.regions.iter().any(|r| r.overlaps(s, e)),
+        };
+        if large {
             let old = self.doc.text().to_string();
-            let moved = ledger::reanchor(
-                &old,
-                text,
-                &self.regions.iter().cloned().collect::<Vec<_>>(),
-            );
-            let human =
-                ledger::reanchor(&old, text, &self.human.iter().cloned().collect::<Vec<_>>());
             let edit = self.doc.apply_change(range, text);
+            let bounds = span.map(|_| (edit.start, edit.old_end, edit.new_end));
+            let new = self.doc.text();
+            let moved = linemap::remap(&old, new, bounds, &self.regions.iter().cloned().collect::<Vec<_>>());
+            let human = linemap::remap(&old, new, bounds, &self.human.iter().cloned().collect::<Vec<_>>());
             self.regions = RegionSet::default();
             for r in moved {
                 self.regions.add(r);
@@ -416,6 +465,18 @@ impl TrackedFile {
         self.persisted = Some(self.signature());
         Ok(())
     }
+}
+
+/// An edit that replaces whole lines (two or more) with whole lines (two or more): what Neovim
+/// sends for `:%!rustfmt` or a reload, and formatters for a block. Its lines are mapped through
+/// `linemap`; smaller edits follow the per-character rules.
+pub fn is_line_block_rewrite(text: &str, start: usize, end: usize, inserted: &str) -> bool {
+    let at_line_start = |o: usize| o == 0 || text.as_bytes().get(o - 1) == Some(&b'\n');
+    at_line_start(start)
+        && (at_line_start(end) || end == text.len())
+        && text[start..end].matches('\n').count() >= 2
+        && inserted.matches('\n').count() >= 2
+        && (inserted.ends_with('\n') || end == text.len())
 }
 
 fn human_span(start: usize, end: usize) -> Region {

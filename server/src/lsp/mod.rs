@@ -1299,7 +1299,7 @@ impl LanguageServer for AigisServer {
                         .is_burst(&open.file.doc.text()[s..e], &change.text, min_lines);
                 let edit = open.file.apply_change(range, &change.text);
                 if !burst && change.range.is_some() {
-                    open.file.note_human(edit.start, edit.new_end);
+                    open.file.note_typed(edit.start, edit.new_end);
                 }
                 if burst {
                     // Leading and trailing blank lines are layout, not code.
