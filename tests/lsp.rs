@@ -104,32 +104,43 @@ fn regions_move_with_edits_above_inside_and_across() {
         .unwrap();
     assert_eq!(risky["range"]["start"], pos(6, 11));
     assert_eq!(c.regions(&uri)[0]["range"], range(5, 0, 7, 1));
-    // An edit inside keeps it AI, marked as modified by a human.
+    // An edit inside an AI line keeps it AI, marked as modified by a human.
     c.change(
         &uri,
         3,
-        json!([{ "range": range(6, 4, 6, 4), "text": "let _guard = 1;\n    " }]),
+        json!([{ "range": range(6, 4, 6, 4), "text": "let _ = 1; " }]),
     );
     let r = &c.regions(&uri)[0];
-    assert_eq!(r["range"], range(5, 0, 8, 1));
+    assert_eq!(r["range"], range(5, 0, 7, 1));
     assert_eq!(r["modified"], true);
+    // A whole line a person typed inside it is the person's: the region splits around it.
+    c.change(
+        &uri,
+        4,
+        json!([{ "range": range(6, 0, 6, 0), "text": "    let _guard = 1;\n" }]),
+    );
+    let rs = c.regions(&uri);
+    let ranges: Vec<&Value> = rs.iter().map(|r| &r["range"]).collect();
+    assert_eq!(ranges, [&range(5, 0, 6, 0), &range(7, 0, 8, 1)]);
+    assert!(rs.iter().all(|r| r["modified"] == true));
     // An edit across its start keeps only what survives.
-    c.change(&uri, 4, json!([{ "range": range(4, 0, 6, 0), "text": "" }]));
-    let r = &c.regions(&uri)[0];
-    assert_eq!(r["range"]["start"], pos(4, 0));
+    c.change(&uri, 5, json!([{ "range": range(4, 0, 6, 0), "text": "" }]));
+    let rs = c.regions(&uri);
+    assert_eq!(rs.len(), 1);
+    assert_eq!(rs[0]["range"]["start"], pos(5, 0));
     // Deleting all of its text removes it.
     let end = c.regions(&uri)[0]["range"]["end"].clone();
     let diags = c.change(
         &uri,
-        5,
-        json!([{ "range": { "start": pos(4, 0), "end": end }, "text": "" }]),
+        6,
+        json!([{ "range": { "start": pos(5, 0), "end": end }, "text": "" }]),
     );
     assert!(c.regions(&uri).is_empty());
     assert!(diags.is_empty(), "{diags:#?}");
     // A stale version is ignored.
     c.notify(
         "textDocument/didChange",
-        json!({ "textDocument": { "uri": uri, "version": 5 }, "contentChanges": [{ "range": range(0, 0, 0, 0), "text": "zzz" }] }),
+        json!({ "textDocument": { "uri": uri, "version": 6 }, "contentChanges": [{ "range": range(0, 0, 0, 0), "text": "zzz" }] }),
     );
     let text_probe = c.result("aigis/regions", json!({ "textDocument": { "uri": uri } }));
     assert_eq!(text_probe, json!([]));
@@ -278,15 +289,67 @@ fn burst_heuristic_marks_with_low_confidence_but_not_pastes_or_formatting() {
         2,
         json!([{ "range": range(1, 0, 1, 0), "text": block }]),
     );
-    assert_eq!(
-        codes(&diags),
-        ["review/peer-required", "risky/rust.std.fs.remove-dir-all"]
+    // A guess is a hint: no review, no risky-operation warning, one "possibly AI" hint.
+    assert_eq!(codes(&diags), ["ai/possible"]);
+    let hint = &diags[0];
+    assert_eq!(hint["severity"], 4);
+    assert!(
+        hint["message"].as_str().unwrap().contains("rust.std.fs.remove-dir-all"),
+        "{hint}"
     );
     let r = &c.regions(&uri)[0];
     assert_eq!(
         (r["source"].as_str(), r["confidence"].as_str()),
         (Some("heuristic"), Some("low"))
     );
+    assert_eq!(r["risk"]["tier"], "none");
+    // It is not written to the ledger, so scan and CI never see it.
+    c.notify("textDocument/didSave", json!({ "textDocument": { "uri": uri } }));
+    c.diagnostics(&uri);
+    assert!(!fx.read(".aigis/regions/src/lib.rs.jsonl").contains("heuristic"));
+    // One click confirms it: then it is an AI region like any other.
+    let actions = c.result(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": range(2, 0, 2, 0), "context": { "diagnostics": [] } }),
+    );
+    let confirm = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"].as_str().unwrap().starts_with("Mark as AI-written"))
+        .unwrap_or_else(|| panic!("{actions:#}"))
+        .clone();
+    c.result("workspace/executeCommand", confirm["command"].clone());
+    let confirmed = c.diagnostics(&uri);
+    assert_eq!(
+        codes(&confirmed),
+        ["review/peer-required", "risky/rust.std.fs.remove-dir-all"]
+    );
+    assert_eq!(c.regions(&uri)[0]["source"], "user");
+    c.result(
+        "workspace/executeCommand",
+        json!({ "command": "aigis.markHuman", "arguments": [{ "uri": uri, "range": range(1, 0, 6, 0) }] }),
+    );
+    c.diagnostics(&uri);
+    // A block inserted right after the client asked for code actions is that action's edit.
+    c.change(&uri, 3, json!([{ "range": range(1, 0, 6, 0), "text": "" }]));
+    c.result(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": range(0, 0, 0, 0), "context": { "diagnostics": [] } }),
+    );
+    let implemented = block.replace("wipe", "implemented");
+    c.change(&uri, 4, json!([{ "range": range(1, 0, 1, 0), "text": implemented }]));
+    assert!(c.regions(&uri).is_empty(), "{:#?}", c.regions(&uri));
+    c.change(&uri, 5, json!([{ "range": range(1, 0, 6, 0), "text": "" }]));
+    c.shutdown();
+    let mut c = Client::start(&fx.root());
+    c.open(&uri, "fn main() {}\n");
+    let diags = c.change(
+        &uri,
+        2,
+        json!([{ "range": range(1, 0, 1, 0), "text": block }]),
+    );
+    assert_eq!(codes(&diags), ["ai/possible"]);
 
     // The user says the block was pasted: the guess goes away.
     c.notify(
@@ -592,4 +655,22 @@ fn audit_mode_reports_risky_code_outside_ai_regions_and_can_be_switched() {
         json!({ "settings": { "aigis": { "auditMode": false } } }),
     );
     assert!(c.diagnostics(&uri).is_empty());
+}
+
+#[test]
+fn a_client_that_reports_ai_edits_itself_gets_no_guesses_unless_it_asks() {
+    let fx = Fixture::new(&[("src/lib.rs", "")]);
+    let uri = fx.uri("src/lib.rs");
+    let block = "fn wipe() {\n    std::fs::remove_dir_all(\"/srv/data\").unwrap();\n    println!(\"done\");\n    let x = 1;\n}\n";
+    for (options, guessed) in [
+        (json!({ "aiEditReporting": true }), false),
+        (json!({ "aiEditReporting": true, "heuristic": { "enabled": true } }), true),
+        (json!({}), true),
+    ] {
+        let mut c = Client::start_with(&fx.root(), json!({}), options.clone());
+        c.open(&uri, "fn main() {}\n");
+        c.change(&uri, 2, json!([{ "range": range(1, 0, 1, 0), "text": block }]));
+        assert_eq!(!c.regions(&uri).is_empty(), guessed, "{options}");
+        c.shutdown();
+    }
 }

@@ -270,7 +270,9 @@ fn scan_file(
     match ws.ledger.state(&rel, &text) {
         Ok((state, w)) => {
             warnings.extend(w.iter().map(|w| w.to_string()));
-            for p in state.regions {
+            // A heuristic guess is a hint in the editor, never a finding in a scan or in CI
+            // (older ledgers may hold some).
+            for p in state.regions.into_iter().filter(|p| p.region.source != crate::regions::Source::Heuristic) {
                 if let Some(a) = p.author {
                     authors.insert(p.region.id.clone(), a);
                 }

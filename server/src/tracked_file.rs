@@ -396,7 +396,7 @@ impl TrackedFile {
     fn signature(&self) -> Vec<(String, usize, usize, bool)> {
         self.regions
             .iter()
-            .filter(|r| !r.source.is_derived())
+            .filter(|r| is_recorded(r))
             .map(|r| (r.id.clone(), r.start, r.end, r.modified))
             .collect()
     }
@@ -430,7 +430,7 @@ impl TrackedFile {
         let mine: Vec<ledger::Placed> = self
             .regions
             .iter()
-            .filter(|r| !r.source.is_derived())
+            .filter(|r| is_recorded(r))
             .map(|r| ledger::Placed {
                 region: r.clone(),
                 author: self.authors.get(&r.id).cloned(),
@@ -465,6 +465,12 @@ impl TrackedFile {
         self.persisted = Some(self.signature());
         Ok(())
     }
+}
+
+/// Regions the ledger records: not history's (computed again each time) and not the burst
+/// heuristic's guesses (hints until a person confirms them).
+fn is_recorded(r: &Region) -> bool {
+    !r.source.is_derived() && r.source != crate::regions::Source::Heuristic
 }
 
 /// An edit that replaces whole lines (two or more) with whole lines (two or more): what Neovim

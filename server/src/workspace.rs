@@ -131,14 +131,23 @@ impl Workspace {
                     .cloned()
                     .collect();
                 let radius = blast.get(&region.id);
-                let risk = policy::risk(&TierInputs {
+                // A guess (the burst heuristic) is a hint, never a verdict: it raises no review
+                // until a person confirms it ("Mark as AI").
+                let hint = region.source == crate::regions::Source::Heuristic;
+                let risk = if hint {
+                    Risk {
+                        tier: Tier::None,
+                        score: 0,
+                        reasons: vec!["possibly AI-written (a burst of new lines the editor did not report); not counted until a person confirms it".into()],
+                    }
+                } else { policy::risk(&TierInputs {
                     findings: &inside,
                     critical_path: rel.is_some_and(|r| self.is_critical_path(r)),
                     transitive_dependents: radius.map_or(0, |b| b.transitive),
                     indirect: radius.map_or(&[][..], |b| &b.risky_callees[..]),
                     senior_dependents: self.config.policy.senior_dependents,
                     peer_dependents: self.config.policy.peer_dependents,
-                });
+                }) };
                 let hash = content_hash(text.get(region.start..region.end).unwrap_or(""));
                 let reviewers = rel
                     .map(|r| self.reviewers_for(r, risk.tier))

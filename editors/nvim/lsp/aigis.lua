@@ -9,6 +9,9 @@ return {
   filetypes = { 'rust' },
   root_markers = { 'aigis.toml', '.aigis', 'Cargo.toml', '.git' },
   init_options = {
+    -- The plugin reports accepted AI suggestions itself (aigis/markAiEdit), so the server's burst
+    -- heuristic stays off unless you turn it on below.
+    aiEditReporting = true,
     -- auditMode = true,                   -- risky operations everywhere, not only in AI regions
     -- heuristic = { enabled = true, minLines = 4 },
   },

@@ -58,9 +58,14 @@ function isExecutable(p: string): boolean {
 
 function settings() {
   const c = vscode.workspace.getConfiguration("aigis");
+  // The burst heuristic is sent only when the user set it: this extension reports accepted AI
+  // edits itself (aiEditReporting), so by default the server makes no guesses.
+  const h = c.inspect<boolean>("heuristic.enabled");
+  const explicit = h?.workspaceFolderValue ?? h?.workspaceValue ?? h?.globalValue;
   return {
     auditMode: c.get<boolean>("auditMode", false),
-    heuristic: { enabled: c.get<boolean>("heuristic.enabled", true), minLines: c.get<number>("heuristic.minLines", 4) },
+    aiEditReporting: c.get<boolean>("captureInlineSuggestions", true),
+    heuristic: { enabled: explicit, minLines: c.get<number>("heuristic.minLines", 4) },
   };
 }
 

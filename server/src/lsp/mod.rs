@@ -43,6 +43,9 @@ const COMMANDS: [&str; 5] = [
 struct ClientSettings {
     audit_mode: Option<bool>,
     heuristic: Option<HeuristicSettings>,
+    /// The client reports accepted AI edits itself (`aigis/markAiEdit`): the burst heuristic is
+    /// then off unless the user turns it on.
+    ai_edit_reporting: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -77,7 +80,13 @@ pub struct ServerState {
     indexed: std::sync::atomic::AtomicBool,
     /// What the client said it supports.
     caps: RwLock<ClientCaps>,
+    /// When the client last asked for code actions on a document: the edit a chosen action
+    /// makes (implement members, a snippet, a fix) is a tool's insert, not an AI burst.
+    code_actions_at: DashMap<String, std::time::Instant>,
 }
+
+/// How long after a code-action request an insert is taken for that action's edit.
+const CODE_ACTION_WINDOW: std::time::Duration = std::time::Duration::from_secs(15);
 
 #[derive(Default, Clone)]
 struct ClientCaps {
@@ -157,6 +166,7 @@ impl AigisServer {
                 index: Arc::new(crate::index::WorkspaceIndex::new()),
                 indexed: std::sync::atomic::AtomicBool::new(false),
                 caps: RwLock::new(ClientCaps::default()),
+                code_actions_at: DashMap::new(),
             }),
         }
     }
@@ -361,9 +371,15 @@ impl AigisServer {
             .ok()
             .and_then(|s| s.heuristic.clone())
             .unwrap_or_default();
+        let reports = self
+            .settings
+            .read()
+            .ok()
+            .and_then(|s| s.ai_edit_reporting)
+            .unwrap_or(false);
         let cfg = ws.map(|w| w.config.heuristic.clone()).unwrap_or_default();
         (
-            s.enabled.unwrap_or(cfg.enabled),
+            s.enabled.unwrap_or(cfg.enabled && !reports),
             s.min_lines.unwrap_or(cfg.min_lines),
         )
     }
@@ -780,6 +796,32 @@ fn diagnostics(
     let assessments = file.assessments(ws);
     for a in &assessments {
         let data = json!({ "regionId": a.region.id });
+        if a.region.source == Source::Heuristic {
+            let (l1, l2) = (
+                file.doc.line_of(a.region.start) + 1,
+                file.doc.line_of(a.region.end.saturating_sub(1)) + 1,
+            );
+            let holds = if a.findings.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; it holds {}",
+                    a.findings.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>().join(", ")
+                )
+            };
+            out.push(Diagnostic {
+                range: head_range(file, &a.region),
+                severity: Some(DiagnosticSeverity::HINT),
+                code: Some(NumberOrString::String("ai/possible".into())),
+                source: Some(SOURCE.into()),
+                message: format!(
+                    "Possibly AI-written: lines {l1}-{l2} arrived in one change the editor did not report (low confidence){holds}. Mark as AI to track and review it, or as human."
+                ),
+                data: Some(data),
+                ..Default::default()
+            });
+            continue;
+        }
         let need = match a.risk.tier {
             Tier::Senior => "a senior must review it before it ships",
             Tier::Peer => "a peer must review it before it ships",
@@ -956,7 +998,11 @@ fn hover_markdown(file: &TrackedFile, a: &Assessment) -> String {
         file.doc.line_of(r.start) + 1,
         file.doc.line_of(r.end.saturating_sub(1)) + 1,
     );
-    let mut md = format!("**AI-written region** (lines {l1}–{l2})\n\n");
+    let mut md = if r.source == Source::Heuristic {
+        format!("**Possibly AI-written** (lines {l1}–{l2}; a guess, not counted until you confirm it: *Mark as AI-written* or *as human-written*)\n\n")
+    } else {
+        format!("**AI-written region** (lines {l1}–{l2})\n\n")
+    };
     md += &format!("- tool: `{}`", r.provenance.tool);
     if let Some(m) = &r.provenance.model {
         md += &format!(", model: `{m}`");
@@ -1292,7 +1338,12 @@ impl LanguageServer for AigisServer {
                     }
                     None => (0, open.file.doc.len_bytes()),
                 };
+                let acted = self
+                    .code_actions_at
+                    .get(uri.as_str())
+                    .is_some_and(|t| t.elapsed() < CODE_ACTION_WINDOW);
                 let burst = heuristic_on
+                    && !acted
                     && change.range.is_some()
                     && open
                         .burst
@@ -1444,6 +1495,10 @@ impl LanguageServer for AigisServer {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        self.code_actions_at.insert(
+            params.text_document.uri.as_str().to_string(),
+            std::time::Instant::now(),
+        );
         guarded(|| {
             let uri = params.text_document.uri;
             let Some(entry) = self.docs.get(uri.as_str()) else {
@@ -1508,6 +1563,20 @@ impl LanguageServer for AigisServer {
                     _ => {}
                 }
                 let human = json!({ "uri": uri.as_str(), "range": range_of(file, r.start, r.end) });
+                if r.source == Source::Heuristic {
+                    let ai = json!({ "uri": uri.as_str(), "range": range_of(file, r.start, r.end), "tool": "unknown" });
+                    actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                        title: "Mark as AI-written (confirm the guess)".into(),
+                        kind: Some(CodeActionKind::QUICKFIX),
+                        command: Some(Command::new(
+                            "Mark as AI-written (confirm the guess)".into(),
+                            "aigis.markAi".into(),
+                            Some(vec![ai]),
+                        )),
+                        is_preferred: Some(true),
+                        ..Default::default()
+                    }));
+                }
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                     title: "Mark this region as human-written".into(),
                     kind: Some(CodeActionKind::QUICKFIX),
