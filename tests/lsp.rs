@@ -501,6 +501,7 @@ proptest! {
         c.open(&uri, &text);
         let mut labels: Vec<Option<u8>> = vec![None; text.len()];
         let mut typed: Vec<bool> = vec![false; text.len()];
+        let mut deleted_ai: Vec<String> = Vec::new();
         let m: Vec<usize> = marks.into_iter().collect();
         for (k, w) in [(m[0], m[1]), (m[2], m[3])].into_iter().enumerate() {
             c.notify("aigis/markAiEdit", json!({ "textDocument": { "uri": uri }, "range": { "start": line_col(&text, w.0), "end": line_col(&text, w.1) }, "tool": "t" }));
@@ -514,6 +515,14 @@ proptest! {
             // the trust test set covers them.
             if aigis::tracked_file::is_line_block_rewrite(&text, s, e, &ins) {
                 continue;
+            }
+            // Re-inserting deleted AI text brings its region back (undo): the trust test set
+            // covers that; the per-character model here does not.
+            if !ins.is_empty() && deleted_ai.contains(&ins) {
+                continue;
+            }
+            if spans_of(&labels).iter().any(|(_, a, b)| s <= *a && *b <= e) {
+                deleted_ai.push(text[s..e].to_string());
             }
             c.notify("textDocument/didChange", json!({
                 "textDocument": { "uri": uri, "version": version as i32 + 2 },

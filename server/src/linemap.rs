@@ -82,6 +82,15 @@ fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// A line's text as formatters leave its meaning: no whitespace, no `,` or `;` (trailing commas
+/// and semicolons come and go), one kind of quote.
+fn loose(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, ',' | ';'))
+        .map(|c| if c == '\'' || c == '`' { '"' } else { c })
+        .collect()
+}
+
 /// A line with this little text (`}`, `)`, blank) matches anywhere; it never carries a region
 /// across a move on its own.
 fn trivial(key: &str) -> bool {
@@ -95,8 +104,8 @@ const SIMILAR: f32 = 0.6;
 /// The origin of each line of `new` in `old`.
 pub fn map_lines(old: &str, new: &str) -> Vec<Origin> {
     let (ol, nl) = (Lines::new(old), Lines::new(new));
-    let ok: Vec<String> = (0..ol.len()).map(|i| squash(ol.text(i))).collect();
-    let nk: Vec<String> = (0..nl.len()).map(|i| squash(nl.text(i))).collect();
+    let ok: Vec<String> = (0..ol.len()).map(|i| loose(ol.text(i))).collect();
+    let nk: Vec<String> = (0..nl.len()).map(|i| loose(nl.text(i))).collect();
     let mut out = vec![Origin::New; nl.len()];
     let mut old_used = vec![false; ol.len()];
     let same_or_reformatted = |o: usize, n: usize| {
@@ -135,12 +144,49 @@ pub fn map_lines(old: &str, new: &str) -> Vec<Origin> {
             } => hunks.push((old_index..old_index + old_len, new_index..new_index + new_len)),
         }
     }
-    // Joins and splits inside a hunk: concatenated keys that agree, commas aside (formatters
-    // add a trailing comma when they split a list over lines and drop it when they join).
-    let loose = |k: &String| k.replace(',', "");
-    let (ok_l, nk_l): (Vec<String>, Vec<String>) = (ok.iter().map(loose).collect(), nk.iter().map(loose).collect());
-    let (ok, nk) = (&ok_l, &nk_l);
-    for (o, n) in &hunks {
+    // A hunk whose lines say the same thing, wrapped differently (a formatter re-wrapping a
+    // call or a struct): each new line comes from the old lines its text overlaps.
+    let mut rewrapped = vec![false; hunks.len()];
+    for (h, (o, n)) in hunks.iter().enumerate() {
+        if o.is_empty() || n.is_empty() {
+            continue;
+        }
+        let old_all: String = ok[o.clone()].concat();
+        if old_all.is_empty() || old_all != nk[n.clone()].concat() {
+            continue;
+        }
+        rewrapped[h] = true;
+        // Character offsets of each old line's text in the concatenation.
+        let mut bounds = Vec::with_capacity(o.len());
+        let mut at = 0;
+        for i in o.clone() {
+            bounds.push((i, at, at + ok[i].len()));
+            at += ok[i].len();
+        }
+        let mut at = 0;
+        for j in n.clone() {
+            let (s, e) = (at, at + nk[j].len());
+            at = e;
+            if s == e {
+                continue;
+            }
+            let from: Vec<usize> = bounds
+                .iter()
+                .filter(|(_, a, b)| *a < e && s < *b)
+                .map(|(i, _, _)| *i)
+                .collect();
+            out[j] = if from.len() == 1 && ol.text(from[0]) == nl.text(j) {
+                Origin::Same(from[0])
+            } else {
+                Origin::Reformatted(from)
+            };
+        }
+        for i in o.clone() {
+            old_used[i] = true;
+        }
+    }
+    // Joins and splits inside other hunks, greedily from the top.
+    for (o, n) in hunks.iter().zip(&rewrapped).filter(|(_, r)| !**r).map(|(h, _)| h) {
         let (mut i, mut j) = (o.start, n.start);
         while i < o.end && j < n.end {
             if ok[i].is_empty() {
@@ -197,10 +243,6 @@ pub fn map_lines(old: &str, new: &str) -> Vec<Origin> {
             break;
         }
     }
-    let (ok, nk): (Vec<String>, Vec<String>) = (
-        (0..ol.len()).map(|i| squash(ol.text(i))).collect(),
-        (0..nl.len()).map(|i| squash(nl.text(i))).collect(),
-    );
     // Moved blocks: a line the diff could not align whose text stands, unused, elsewhere.
     let mut unused_by_key: std::collections::HashMap<&str, Vec<usize>> = Default::default();
     for (i, k) in ok.iter().enumerate() {
@@ -433,6 +475,18 @@ mod tests {
         let copy = format!("{OLD}fn ai_copy() {{\n    let x = call(a, c);\n    danger(x);\n}}\n");
         let got = remap(OLD, &copy, None, &[r]);
         assert_eq!(lines_of(&copy, &got), [(4, 7)]);
+    }
+
+    #[test]
+    fn a_block_edit_of_the_region_maps_its_lines() {
+        let old = "fn h() {}\n\npub fn purge(c: &Client, ids: Vec<String>) {\n    c.terminate().ids(Some(ids)).dry_run(false).send();\n}\n\nfn after() {}\n";
+        let block = "pub fn purge(c: &Client, ids: Vec<String>) {\n    c.terminate()\n        .ids(Some(ids))\n        .dry_run(false)\n        .send();\n}\n";
+        let s = old.find("pub fn").unwrap();
+        let e = old.find("\nfn after").unwrap();
+        let new = format!("{}{}{}", &old[..s], block, &old[e..]);
+        let r = Region { start: s, end: e, ..region(old, 0, 0) };
+        let got = remap(old, &new, Some((s, e, s + block.len())), &[r]);
+        assert_eq!(lines_of(&new, &got), [(2, 7)]);
     }
 
     #[test]

@@ -39,7 +39,16 @@ pub struct TrackedFile {
     gates: Vec<String>,
     /// Blast radius per region id, with the index generation and region range it was for.
     blast: HashMap<String, (u64, usize, usize, crate::blast::BlastRadius)>,
+    /// AI text recently deleted, with its regions (offsets into that text): when the same text
+    /// comes back in one insert (undo, or cut and paste), so do its regions.
+    deleted: std::collections::VecDeque<(String, Vec<Region>)>,
+    /// The last edit was not text a person typed: it brought deleted AI text back (an undo) or
+    /// was mapped line by line (a reload, a formatter).
+    restored: bool,
 }
+
+/// How many deletions of AI text are remembered for undo.
+const REMEMBER_DELETED: usize = 16;
 
 impl TrackedFile {
     /// Opens a file and attaches the regions and reviews the ledger has for it.
@@ -67,6 +76,8 @@ impl TrackedFile {
             context_dirty: false,
             gates: Vec::new(),
             blast: HashMap::new(),
+            deleted: Default::default(),
+            restored: false,
         };
         if let (Some(ws), Some(rel)) = (ws, file.rel.clone()) {
             match ws.ledger.state(&rel, text) {
@@ -247,11 +258,49 @@ impl TrackedFile {
             }
             self.findings.clear();
             self.analysed = false;
+            self.restored = true;
             return edit;
+        }
+        // AI text this edit deletes is remembered with its regions, for an undo.
+        if let Some((s, e)) = span.filter(|(s, e)| s < e) {
+            let gone: Vec<Region> = self
+                .regions
+                .iter()
+                .filter(|r| s <= r.start && r.end <= e && r.source != crate::regions::Source::Heuristic)
+                .map(|r| Region {
+                    start: r.start - s,
+                    end: r.end - s,
+                    ..r.clone()
+                })
+                .collect();
+            if !gone.is_empty() {
+                self.deleted.push_back((self.doc.text()[s..e].to_string(), gone));
+                if self.deleted.len() > REMEMBER_DELETED {
+                    self.deleted.pop_front();
+                }
+            }
         }
         let edit = self.doc.apply_change(range, text);
         self.regions.apply_edit(&edit);
         self.human.apply_edit(&edit);
+        // The same text inserted again at once (undo, or a cut pasted elsewhere): its regions
+        // come back with it, under their ids.
+        self.restored = false;
+        if !text.is_empty() {
+            if let Some(i) = self.deleted.iter().rposition(|(t, _)| t == text) {
+                let (_, back) = self.deleted.remove(i).expect("found");
+                self.restored = true;
+                for r in back {
+                    if self.regions.get(&r.id).is_none() {
+                        self.regions.add(Region {
+                            start: edit.start + r.start,
+                            end: edit.start + r.end,
+                            ..r
+                        });
+                    }
+                }
+            }
+        }
         let delta = edit.new_end as isize - edit.old_end as isize;
         let shift = |x: usize| (x as isize + delta) as usize;
         self.findings.retain_mut(|f| {
@@ -274,6 +323,12 @@ impl TrackedFile {
         }
         self.dirty.push(edit.start..edit.new_end);
         edit
+    }
+
+    /// True when the last edit was not typed by a person: it brought back deleted AI text with
+    /// its regions (an undo), or its lines were mapped through a diff (a reload, a formatter).
+    pub fn restored_ai_text(&self) -> bool {
+        self.restored
     }
 
     /// Re-parses after edits; parts whose syntax changed are analysed again.

@@ -1349,7 +1349,7 @@ impl LanguageServer for AigisServer {
                         .burst
                         .is_burst(&open.file.doc.text()[s..e], &change.text, min_lines);
                 let edit = open.file.apply_change(range, &change.text);
-                if !burst && change.range.is_some() {
+                if !burst && change.range.is_some() && !open.file.restored_ai_text() {
                     open.file.note_typed(edit.start, edit.new_end);
                 }
                 if burst {
