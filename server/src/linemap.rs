@@ -496,4 +496,61 @@ mod tests {
         let got = remap(OLD, &new, None, &[r]);
         assert_eq!(lines_of(&new, &got), [(4, 4), (6, 7)]);
     }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+            /// A whole-text replacement that re-indents, deletes and inserts lines: every
+            /// surviving line keeps exactly its attribution (AI or not), and no inserted line is
+            /// AI. Lines are distinct, as code lines mostly are.
+            #[test]
+            fn whole_text_replacements_keep_each_lines_attribution(
+                n in 3usize..40,
+                regions in proptest::collection::vec((0usize..40, 1usize..8), 1..4),
+                ops in proptest::collection::vec((0usize..50, 0u8..4), 0..20),
+            ) {
+                let old_lines: Vec<String> = (0..n).map(|i| format!("call_{i}(arg_{i});")).collect();
+                let old: String = old_lines.iter().map(|l| format!("{l}\n")).collect();
+                let lines = Lines::new(&old);
+                let mut ai = vec![false; n];
+                let mut rs = Vec::new();
+                for (k, (at, len)) in regions.iter().enumerate() {
+                    let (a, b) = (*at % n, (*at % n + len).min(n));
+                    if ai[a..b].iter().any(|x| *x) {
+                        continue;
+                    }
+                    ai[a..b].iter_mut().for_each(|x| *x = true);
+                    rs.push(Region { id: format!("r{k}"), start: lines.starts[a], end: lines.span(b - 1).1, ..region(&old, 0, 0) });
+                }
+                // (text, Some(old line) or None for an inserted line)
+                let mut new: Vec<(String, Option<usize>)> = old_lines.iter().cloned().enumerate().map(|(i, l)| (l, Some(i))).collect();
+                for (k, (at, op)) in ops.iter().enumerate() {
+                    if new.is_empty() { break; }
+                    let at = at % new.len();
+                    match op {
+                        0 => new[at].0 = format!("    {}", new[at].0),
+                        1 => { new.remove(at); }
+                        _ => new.insert(at, (format!("typed_{k}(x, y, z);"), None)),
+                    }
+                }
+                let text: String = new.iter().map(|(l, _)| format!("{l}\n")).collect();
+                let got = remap(&old, &text, None, &rs);
+                let nl = Lines::new(&text);
+                let mut stamped = vec![false; new.len()];
+                for r in &got {
+                    for (j, st) in stamped.iter_mut().enumerate() {
+                        let (s, e) = nl.span(j);
+                        *st |= r.start < e && s < r.end;
+                    }
+                }
+                for (j, (l, from)) in new.iter().enumerate() {
+                    let want = from.is_some_and(|i| ai[i]);
+                    prop_assert_eq!(stamped[j], want, "line {} {:?} of {:?}", j, l, text);
+                }
+            }
+        }
+    }
 }
