@@ -10,22 +10,7 @@ use serde_json::{json, Value};
 
 /// Runs `aigis ARGS` in the workspace with `stdin`; returns (exit code, stdout, stderr).
 fn hook(fx: &Fixture, args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .current_dir(fx.root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A process that refuses its arguments exits before reading: a broken pipe is its answer.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    fx.aigis_with(args, stdin, &[])
 }
 
 /// The regions the ledger holds for `file`: (first line, last line, tool, source), 1-based.

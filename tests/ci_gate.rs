@@ -15,9 +15,7 @@ const OPS_PR: &str = "use aws_sdk_cloudformation as cfn;\n\npub fn keep() {}\n\n
 const POLICY: &str = "[review]\nsenior = [\"alice@example.com\"]\n";
 
 fn commit(fx: &Fixture, who: (&str, &str), message: &str) {
-    fx.set_identity(who.0, who.1);
-    fx.git(&["add", "-A"]);
-    fx.git(&["commit", "-q", "-m", message]);
+    fx.commit_as(who, message);
 }
 
 /// `aigis ARGS` as CI runs it (CI=true).

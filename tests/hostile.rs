@@ -15,9 +15,7 @@ const OPS: &str = "use aws_sdk_ec2 as ec2;\n\npub async fn purge(c: &ec2::Client
 const POLICY: &str = "[review]\nsenior = [\"alice@example.com\"]\n";
 
 fn commit(fx: &Fixture, who: (&str, &str), message: &str) {
-    fx.set_identity(who.0, who.1);
-    fx.git(&["add", "-A"]);
-    fx.git(&["commit", "-q", "-m", message]);
+    fx.commit_as(who, message);
 }
 
 fn record(fx: &Fixture, payload: Value) -> (i32, String, String) {
@@ -524,17 +522,10 @@ fn d11_two_records_with_one_id_are_both_reviewed() {
     record_lines(&fx, "src/x.rs", [3, 5]);
     record_lines(&fx, "src/x.rs", [7, 9]);
     // A hand edit (or a merge) gives both the same id.
-    let log = fx.path(".aigis/regions/src/x.rs.jsonl");
-    let last = fx
-        .read(".aigis/regions/src/x.rs.jsonl")
-        .lines()
-        .last()
-        .unwrap()
-        .to_string();
-    let mut v: Value = serde_json::from_str(&last).unwrap();
-    let id = v["regions"][0]["id"].clone();
-    v["regions"][1]["id"] = id;
-    std::fs::write(&log, format!("{v}\n")).unwrap();
+    fx.edit_last_record(".aigis/regions/src/x.rs.jsonl", |v| {
+        let id = v["regions"][0]["id"].clone();
+        v["regions"][1]["id"] = id;
+    });
     let (code, out, _) = fx.aigis(&["scan"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("2 AI regions (2 senior"), "{out}");
@@ -585,17 +576,10 @@ fn d13_a_ledger_column_inside_a_character_does_not_stop_record() {
     let fx = Fixture::new(&[("src/x.rs", text)]);
     record_lines(&fx, "src/x.rs", [1, 4]);
     // Hand-edit the column into the middle of `é`, then change the text so the diff path runs.
-    let log = fx.path(".aigis/regions/src/x.rs.jsonl");
-    let last = fx
-        .read(".aigis/regions/src/x.rs.jsonl")
-        .lines()
-        .last()
-        .unwrap()
-        .to_string();
-    let mut v: Value = serde_json::from_str(&last).unwrap();
-    v["regions"][0]["range"][1] = json!(4);
-    v["regions"][0]["hash"] = json!("sha256:00");
-    std::fs::write(&log, format!("{v}\n")).unwrap();
+    fx.edit_last_record(".aigis/regions/src/x.rs.jsonl", |v| {
+        v["regions"][0]["range"][1] = json!(4);
+        v["regions"][0]["hash"] = json!("sha256:00");
+    });
     fx.write("src/x.rs", &text.replace("ü();", "üü();"));
     for _ in 0..2 {
         let (code, _, err) = record(

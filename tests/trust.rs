@@ -220,8 +220,19 @@ fn the_trust_set() {
             );
             c.diagnostics(&uri);
         }
-        assert_eq!(ai_lines(&mut c, &uri), lines_of(&case.ai), "{}: set-up", case.name);
-        let mut doc = Doc { c: &mut c, uri: uri.clone(), text: case.text.clone(), version: 1, last_deleted: None };
+        assert_eq!(
+            ai_lines(&mut c, &uri),
+            lines_of(&case.ai),
+            "{}: set-up",
+            case.name
+        );
+        let mut doc = Doc {
+            c: &mut c,
+            uri: uri.clone(),
+            text: case.text.clone(),
+            version: 1,
+            last_deleted: None,
+        };
         for step in &case.steps {
             doc.step(step);
         }
@@ -237,7 +248,10 @@ fn the_trust_set() {
                 file.file_name().unwrap().to_string_lossy()
             ));
         }
-        c.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+        c.notify(
+            "textDocument/didClose",
+            json!({ "textDocument": { "uri": uri } }),
+        );
     }
     println!(
         "trust: {} cases, {false_ai} human lines stamped AI, {lost} AI lines lost",

@@ -129,7 +129,9 @@ pub fn map_lines(old: &str, new: &str) -> Vec<Origin> {
                 }
             }
             DiffOp::Delete {
-                old_index, old_len, new_index,
+                old_index,
+                old_len,
+                new_index,
             } => hunks.push((old_index..old_index + old_len, new_index..new_index)),
             DiffOp::Insert {
                 old_index,
@@ -141,7 +143,10 @@ pub fn map_lines(old: &str, new: &str) -> Vec<Origin> {
                 old_len,
                 new_index,
                 new_len,
-            } => hunks.push((old_index..old_index + old_len, new_index..new_index + new_len)),
+            } => hunks.push((
+                old_index..old_index + old_len,
+                new_index..new_index + new_len,
+            )),
         }
     }
     // A hunk whose lines say the same thing, wrapped differently (a formatter re-wrapping a
@@ -186,7 +191,12 @@ pub fn map_lines(old: &str, new: &str) -> Vec<Origin> {
         }
     }
     // Joins and splits inside other hunks, greedily from the top.
-    for (o, n) in hunks.iter().zip(&rewrapped).filter(|(_, r)| !**r).map(|(h, _)| h) {
+    for (o, n) in hunks
+        .iter()
+        .zip(&rewrapped)
+        .filter(|(_, r)| !**r)
+        .map(|(h, _)| h)
+    {
         let (mut i, mut j) = (o.start, n.start);
         while i < o.end && j < n.end {
             if ok[i].is_empty() {
@@ -274,7 +284,12 @@ pub fn map_lines(old: &str, new: &str) -> Vec<Origin> {
             let best = o
                 .clone()
                 .filter(|&i| !old_used[i] && !trivial(&ok[i]))
-                .map(|i| (i, similar::TextDiff::from_chars(ok[i].as_str(), nk[j].as_str()).ratio()))
+                .map(|i| {
+                    (
+                        i,
+                        similar::TextDiff::from_chars(ok[i].as_str(), nk[j].as_str()).ratio(),
+                    )
+                })
                 .filter(|(_, r)| *r >= SIMILAR)
                 .max_by(|a, b| a.1.total_cmp(&b.1));
             if let Some((i, _)) = best {
@@ -305,7 +320,9 @@ fn windowed(ol: &Lines, nl: &Lines, old: &str, new: &str, head: usize, tail: usi
             out.push(match o {
                 Origin::Same(i) => Origin::Same(i + head),
                 Origin::Edited(i) => Origin::Edited(i + head),
-                Origin::Reformatted(v) => Origin::Reformatted(v.into_iter().map(|i| i + head).collect()),
+                Origin::Reformatted(v) => {
+                    Origin::Reformatted(v.into_iter().map(|i| i + head).collect())
+                }
                 Origin::New => Origin::New,
             });
         }
@@ -320,7 +337,12 @@ fn windowed(ol: &Lines, nl: &Lines, old: &str, new: &str, head: usize, tail: usi
 /// pieces after the first get derived ids. Lines reformatted or edited mark it modified; an
 /// unchanged first or last line keeps the region's exact column. `edit` (byte start, old end,
 /// new end) bounds the lines to compare; without it the unchanged head and tail are found.
-pub fn remap(old: &str, new: &str, edit: Option<(usize, usize, usize)>, regions: &[Region]) -> Vec<Region> {
+pub fn remap(
+    old: &str,
+    new: &str,
+    edit: Option<(usize, usize, usize)>,
+    regions: &[Region],
+) -> Vec<Region> {
     if regions.is_empty() {
         return Vec::new();
     }
@@ -337,7 +359,10 @@ pub fn remap(old: &str, new: &str, edit: Option<(usize, usize, usize)>, regions:
             let tail = (0..max - head)
                 .take_while(|&k| ol.text(ol.len() - 1 - k) == nl.text(nl.len() - 1 - k))
                 .count();
-            (head.min(max.saturating_sub(1)), tail.min(max - head.min(max.saturating_sub(1)) - 1))
+            (
+                head.min(max.saturating_sub(1)),
+                tail.min(max - head.min(max.saturating_sub(1)) - 1),
+            )
         }
     };
     // Lines like `}` or blank ones at the edge of the unchanged head and tail belong to
@@ -454,10 +479,18 @@ mod tests {
     #[test]
     fn a_formatter_joining_and_splitting_lines_keeps_the_region() {
         let r = region(OLD, 4, 7);
-        let joined = OLD.replace("fn ai() {\n    let x = call(a, b);", "fn ai() {\n    let x = call(\n        a,\n        b,\n    );");
-        let got = remap(OLD, &joined, None, &[r.clone()]);
+        let joined = OLD.replace(
+            "fn ai() {\n    let x = call(a, b);",
+            "fn ai() {\n    let x = call(\n        a,\n        b,\n    );",
+        );
+        let got = remap(OLD, &joined, None, std::slice::from_ref(&r));
         let l = Lines::new(&joined);
-        assert_eq!(lines_of(&joined, &got), [(4, 10)], "{:?}", (0..l.len()).map(|i| l.text(i)).collect::<Vec<_>>());
+        assert_eq!(
+            lines_of(&joined, &got),
+            [(4, 10)],
+            "{:?}",
+            (0..l.len()).map(|i| l.text(i)).collect::<Vec<_>>()
+        );
     }
 
     #[test]
@@ -484,7 +517,11 @@ mod tests {
         let s = old.find("pub fn").unwrap();
         let e = old.find("\nfn after").unwrap();
         let new = format!("{}{}{}", &old[..s], block, &old[e..]);
-        let r = Region { start: s, end: e, ..region(old, 0, 0) };
+        let r = Region {
+            start: s,
+            end: e,
+            ..region(old, 0, 0)
+        };
         let got = remap(old, &new, Some((s, e, s + block.len())), &[r]);
         assert_eq!(lines_of(&new, &got), [(2, 7)]);
     }
@@ -492,7 +529,10 @@ mod tests {
     #[test]
     fn a_line_replaced_by_new_text_splits_the_region() {
         let r = region(OLD, 4, 7);
-        let new = OLD.replace("    let x = call(a, b);\n", "    println!(\"completely different\");\n");
+        let new = OLD.replace(
+            "    let x = call(a, b);\n",
+            "    println!(\"completely different\");\n",
+        );
         let got = remap(OLD, &new, None, &[r]);
         assert_eq!(lines_of(&new, &got), [(4, 4), (6, 7)]);
     }

@@ -272,7 +272,11 @@ fn scan_file(
             warnings.extend(w.iter().map(|w| w.to_string()));
             // A heuristic guess is a hint in the editor, never a finding in a scan or in CI
             // (older ledgers may hold some).
-            for p in state.regions.into_iter().filter(|p| p.region.source != crate::regions::Source::Heuristic) {
+            for p in state
+                .regions
+                .into_iter()
+                .filter(|p| p.region.source != crate::regions::Source::Heuristic)
+            {
                 if let Some(a) = p.author {
                     authors.insert(p.region.id.clone(), a);
                 }

@@ -238,16 +238,28 @@ impl TrackedFile {
         });
         let large = match span {
             None => !self.regions.is_empty() || !self.human.is_empty(),
-            Some((s, e)) => is_line_block_rewrite(self.doc.text(), s, e, text)
-                && self.regions.iter().any(|r| r.overlaps(s, e)),
+            Some((s, e)) => {
+                is_line_block_rewrite(self.doc.text(), s, e, text)
+                    && self.regions.iter().any(|r| r.overlaps(s, e))
+            }
         };
         if large {
             let old = self.doc.text().to_string();
             let edit = self.doc.apply_change(range, text);
             let bounds = span.map(|_| (edit.start, edit.old_end, edit.new_end));
             let new = self.doc.text();
-            let moved = linemap::remap(&old, new, bounds, &self.regions.iter().cloned().collect::<Vec<_>>());
-            let human = linemap::remap(&old, new, bounds, &self.human.iter().cloned().collect::<Vec<_>>());
+            let moved = linemap::remap(
+                &old,
+                new,
+                bounds,
+                &self.regions.iter().cloned().collect::<Vec<_>>(),
+            );
+            let human = linemap::remap(
+                &old,
+                new,
+                bounds,
+                &self.human.iter().cloned().collect::<Vec<_>>(),
+            );
             self.regions = RegionSet::default();
             for r in moved {
                 self.regions.add(r);
@@ -266,7 +278,9 @@ impl TrackedFile {
             let gone: Vec<Region> = self
                 .regions
                 .iter()
-                .filter(|r| s <= r.start && r.end <= e && r.source != crate::regions::Source::Heuristic)
+                .filter(|r| {
+                    s <= r.start && r.end <= e && r.source != crate::regions::Source::Heuristic
+                })
                 .map(|r| Region {
                     start: r.start - s,
                     end: r.end - s,
@@ -274,7 +288,8 @@ impl TrackedFile {
                 })
                 .collect();
             if !gone.is_empty() {
-                self.deleted.push_back((self.doc.text()[s..e].to_string(), gone));
+                self.deleted
+                    .push_back((self.doc.text()[s..e].to_string(), gone));
                 if self.deleted.len() > REMEMBER_DELETED {
                     self.deleted.pop_front();
                 }

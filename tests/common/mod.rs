@@ -107,6 +107,21 @@ impl Fixture {
         )
     }
 
+    /// Commits everything as `who` (name, email).
+    pub fn commit_as(&self, who: (&str, &str), message: &str) {
+        self.set_identity(who.0, who.1);
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+    }
+
+    /// Rewrites a ledger log as its last record only, edited by `edit` (a hand edit).
+    pub fn edit_last_record(&self, log: &str, edit: impl FnOnce(&mut Value)) {
+        let last = self.read(log).lines().last().unwrap().to_string();
+        let mut v: Value = serde_json::from_str(&last).unwrap();
+        edit(&mut v);
+        std::fs::write(self.path(log), format!("{v}\n")).unwrap();
+    }
+
     pub fn set_identity(&self, name: &str, email: &str) {
         self.git(&["config", "user.name", name]);
         self.git(&["config", "user.email", email]);
@@ -291,9 +306,39 @@ impl Client {
         self.pending.iter().filter(|m| pred(m)).count()
     }
 
-    /// The next diagnostics published for `uri` (dropping older ones already received).
+    /// The newest diagnostics published for `uri`: of those already received, the last (older
+    /// ones are dropped: a background republish must not pass for the answer to an action);
+    /// if none has arrived yet, the next one.
     pub fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
-        let p = self.wait_for("textDocument/publishDiagnostics", |p| p["uri"] == uri);
+        while let Ok(m) = self.incoming.try_recv() {
+            self.pending.push_back(m);
+        }
+        let is_ours = |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        };
+        let newest = self.pending.iter().rposition(is_ours);
+        let p = match newest {
+            Some(i) => {
+                let msg = self.pending.remove(i).unwrap();
+                self.pending.retain(|m| !is_ours(m));
+                msg["params"].clone()
+            }
+            None => self.wait_for("textDocument/publishDiagnostics", |p| p["uri"] == uri),
+        };
+        p["diagnostics"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The diagnostics published for `uri` at document `version` (or later).
+    pub fn diagnostics_at(&mut self, uri: &str, version: i32) -> Vec<Value> {
+        let p = self.wait_for("textDocument/publishDiagnostics", |p| {
+            p["uri"] == uri
+                && p["version"]
+                    .as_i64()
+                    .is_none_or(|v| v >= i64::from(version))
+        });
+        self.pending.retain(|m| {
+            !(m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri)
+        });
         p["diagnostics"].as_array().cloned().unwrap_or_default()
     }
 
@@ -318,7 +363,7 @@ impl Client {
             "textDocument/didChange",
             json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": changes }),
         );
-        self.diagnostics(uri)
+        self.diagnostics_at(uri, version)
     }
 
     pub fn regions(&mut self, uri: &str) -> Vec<Value> {

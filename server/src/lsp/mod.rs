@@ -806,7 +806,11 @@ fn diagnostics(
             } else {
                 format!(
                     "; it holds {}",
-                    a.findings.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>().join(", ")
+                    a.findings
+                        .iter()
+                        .map(|f| f.rule.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             };
             out.push(Diagnostic {
@@ -1381,6 +1385,13 @@ impl LanguageServer for AigisServer {
                 }
             }
             open.file.doc.version = version;
+            // A whole new text (a reload after `git checkout`, `git stash pop`): the regions the
+            // ledger on disk holds for it (the other branch's) come in too.
+            if params.content_changes.iter().any(|c| c.range.is_none()) {
+                if let Some(ws) = ws {
+                    open.file.refresh_from_ledger(ws);
+                }
+            }
             open.file.reparse();
             Ok(())
         });
