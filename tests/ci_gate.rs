@@ -335,3 +335,85 @@ fn with_require_signed_an_unsigned_approval_does_not_count() {
         "{out}"
     );
 }
+
+#[test]
+fn the_deploy_pipeline_reads_the_rollout_outputs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let wf = std::fs::read_to_string(root.join("docs/ci/github-deploy.yml")).unwrap();
+    assert!(
+        wf.contains("sh docs/ci/aigis-rollout.sh")
+            && wf.contains("steps.aigis.outputs.rollout == 'canary'")
+            && wf.contains("steps.aigis.outputs.rollout == 'standard'")
+    );
+    let fx = pull_request();
+    std::fs::create_dir_all(fx.path("docs/ci")).unwrap();
+    std::fs::copy(
+        root.join("docs/ci/aigis-rollout.sh"),
+        fx.path("docs/ci/aigis-rollout.sh"),
+    )
+    .unwrap();
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |fx: &Fixture, out: &str| {
+        let summary = fx.path("summary.md");
+        let o = Command::new("sh")
+            .args(["docs/ci/aigis-rollout.sh", "main"])
+            .current_dir(fx.root())
+            .env("PATH", &path)
+            .env("CI", "true")
+            .env("GITHUB_OUTPUT", fx.path(out))
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            fx.read(out),
+        )
+    };
+    // The senior-tier region has no review: hold.
+    let (code, out, vars) = run(&fx, "gh1.env");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("deploy strategy: hold"), "{out}");
+    assert_eq!(
+        vars,
+        "rollout=hold\nmax_tier=senior\nai_regions=1\nneeds_review=1\n"
+    );
+    assert!(fx.read("summary.md").contains("rollout `hold`"));
+    // Approved by the senior: it ships, to a canary first.
+    fx.set_identity("Alice", "alice@example.com");
+    assert_eq!(fx.aigis(&["review", "approve", "src/ops.rs:6"]).0, 0);
+    commit(&fx, ("Alice", "alice@example.com"), "approve");
+    let (code, out, vars) = run(&fx, "gh2.env");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(vars.starts_with("rollout=canary\n"), "{vars}");
+    // The JSON and text say the same.
+    let (_, json_out, _) = ci(&fx, &["scan", "--base", "main", "--format", "json"]);
+    let report: Value = serde_json::from_str(&json_out).unwrap();
+    assert_eq!(report["rollout"]["strategy"], "canary");
+    assert_eq!(report["rollout"]["regions"][0]["tier"], "senior");
+    let (_, text, _) = ci(&fx, &["scan", "--base", "main"]);
+    assert!(
+        text.contains("rollout: canary (src/ops.rs:5-8: approved senior-tier AI region"),
+        "{text}"
+    );
+    // No AI code changed: standard.
+    let fx = Fixture::new(&[("src/a.rs", "fn a() {}\n")]);
+    commit(&fx, ("Bob", "bob@example.com"), "base");
+    fx.write("src/a.rs", "fn a() {}\nfn b() {}\n");
+    commit(&fx, ("Bob", "bob@example.com"), "human change");
+    let out = fx.path("gh3.env");
+    let (code, _, err) = fx.aigis(&[
+        "scan",
+        "--base",
+        "HEAD~1",
+        "--github-output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(fx.read("gh3.env").starts_with("rollout=standard\n"));
+}

@@ -297,6 +297,27 @@ pub fn guard(agent: Agent, input: &str, cwd: &Path) -> Result<Option<Blocked>, H
     let mut reasons = Vec::new();
     // The ledger is written by `aigis record` only: an agent that edits or deletes it could
     // remove the record of its own risky regions.
+    // Production paths are off limits to agents, risky or not.
+    for fc in &payload.files {
+        let path = resolve(&payload, &fc.path, cwd);
+        let rel = ws.relative(&path).or_else(|| {
+            // A file that does not exist yet: its path as the agent gave it, under the root.
+            let p = root.join(&fc.path);
+            ws.relative(&p)
+        });
+        if let Some(glob) = rel
+            .as_deref()
+            .and_then(|r| policy.protecting(r, Some(agent.name())))
+        {
+            let owners =
+                ws.reviewers_for(rel.as_deref().unwrap_or(""), crate::policy::Tier::Senior);
+            reasons.push(format!(
+                "{} is a protected path (`{glob}` in aigis.toml [guard] protect): agents may not edit it. A person makes this change{}; or [guard] allow_agents opens `{glob}` to named agents",
+                fc.path,
+                if owners.is_empty() { String::new() } else { format!(" (owners: {})", owners.join(", ")) }
+            ));
+        }
+    }
     for fc in &payload.files {
         if touches_ledger(&resolve(&payload, &fc.path, cwd)) {
             reasons.push(format!(

@@ -13,7 +13,7 @@ use crate::ledger::ReviewEvent;
 use crate::workspace::Workspace;
 
 /// The commit (and its author) that last wrote each line (one-based) of a file.
-fn line_authors(root: &Path, rel: &str) -> HashMap<usize, (String, Identity)> {
+pub fn line_authors(root: &Path, rel: &str) -> HashMap<usize, (String, Identity)> {
     let mut out = HashMap::new();
     let Some(text) = crate::git::text(root, &["blame", "--porcelain", "--", rel]) else {
         return out;
@@ -65,7 +65,7 @@ pub fn region_authors(root: &Path, rel: &str, lines: [usize; 2]) -> RegionAuthor
     region_authors_in(&line_authors(root, rel), lines)
 }
 
-fn region_authors_in(
+pub fn region_authors_in(
     blame: &HashMap<usize, (String, Identity)>,
     lines: [usize; 2],
 ) -> RegionAuthors {

@@ -56,6 +56,10 @@ enum Commands {
         /// Count an approval only if a listed reviewer committed it (always on when CI is set).
         #[arg(long)]
         verify_approvals: bool,
+        /// With --base: append rollout=, max_tier=, ai_regions=, needs_review= to this file
+        /// (default: $GITHUB_OUTPUT when CI sets it), and a summary to $GITHUB_STEP_SUMMARY.
+        #[arg(long)]
+        github_output: Option<PathBuf>,
     },
     /// Request, approve or list reviews of AI regions.
     Review {
@@ -178,6 +182,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             output,
             fail_on,
             verify_approvals,
+            github_output,
         } => {
             let cwd = std::env::current_dir()?;
             // Canonical paths, so that `../x` and symlinks map to the same workspace paths.
@@ -226,6 +231,30 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             }
             for w in &report.warnings {
                 eprintln!("warning: {w}");
+            }
+            if let Some(r) = &report.rollout {
+                let in_ci =
+                    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+                let env_path = |name: &str| {
+                    std::env::var_os(name)
+                        .filter(|v| in_ci && !v.is_empty())
+                        .map(PathBuf::from)
+                };
+                let append = |path: &Path, text: &str| -> Result<(), CliError> {
+                    use std::io::Write as _;
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(path)
+                        .and_then(|mut f| f.write_all(text.as_bytes()))
+                        .map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))
+                };
+                if let Some(path) = github_output.clone().or_else(|| env_path("GITHUB_OUTPUT")) {
+                    append(&path, &crate::rollout::github_output(r))?;
+                }
+                if let Some(path) = env_path("GITHUB_STEP_SUMMARY") {
+                    append(&path, &crate::rollout::step_summary(r))?;
+                }
             }
             let violates = report.regions.iter().any(|r| {
                 let needs = r.assessment.review.state.needs_review();
@@ -635,6 +664,13 @@ fn scan_text(report: &ScanReport, color: bool) -> String {
     }
     for s in &report.skipped {
         out += &format!("skipped {}: {}\n", s.file, s.reason);
+    }
+    if let Some(r) = &report.rollout {
+        out += &format!(
+            "rollout: {} ({})\n",
+            r.strategy.as_str(),
+            r.reasons.join("; ")
+        );
     }
     // Said wherever an approval was counted or refused: what it had to prove.
     if report.regions.iter().any(|r| {

@@ -18,6 +18,105 @@ pub struct Config {
     pub analysis: AnalysisConfig,
     #[serde(default)]
     pub guard: GuardConfig,
+    /// Who is senior, mid-level or junior; absent, review is tiered by risk alone.
+    #[serde(default)]
+    pub team: Option<TeamConfig>,
+    #[serde(default)]
+    pub rollout: RolloutConfig,
+}
+
+/// An engineer's level, for `[team]` and `policy.senior_signoff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Junior,
+    Mid,
+    Senior,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Junior => "junior",
+            Level::Mid => "mid-level",
+            Level::Senior => "senior",
+        }
+    }
+}
+
+/// `[team]`: engineers by level (git `user.email` or `user.name`, or a team such as
+/// `@org/seniors` whose members `[team.members]` lists, as CODEOWNERS names them).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamConfig {
+    #[serde(default)]
+    pub senior: Vec<String>,
+    #[serde(default)]
+    pub mid: Vec<String>,
+    #[serde(default)]
+    pub junior: Vec<String>,
+    /// The level of anyone not listed.
+    #[serde(default = "default_level")]
+    pub default: Level,
+    /// Members of the teams named above (`"@org/seniors" = ["alice@example.com"]`).
+    #[serde(default)]
+    pub members: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+fn default_level() -> Level {
+    Level::Mid
+}
+
+impl TeamConfig {
+    /// The entries of a level's list with teams expanded to their members.
+    pub fn expand(&self, list: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in list {
+            match self.members.get(e.trim()) {
+                Some(m) => out.extend(m.iter().cloned()),
+                None => out.push(e.clone()),
+            }
+        }
+        out
+    }
+
+    pub fn level_of(&self, who: &crate::identity::Identity) -> Level {
+        let listed = |l: &[String]| {
+            self.expand(l)
+                .iter()
+                .any(|e| e.trim() != "*" && who.matches(e))
+        };
+        if listed(&self.senior) {
+            Level::Senior
+        } else if listed(&self.mid) {
+            Level::Mid
+        } else if listed(&self.junior) {
+            Level::Junior
+        } else {
+            self.default
+        }
+    }
+}
+
+/// `[rollout]`: what `scan --base` tells a deploy pipeline.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RolloutConfig {
+    /// Approved AI regions of this tier or above make the change a canary: "senior" or "peer".
+    #[serde(default = "default_canary_from")]
+    pub canary_from: String,
+}
+
+impl Default for RolloutConfig {
+    fn default() -> Self {
+        RolloutConfig {
+            canary_from: default_canary_from(),
+        }
+    }
+}
+
+fn default_canary_from() -> String {
+    "senior".into()
 }
 
 /// `aigis guard`: which operations an agent may not write or run without approval.
@@ -30,6 +129,12 @@ pub struct GuardConfig {
     /// Rule ids (or prefixes ending in `*`) that are approved for agents.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// Globs where no agent may edit anything (production paths).
+    #[serde(default)]
+    pub protect: Vec<String>,
+    /// Per protected glob, the agents that may edit there after all (`"deploy/**" = ["claude-code"]`).
+    #[serde(default)]
+    pub allow_agents: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Default for GuardConfig {
@@ -37,7 +142,24 @@ impl Default for GuardConfig {
         GuardConfig {
             block: default_block(),
             allow: Vec::new(),
+            protect: Vec::new(),
+            allow_agents: Default::default(),
         }
+    }
+}
+
+impl GuardConfig {
+    /// The protected glob that keeps `agent` out of `rel`, if one does.
+    pub fn protecting(&self, rel: &str, agent: Option<&str>) -> Option<&str> {
+        let matches =
+            |g: &str| globset::Glob::new(g).is_ok_and(|g| g.compile_matcher().is_match(rel));
+        let glob = self.protect.iter().find(|g| matches(g))?;
+        let allowed = self
+            .allow_agents
+            .iter()
+            .filter(|(g, _)| matches(g))
+            .any(|(_, agents)| agent.is_some_and(|a| agents.iter().any(|x| x == a)));
+        (!allowed).then_some(glob.as_str())
     }
 }
 
@@ -93,6 +215,16 @@ pub struct PolicyConfig {
     /// How many levels of callers the blast radius follows.
     #[serde(default = "default_blast_depth")]
     pub blast_depth: usize,
+    /// Levels whose AI regions need a senior's approval whatever the risk (needs `[team]`).
+    #[serde(default)]
+    pub senior_signoff: Vec<crate::config::Level>,
+    /// Distinct senior approvals a region with a critical operation needs.
+    #[serde(default = "one")]
+    pub critical_approvals: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 fn default_blast_depth() -> usize {
@@ -106,6 +238,8 @@ impl Default for PolicyConfig {
             senior_dependents: default_senior_dependents(),
             peer_dependents: default_peer_dependents(),
             blast_depth: default_blast_depth(),
+            senior_signoff: Vec::new(),
+            critical_approvals: 1,
         }
     }
 }

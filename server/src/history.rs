@@ -602,6 +602,25 @@ pub fn regions_of(text: &str, lines: &[LineOrigin], known_human: &[(usize, usize
         }
         prev = Some((i, origin));
     }
+    // Blank lines at either end of a run are layout, not AI-written code: a commit that added
+    // a function with a blank line before it does not stamp the blank line.
+    for r in &mut out {
+        let body = &text[r.start..r.end];
+        let lead = body.len() - body.trim_start().len();
+        let lead = body[..lead].rfind('\n').map_or(0, |i| i + 1);
+        let trimmed = body.trim_end();
+        let end = if trimmed.is_empty() {
+            r.start
+        } else {
+            let last = r.start + trimmed.len();
+            text[last..]
+                .find('\n')
+                .map_or(text.len(), |i| last + i + 1)
+                .min(r.end)
+        };
+        r.start += lead.min(end.saturating_sub(r.start));
+        r.end = end.max(r.start);
+    }
     out.retain(|r| r.start < r.end);
     out
 }

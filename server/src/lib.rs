@@ -27,6 +27,7 @@ pub mod policy;
 pub mod regions;
 pub mod report;
 pub mod review;
+pub mod rollout;
 pub mod safe_fs;
 pub mod sarif;
 pub mod scan;

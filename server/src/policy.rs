@@ -65,11 +65,27 @@ pub struct ReviewStatus {
     /// Who the policy lists as reviewers for this tier.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reviewers: Vec<String>,
+    /// The approvals that count (distinct people, never the author), and how many are needed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<String>,
+    pub needed: usize,
 }
 
 impl ReviewStatus {
     /// " by Alice <alice@example.com>", or nothing: for one-line summaries.
     pub fn by_suffix(&self) -> String {
+        if self.needed > 1 {
+            let given = if self.approvals.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", self.approvals.join(", "))
+            };
+            return format!(
+                " ({} of {} approvals{given})",
+                self.approvals.len(),
+                self.needed
+            );
+        }
         self.by
             .as_deref()
             .map(|b| format!(" by {b}"))
@@ -93,6 +109,10 @@ pub struct TierInputs<'a> {
     pub indirect: &'a [crate::blast::RiskyCallee],
     pub senior_dependents: usize,
     pub peer_dependents: usize,
+    /// The region's author and their level, when `[team]` says.
+    pub author_level: Option<(crate::config::Level, String)>,
+    /// Levels whose AI regions need a senior's sign-off whatever the risk.
+    pub senior_signoff: &'a [crate::config::Level],
 }
 
 pub fn risk(inputs: &TierInputs) -> Risk {
@@ -142,6 +162,12 @@ pub fn risk(inputs: &TierInputs) -> Risk {
         ));
         tier = tier.max(t);
     }
+    if let Some((level, who)) = &inputs.author_level {
+        if inputs.senior_signoff.contains(level) {
+            tier = Tier::Senior;
+            reasons.push(format!("authored by a {} engineer ({who})", level.as_str()));
+        }
+    }
     let deps = inputs.transitive_dependents;
     score += deps.min(100) as u32;
     if deps >= inputs.senior_dependents {
@@ -158,15 +184,28 @@ pub fn risk(inputs: &TierInputs) -> Risk {
     }
 }
 
-/// The review state of a region from the ledger's events: approved only by an approval of the
-/// region's current text by someone the policy lists for its tier.
+/// What a region's review must gather.
+pub struct Needs<'a> {
+    pub tier: Tier,
+    pub reviewers: &'a [String],
+    /// Distinct approvals needed (two-person rule for critical operations).
+    pub count: usize,
+    /// Who wrote it: their approval never counts.
+    pub author: Option<&'a Identity>,
+    /// With `[team]`, a senior-tier approval counts only from a senior.
+    pub team: Option<&'a crate::config::TeamConfig>,
+}
+
+/// The review state of a region from the ledger's events: approved once enough distinct people
+/// the policy lists for its tier (never its author; with `[team]`, seniors for the senior tier)
+/// approved its current text.
 pub fn review_status(
     events: &[ReviewEvent],
     region_id: &str,
     current_hash: &str,
-    tier: Tier,
-    reviewers: &[String],
+    needs: &Needs,
 ) -> ReviewStatus {
+    let (tier, reviewers) = (needs.tier, needs.reviewers);
     let mut status = ReviewStatus {
         state: if tier == Tier::None {
             ReviewState::None
@@ -177,7 +216,14 @@ pub fn review_status(
         at: None,
         stale: false,
         reviewers: reviewers.to_vec(),
+        approvals: Vec::new(),
+        needed: if tier == Tier::None {
+            0
+        } else {
+            needs.count.max(1)
+        },
     };
+    let mut counted: Vec<&Identity> = Vec::new();
     for e in events.iter().filter(|e| e.region() == region_id) {
         match e {
             ReviewEvent::ReviewRequest { requester, at, .. } => {
@@ -188,13 +234,25 @@ pub fn review_status(
                 }
             }
             ReviewEvent::Approval { hash, by, at, .. } => {
+                let senior_enough = tier != Tier::Senior
+                    || needs
+                        .team
+                        .is_none_or(|t| t.level_of(by) == crate::config::Level::Senior);
                 if hash != current_hash {
                     status.stale = true;
-                } else if reviewers.iter().any(|r| by.matches(r)) {
-                    status.state = ReviewState::Approved;
+                } else if reviewers.iter().any(|r| by.matches(r))
+                    && senior_enough
+                    && !needs.author.is_some_and(|a| a.same_person(by))
+                    && !counted.iter().any(|c| c.same_person(by))
+                {
+                    counted.push(by);
+                    status.approvals.push(by.to_string());
                     status.stale = false;
                     status.by = Some(by.to_string());
                     status.at = Some(at.clone());
+                    if status.approvals.len() >= status.needed {
+                        status.state = ReviewState::Approved;
+                    }
                 }
             }
         }

@@ -54,6 +54,8 @@ pub fn region_json(
             "at": a.review.at,
             "stale": a.review.stale,
             "reviewers": a.review.reviewers,
+            "approvals": a.review.approvals,
+            "needed": a.review.needed,
         },
     })
 }
@@ -119,12 +121,16 @@ pub fn scan_json(report: &ScanReport) -> Value {
             v
         })
         .collect();
-    json!({
+    let mut out = json!({
         "version": 1,
         "regions": regions,
         "findings": findings,
         "summary": summary_json(report),
-    })
+    });
+    if let Some(r) = &report.rollout {
+        out["rollout"] = serde_json::to_value(r).unwrap_or(Value::Null);
+    }
+    out
 }
 
 pub fn summary_json(report: &ScanReport) -> Value {

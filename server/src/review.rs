@@ -88,6 +88,30 @@ pub fn approve(
             a.review.by.clone().unwrap_or_default(),
         ));
     }
+    if a.review
+        .approvals
+        .iter()
+        .any(|g| *g == approver.to_string())
+    {
+        return Err(ReviewError::Refused(format!(
+            "{approver} already approved this region; it needs {} more approval(s) from other reviewers",
+            a.review.needed.saturating_sub(a.review.approvals.len())
+        )));
+    }
+    if let Some(team) = ws
+        .config
+        .team
+        .as_ref()
+        .filter(|_| a.risk.tier == Tier::Senior)
+    {
+        let level = team.level_of(approver);
+        if level != crate::config::Level::Senior {
+            return Err(ReviewError::Refused(format!(
+                "{approver} is a {} engineer: this region needs a senior's approval",
+                level.as_str()
+            )));
+        }
+    }
     let reviewers = ws.reviewers_for(rel, a.risk.tier);
     let history = crate::approvals::region_authors(&ws.root, rel, lines);
     let authors: Vec<Identity> = a.author.iter().cloned().chain(history.committed).collect();

@@ -154,7 +154,7 @@ pub fn sarif(report: &ScanReport) -> Value {
                 "properties": {
                     "ai": true, "regionId": a.region.id, "tool": a.region.provenance.tool, "model": a.region.provenance.model,
                     "source": a.region.source.as_str(), "confidence": a.region.source.confidence().as_str(),
-                    "tier": a.risk.tier.as_str(), "review": a.review.state.as_str(), "score": a.risk.score,
+                    "tier": a.risk.tier.as_str(), "review": a.review.state.as_str(), "approvals": a.review.approvals, "approvalsNeeded": a.review.needed, "score": a.risk.score,
                 },
             });
             if let Some(b) = &a.blast {
@@ -176,7 +176,11 @@ pub fn sarif(report: &ScanReport) -> Value {
             "columnKind": "utf16CodeUnits",
             "originalUriBaseIds": { "%SRCROOT%": { "uri": format!("file://{}/", report.root.display()) } },
             "results": results,
-            "properties": { "approvals": report.approvals.as_str(), "approvalsNote": report.approvals.note() },
+            "properties": {
+                "approvals": report.approvals.as_str(),
+                "approvalsNote": report.approvals.note(),
+                "rollout": report.rollout.as_ref().map(|r| json!({ "strategy": r.strategy.as_str(), "maxTier": r.max_tier.as_str(), "reasons": r.reasons, "needsReview": r.needs_review })),
+            },
         }],
     })
 }

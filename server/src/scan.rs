@@ -63,6 +63,8 @@ pub struct ScanReport {
     pub findings: Vec<FileFinding>,
     pub skipped: Vec<Skipped>,
     pub warnings: Vec<String>,
+    /// With `--base`: what a deploy pipeline should do with the change.
+    pub rollout: Option<crate::rollout::Rollout>,
 }
 
 /// What an approval in this report had to prove to count.
@@ -214,6 +216,12 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
             }
             FileResult::Skipped(s) => report.skipped.push(s),
         }
+    }
+    if opts.base.is_some() {
+        report.rollout = Some(crate::rollout::rollout(
+            &report,
+            &ws.config.rollout.canary_from,
+        ));
     }
     Ok(report)
 }
@@ -398,6 +406,21 @@ fn scan_file(
             .collect(),
         None => HashMap::new(),
     };
+    // With `[team]`, a region's author (whose level may call for a senior) is who committed its
+    // lines, the least senior of them; the recorded identity only for uncommitted lines.
+    if let Some(team) = &ws.config.team {
+        let blame = crate::approvals::line_authors(&ws.root, &rel);
+        for r in &region_list {
+            let l = [
+                lines.line(r.start) + 1,
+                lines.line(r.end.saturating_sub(1).max(r.start)) + 1,
+            ];
+            let who = crate::approvals::region_authors_in(&blame, l);
+            if let Some(a) = who.committed.iter().min_by_key(|a| team.level_of(a)) {
+                authors.insert(r.id.clone(), a.clone());
+            }
+        }
+    }
     let assessed = ws.assess(
         Some(&rel),
         &text,

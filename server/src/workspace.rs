@@ -87,6 +87,16 @@ impl Workspace {
     pub fn reviewers_for(&self, rel: &str, tier: Tier) -> Vec<String> {
         match (&self.config.review, tier) {
             (Some(r), Tier::Senior) if !r.senior.is_empty() => r.senior.clone(),
+            (_, Tier::Senior)
+                if self
+                    .config
+                    .team
+                    .as_ref()
+                    .is_some_and(|t| !t.senior.is_empty()) =>
+            {
+                let t = self.config.team.as_ref().expect("checked");
+                t.expand(&t.senior)
+            }
             (Some(r), Tier::Peer) => r.peer.clone(),
             (_, Tier::Senior) => self
                 .codeowners
@@ -147,13 +157,30 @@ impl Workspace {
                     indirect: radius.map_or(&[][..], |b| &b.risky_callees[..]),
                     senior_dependents: self.config.policy.senior_dependents,
                     peer_dependents: self.config.policy.peer_dependents,
+                    author_level: self.config.team.as_ref().zip(authors.get(&region.id)).map(|(t, a)| (t.level_of(a), a.to_string())),
+                    senior_signoff: if self.config.team.is_some() { &self.config.policy.senior_signoff } else { &[] },
                 }) };
                 let hash = content_hash(text.get(region.start..region.end).unwrap_or(""));
                 let reviewers = rel
                     .map(|r| self.reviewers_for(r, risk.tier))
                     .unwrap_or_default();
-                let review =
-                    policy::review_status(events, &region.id, &hash, risk.tier, &reviewers);
+                let critical = inside.iter().any(|f| f.severity == crate::catalog::Severity::Critical);
+                let needs = policy::Needs {
+                    tier: risk.tier,
+                    reviewers: &reviewers,
+                    count: if critical && risk.tier == Tier::Senior { self.config.policy.critical_approvals } else { 1 },
+                    author: authors.get(&region.id),
+                    team: self.config.team.as_ref(),
+                };
+                let review = policy::review_status(events, &region.id, &hash, &needs);
+                let mut risk = risk;
+                if review.needed > 1 {
+                    risk.reasons.push(format!(
+                        "critical operation: {} senior approvals, {} given",
+                        review.needed,
+                        review.approvals.len()
+                    ));
+                }
                 Assessment {
                     region: region.clone(),
                     hash,

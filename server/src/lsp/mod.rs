@@ -1041,6 +1041,18 @@ fn hover_markdown(file: &TrackedFile, a: &Assessment) -> String {
         );
     }
     md += &format!("- review: **{}**", a.review.state.as_str());
+    if a.review.needed > 1 {
+        md += &format!(
+            " ({} of {} approvals{})",
+            a.review.approvals.len(),
+            a.review.needed,
+            if a.review.approvals.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", a.review.approvals.join(", "))
+            }
+        );
+    }
     if let Some(by) = &a.review.by {
         md += &format!(" by {by}");
     }
@@ -1498,7 +1510,14 @@ impl LanguageServer for AigisServer {
             Ok(assessment.map(|a| Hover {
                 contents: HoverContents::Markup(MarkupContent {
                     kind: MarkupKind::Markdown,
-                    value: hover_markdown(file, &a),
+                    value: {
+                        let mut md = hover_markdown(file, &a);
+                        let protected = ws.as_deref().zip(file.rel.as_deref()).and_then(|(w, rel)| w.config.guard.protecting(rel, None));
+                        if let Some(glob) = protected {
+                            md += &format!("\n\n**Protected path** (`{glob}` in aigis.toml `[guard] protect`): agents may not edit this file; `aigis guard` refuses their edits here.");
+                        }
+                        md
+                    },
                 }),
                 range: Some(range_of(file, region.start, region.end)),
             }))
@@ -1567,7 +1586,16 @@ impl LanguageServer for AigisServer {
                         true,
                     ),
                     (_, ReviewState::Requested) => push(
-                        format!("Approve this AI region ({} review)", a.risk.tier.as_str()),
+                        if a.review.needed > 1 {
+                            format!(
+                                "Approve this AI region ({} review, {} of {} approvals given)",
+                                a.risk.tier.as_str(),
+                                a.review.approvals.len(),
+                                a.review.needed
+                            )
+                        } else {
+                            format!("Approve this AI region ({} review)", a.risk.tier.as_str())
+                        },
                         "aigis.approve",
                         false,
                     ),
