@@ -160,3 +160,81 @@ fn protected_paths_refuse_agent_edits() {
     let hover = c.result("textDocument/hover", json!({ "textDocument": { "uri": uri }, "position": pos(1, 2) }));
     assert!(hover["contents"]["value"].as_str().unwrap().contains("Protected path"), "{hover}");
 }
+
+#[test]
+fn incident_traces_of_each_kind_map_to_who_wrote_the_line() {
+    let py = "import boto3\n\ndef purge(ids):\n    ec2 = boto3.client(\"ec2\")\n    ec2.terminate_instances(InstanceIds=ids)\n";
+    let go = "package main\n\nfunc purge() {\n\tpanic(\"boom\")\n}\n";
+    let ts = "export function teardown() {\n  throw new Error(\"boom\");\n}\n";
+    let java = "package com.example.ops;\n\npublic class Purge {\n  void run() { throw new IllegalStateException(); }\n}\n";
+    let fx = Fixture::new(&[
+        ("aigis.toml", "[review]\nsenior = [\"alice@example.com\"]\n"),
+        ("ops/cleanup.py", "import boto3\n"),
+        ("src/ops.rs", "use aws_sdk_ec2 as ec2;\n"),
+        ("cmd/purge/main.go", go),
+        ("src/teardown.ts", ts),
+        ("src/main/java/com/example/ops/Purge.java", java),
+    ]);
+    fx.commit_as(("Bob", "bob@example.com"), "human base");
+    // An agent writes the Python and Rust functions; Bob commits.
+    fx.write("ops/cleanup.py", py);
+    fx.write("src/ops.rs", CRITICAL);
+    for (file, lines) in [("ops/cleanup.py", [3, 5]), ("src/ops.rs", [3, 5])] {
+        let payload = json!({ "tool": "claude-code", "model": "claude-sonnet-4-5", "session": "s-1", "cwd": fx.root(), "files": [ { "path": file, "lines": [lines] } ] });
+        assert_eq!(fx.aigis_with(&["record", "--agent", "generic"], &payload.to_string(), &[]).0, 0);
+    }
+    fx.commit_as(("Bob", "bob@example.com"), "agent change");
+    let trace = "Traceback (most recent call last):\n  File \"/srv/deploy-7f3a/ops/cleanup.py\", line 5, in purge\n    ec2.terminate_instances(InstanceIds=ids)\n  File \"/usr/lib/python3.12/site-packages/botocore/client.py\", line 569, in _api_call\n\n\
+thread 'main' panicked at src/ops.rs:4:5:\nboom\n\
+goroutine 1 [running]:\nmain.purge()\n\t/go/src/app/cmd/purge/main.go:4 +0x1d\n\
+Error: boom\n    at teardown (/app/src/teardown.ts:2:9)\n\
+java.lang.IllegalStateException\n\tat com.example.ops.Purge.run(Purge.java:4)\n";
+    std::fs::write(fx.path("trace.txt"), trace).unwrap();
+    let (code, out, err) = fx.aigis(&["incident", "--trace", "trace.txt", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let frames = report["frames"].as_array().unwrap();
+    let got: Vec<(String, u64, bool)> = frames
+        .iter()
+        .map(|f| (f["file"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap(), f["ai"] == true))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("ops/cleanup.py".to_string(), 5, true),
+            ("/usr/lib/python3.12/site-packages/botocore/client.py".to_string(), 569, false),
+            ("src/ops.rs".to_string(), 4, true),
+            ("cmd/purge/main.go".to_string(), 4, false),
+            ("src/teardown.ts".to_string(), 2, false),
+            ("src/main/java/com/example/ops/Purge.java".to_string(), 4, false),
+        ]
+    );
+    let py_frame = &frames[0];
+    assert_eq!(py_frame["function"], "purge");
+    assert_eq!(py_frame["region"]["tool"], "claude-code");
+    assert_eq!(py_frame["region"]["model"], "claude-sonnet-4-5");
+    assert_eq!(py_frame["region"]["session"], "s-1");
+    assert_eq!(py_frame["region"]["confidence"], "exact");
+    assert!(py_frame["commit"]["author"].as_str().unwrap().contains("bob@example.com"));
+    assert_eq!(frames[1]["library"], true);
+    assert_eq!(frames[2]["region"]["tier"], "senior");
+    assert_eq!(frames[2]["review"]["state"], "required");
+    assert_eq!(report["summary"]["ai"], 2);
+    // The same from stdin, as text.
+    let (code, out, _) = fx.aigis_with(&["incident", "--trace", "-"], trace, &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("#0 ops/cleanup.py:5 in purge  AI: claude-code/claude-sonnet-4-5 (agent-hook, confidence exact)"), "{out}");
+    assert!(out.contains("library (outside the workspace)"), "{out}");
+    assert!(out.contains("AI-written code is in this trace"), "{out}");
+    // A trace aigis cannot read is a clear error.
+    let (code, _, err) = fx.aigis_with(&["incident", "--trace", "-"], "something went wrong\n", &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no stack frame"), "{err}");
+    // Without a trace: the AI regions since the base, riskiest first.
+    let (code, out, _) = fx.aigis(&["incident", "--since", "HEAD~1", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let since: Value = serde_json::from_str(&out).unwrap();
+    let files: Vec<&str> = since["regions"].as_array().unwrap().iter().map(|r| r["file"].as_str().unwrap()).collect();
+    assert_eq!(files.first(), Some(&"src/ops.rs"), "the critical one first: {since:#}");
+    assert_eq!(files.len(), 2);
+}

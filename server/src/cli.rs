@@ -61,6 +61,19 @@ enum Commands {
         #[arg(long)]
         github_output: Option<PathBuf>,
     },
+    /// Did an AI tool contribute to an incident? Maps a stack trace's frames to who wrote each
+    /// line (human or AI, tool, model, commit, review, blast radius), or lists the AI regions
+    /// changed since a revision, riskiest first.
+    Incident {
+        /// A stack trace or log excerpt (`-` for stdin): Python, Rust, Go, Node/TypeScript, Java.
+        #[arg(long)]
+        trace: Option<String>,
+        /// Without a trace: the AI regions changed since this revision, riskiest first.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value_t = BlameFormat::Text)]
+        format: BlameFormat,
+    },
     /// Request, approve or list reviews of AI regions.
     Review {
         #[command(subcommand)]
@@ -270,6 +283,34 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Commands::Incident {
+            trace,
+            since,
+            format,
+        } => {
+            let cwd = std::env::current_dir()?;
+            let ws = Workspace::open(&workspace_root(&cwd))?;
+            let verify = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+            let report = match (trace, since) {
+                (Some(t), _) => {
+                    let text = if t == "-" {
+                        read_stdin()?
+                    } else {
+                        std::fs::read_to_string(cwd.join(&t))
+                            .map_err(|e| CliError(format!("{t}: {e}")))?
+                    };
+                    crate::incident::from_trace(&ws, &text, verify)
+                }
+                (None, Some(rev)) => crate::incident::since(&ws, &rev, verify),
+                (None, None) => Err("give --trace FILE (or - for stdin) or --since REV".into()),
+            }
+            .map_err(CliError)?;
+            match format {
+                BlameFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                BlameFormat::Text => print!("{}", crate::incident::text(&report)),
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Commands::Review { action } => review_command(action),
         Commands::Record { agent } => {

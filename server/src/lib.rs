@@ -18,6 +18,7 @@ pub mod heuristic;
 pub mod history;
 pub mod hook_setup;
 pub mod identity;
+pub mod incident;
 pub mod index;
 pub mod language;
 pub mod ledger;

@@ -125,6 +125,20 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
     } else {
         opts.paths.clone()
     };
+    // Every text file the ledger or history attributes to an AI is tracked, with or without a
+    // language (a `.py`, `.tf` or `.md` an agent wrote); analysis runs where a language has rules.
+    let tracked: HashSet<String> = ws.ledger.tracked_files().into_iter().collect();
+    let ai_files = if opts.all {
+        HashSet::new()
+    } else {
+        crate::history::files_touched_by_ai(&ws.root, opts.base.as_deref())
+    };
+    let wanted = |p: &Path| {
+        language::for_path(p).is_some()
+            || ws
+                .relative(p)
+                .is_some_and(|r| tracked.contains(&r) || ai_files.contains(&r))
+    };
     let mut files = Vec::new();
     for root in &roots {
         if !root.exists() {
@@ -137,9 +151,7 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
             .filter_entry(|e| e.file_name() != crate::ledger::DIR)
             .build();
         for entry in walker.flatten() {
-            if entry.file_type().is_some_and(|t| t.is_file())
-                && language::for_path(entry.path()).is_some()
-            {
+            if entry.file_type().is_some_and(|t| t.is_file()) && wanted(entry.path()) {
                 files.push(entry.into_path());
             }
         }
@@ -161,15 +173,9 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
                 .is_some_and(|r| changed.contains_key(&r) || tampered.contains_key(&r))
         });
     }
-    // History: only files that AI-attributed commits touched are blamed (audit mode needs none).
-    let ai_files = if opts.all {
-        HashSet::new()
-    } else {
-        crate::history::files_touched_by_ai(&ws.root, opts.base.as_deref())
-    };
     // Blast radius needs the symbol index, built only when there are AI regions to measure.
     let index = crate::index::WorkspaceIndex::new();
-    if !opts.all && (!ai_files.is_empty() || !ws.ledger.tracked_files().is_empty()) {
+    if !opts.all && (!ai_files.is_empty() || !tracked.is_empty()) {
         index.index_workspace(&ws.root, &|_, _| {});
     }
     let progress = Progress::new(files.len());
@@ -268,9 +274,7 @@ fn scan_file(
     let Ok(text) = String::from_utf8(bytes) else {
         return skip("not UTF-8".into());
     };
-    let Some(lang) = language::for_path(path) else {
-        return skip("no language".into());
-    };
+    let lang = language::for_path(path);
     let mut warnings = Vec::new();
     let mut regions = RegionSet::default();
     let mut authors = HashMap::new();
@@ -373,10 +377,11 @@ fn scan_file(
     let in_scope =
         |id: &str, start: usize, end: usize| tampered_ids.contains(id) || in_change(start, end);
     let mut findings = Vec::new();
-    if (all || !regions.is_empty())
-        && analysis::may_have_findings(lang, &text)
-        && parser.set_language(&lang.grammar).is_ok()
-    {
+    if let Some(lang) = lang.filter(|lang| {
+        (all || !regions.is_empty())
+            && analysis::may_have_findings(lang, &text)
+            && parser.set_language(&lang.grammar).is_ok()
+    }) {
         if let Some(tree) = parser.parse(&text, None) {
             findings = ws.enabled(analysis::analyze(lang, &tree, &text, Some(Path::new(&rel))));
         }
