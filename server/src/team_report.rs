@@ -19,6 +19,8 @@ pub struct Summary<'a> {
     pub open: Vec<&'a FileRegion>,
     pub approved: Vec<&'a FileRegion>,
     pub riskiest: Vec<&'a FileRegion>,
+    /// The commit that wrote each riskiest region's first line: (sha, author), by region id.
+    pub commits: BTreeMap<String, (String, String)>,
 }
 
 pub fn summarize<'a>(report: &'a ScanReport, title: String, total_lines: usize) -> Summary<'a> {
@@ -58,6 +60,16 @@ pub fn summarize<'a>(report: &'a ScanReport, title: String, total_lines: usize) 
         .collect();
     riskiest.sort_by_key(|r| std::cmp::Reverse(r.assessment.risk.score));
     riskiest.truncate(10);
+    let mut commits = BTreeMap::new();
+    let mut blamed = BTreeMap::new();
+    for r in &riskiest {
+        let lines = blamed
+            .entry(r.file.clone())
+            .or_insert_with(|| crate::approvals::line_authors(&report.root, &r.file));
+        if let Some((sha, who)) = lines.get(&r.lines[0]).filter(|(sha, _)| !sha.chars().all(|c| c == '0')) {
+            commits.insert(r.assessment.region.id.clone(), (sha.clone(), who.to_string()));
+        }
+    }
     Summary {
         title,
         total_lines: total_lines.max(ai_lines),
@@ -67,6 +79,7 @@ pub fn summarize<'a>(report: &'a ScanReport, title: String, total_lines: usize) 
         open,
         approved,
         riskiest,
+        commits,
     }
 }
 
@@ -227,10 +240,12 @@ table{{border-collapse:collapse;margin:.5rem 0 1.5rem}}td,th{{border:1px solid #
         let a = &r.assessment;
         let _ = write!(
             o,
-            "<h3>{}:{}-{} <small>score {}, <span class=\"{}\">{}</span></small></h3><ul><li>written by {} ({}, {} confidence)</li><li>review: {}{}</li><li>blast radius: {}</li>",
-            esc(&r.file), r.lines[0], r.lines[1], a.risk.score, a.risk.tier.as_str(), a.risk.tier.as_str(),
+            "<h3 id=\"{}\">{}:{}-{} <small>score {}, <span class=\"{}\">{}</span></small></h3><ul><li>written by {} ({}, {} confidence)</li><li>commit: {}</li><li>review: <a href=\".aigis/reviews/{}.jsonl\">{}</a>{}{}</li><li>blast radius: {}</li>",
+            esc(&a.region.id), esc(&r.file), r.lines[0], r.lines[1], a.risk.score, a.risk.tier.as_str(), a.risk.tier.as_str(),
             esc(&a.region.provenance.tool), a.region.source.as_str(), a.region.source.confidence().as_str(),
-            a.review.state.as_str(), a.review.by.as_deref().map(|b| format!(" by {}", esc(b))).unwrap_or_default(),
+            s.commits.get(&a.region.id).map(|(sha, who)| format!("<code>{}</code> by {}", esc(&sha[..12.min(sha.len())]), esc(who))).unwrap_or_else(|| "not committed".into()),
+            esc(&r.file), a.review.state.as_str(), a.review.by.as_deref().map(|b| format!(" by {}", esc(b))).unwrap_or_default(),
+            a.review.at.as_deref().map(|t| format!(" at {}", esc(t))).unwrap_or_default(),
             esc(&blast_line(r))
         );
         for f in &a.findings {
