@@ -61,7 +61,32 @@ fn main() {
         );
         baseline.push(t.elapsed());
     }
+    // Typing through syntax errors: a character typed at the start of lines spread over the
+    // region (`xlet`, `}x`), then deleted again, as a person types and corrects.
+    let mut broken = Vec::with_capacity(edits);
+    let region = (lines / 3, 2 * lines / 3);
+    let mut version = edits as i32 + 2;
+    for k in 0..edits / 2 {
+        let l = region.0 + ((k as u32 * 37) % (region.1 - region.0));
+        for (r, text) in [(range(l, 0, l, 0), "x"), (range(l, 0, l, 1), "")] {
+            version += 1;
+            let t = Instant::now();
+            c.notify(
+                "textDocument/didChange",
+                json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": r, "text": text }] }),
+            );
+            let v = version;
+            c.wait_for("textDocument/publishDiagnostics", |p| p["uri"] == uri && p["version"] == v);
+            broken.push(t.elapsed());
+        }
+    }
     println!("file: {lines} lines, {:.0} KB, AI region of {} lines; {edits} single-character edits inside it", src.len() as f64 / 1e3, lines / 3);
+    println!(
+        "typing through syntax errors at line starts spread over the region: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        pct(&mut broken, 0.5),
+        pct(&mut broken, 0.99),
+        pct(&mut broken, 1.0)
+    );
     println!(
         "didChange -> publishDiagnostics: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         pct(&mut latency, 0.5),

@@ -177,15 +177,32 @@ pub fn covering_items(
 /// True when an edit in `ranges` can change how the rest of the file resolves (imports,
 /// modules): then the whole file is analysed again.
 pub fn touches_file_context(tree: &Tree, ranges: &[std::ops::Range<usize>]) -> bool {
+    touches_file_context_in(tree, ranges, None)
+}
+
+/// As [`touches_file_context`]; with the text, a top-level syntax error counts only when it
+/// holds an import (`use`, `mod`, `extern crate`): typing through a broken line inside a
+/// function (`xlet`, `}x`) leaves the file's imports as they were, so it stays incremental.
+pub fn touches_file_context_in(
+    tree: &Tree,
+    ranges: &[std::ops::Range<usize>],
+    text: Option<&str>,
+) -> bool {
     let root = tree.root_node();
     let mut c = root.walk();
     let found = root.children(&mut c).any(|item| {
-        matches!(
-            item.kind(),
-            "use_declaration" | "mod_item" | "extern_crate_declaration" | "ERROR"
-        ) && ranges
-            .iter()
-            .any(|r| item.start_byte() <= r.end && r.start <= item.end_byte())
+        let context = match item.kind() {
+            "use_declaration" | "mod_item" | "extern_crate_declaration" => true,
+            "ERROR" => text.is_none_or(|t| {
+                let body = t.get(item.start_byte()..item.end_byte()).unwrap_or("");
+                body.contains("use ") || body.contains("mod ") || body.contains("extern crate")
+            }),
+            _ => false,
+        };
+        context
+            && ranges
+                .iter()
+                .any(|r| item.start_byte() <= r.end && r.start <= item.end_byte())
     });
     found || root.kind() == "ERROR"
 }

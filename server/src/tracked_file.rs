@@ -183,9 +183,10 @@ impl TrackedFile {
                 carve.push((ls, le));
             }
         }
+        // Findings cover the whole file whoever wrote it; which region holds them is decided
+        // when they are assessed, so carving needs no new analysis.
         for (s, e) in carve {
             self.regions.clear_range(s, e);
-            self.analysed = false;
         }
     }
 
@@ -225,7 +226,11 @@ impl TrackedFile {
                 Some((a, b)) => (self.doc.offset_of(a), self.doc.offset_of(b)),
                 None => (0, self.doc.len_bytes()),
             };
-            if analysis::touches_file_context(tree, std::slice::from_ref(&(s.min(e)..s.max(e)))) {
+            if analysis::touches_file_context_in(
+                tree,
+                std::slice::from_ref(&(s.min(e)..s.max(e))),
+                Some(self.doc.text()),
+            ) {
                 self.context_dirty = true;
             }
         }
@@ -372,7 +377,7 @@ impl TrackedFile {
         let incremental = self.analysed
             && !self.context_dirty
             && gates == self.gates
-            && !analysis::touches_file_context(tree, &self.dirty);
+            && !analysis::touches_file_context_in(tree, &self.dirty, Some(text));
         self.gates = gates;
         self.context_dirty = false;
         let found = if incremental {
