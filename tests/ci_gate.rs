@@ -313,7 +313,8 @@ fn report_for_a_range_of_commits_in_html_and_markdown() {
     assert!(html.contains("src/ops.rs:5-8"), "{html}");
     // Each region links to its commit and its review record.
     assert!(
-        html.contains("<li>commit: <code>") && html.contains("href=\".aigis/reviews/src/ops.rs.jsonl\""),
+        html.contains("<li>commit: <code>")
+            && html.contains("href=\".aigis/reviews/src/ops.rs.jsonl\""),
         "{html}"
     );
 }

@@ -35,7 +35,8 @@ fn change_by(author: (&str, &str), text: &str, policy: &str) -> Fixture {
     fx.set_identity(author.0, author.1);
     let lines = text.lines().count();
     let payload = json!({ "tool": "claude-code", "cwd": fx.root(), "files": [ { "path": "src/x.rs", "lines": [[1, lines]] } ] });
-    let (code, _, err) = fx.aigis_with(&["record", "--agent", "generic"], &payload.to_string(), &[]);
+    let (code, _, err) =
+        fx.aigis_with(&["record", "--agent", "generic"], &payload.to_string(), &[]);
     assert_eq!(code, 0, "{err}");
     fx.commit_as(author, "an agent's change");
     fx
@@ -59,7 +60,10 @@ fn a_juniors_harmless_ai_region_needs_a_senior() {
     let (_, json_out, _) = ci(&fx, &["scan", "--base", "main", "--format", "json"]);
     let report: Value = serde_json::from_str(&json_out).unwrap();
     let reasons = report["regions"][0]["risk"]["reasons"].to_string();
-    assert!(reasons.contains("authored by a junior engineer (Bob <bob@example.com>)"), "{reasons}");
+    assert!(
+        reasons.contains("authored by a junior engineer (Bob <bob@example.com>)"),
+        "{reasons}"
+    );
     // A mid-level engineer cannot give the senior's sign-off; a senior can.
     let (code, _, err) = approve_as(&fx, ("Carol", "carol@example.com"), "2");
     assert_eq!(code, 1);
@@ -75,7 +79,11 @@ fn a_juniors_harmless_ai_region_needs_a_senior() {
     assert!(out.contains("tier none"), "{out}");
 
     // Without [team], today's behaviour: risk alone decides.
-    let fx = change_by(("Bob", "bob@example.com"), HARMLESS, "[review]\nsenior = [\"alice@example.com\"]\n");
+    let fx = change_by(
+        ("Bob", "bob@example.com"),
+        HARMLESS,
+        "[review]\nsenior = [\"alice@example.com\"]\n",
+    );
     assert_eq!(ci(&fx, &["scan", "--base", "main"]).0, 0);
 }
 
@@ -102,7 +110,10 @@ fn a_critical_region_needs_two_distinct_seniors() {
     assert_eq!(code, 0, "{err}");
     let (code, out, _) = ci(&fx, &["scan", "--base", "main"]);
     assert_eq!(code, 1, "one of two: {out}");
-    assert!(out.contains("(1 of 2 approvals: Alice <alice@example.com>)"), "{out}");
+    assert!(
+        out.contains("(1 of 2 approvals: Alice <alice@example.com>)"),
+        "{out}"
+    );
     let (_, json_out, _) = ci(&fx, &["scan", "--base", "main", "--format", "json"]);
     let report: Value = serde_json::from_str(&json_out).unwrap();
     assert!(report["regions"][0]["risk"]["reasons"]
@@ -125,19 +136,32 @@ fn a_critical_region_needs_two_distinct_seniors() {
 #[test]
 fn protected_paths_refuse_agent_edits() {
     let policy = "[guard]\nprotect = [\"infra/prod/**\", \"deploy/**\"]\nallow_agents = { \"deploy/**\" = [\"claude-code\"] }\n\n[review]\nsenior = [\"alice@example.com\"]\n";
-    let fx = Fixture::new(&[("aigis.toml", policy), ("infra/prod/main.tf", "# prod\n"), ("deploy/run.sh", "echo\n")]);
+    let fx = Fixture::new(&[
+        ("aigis.toml", policy),
+        ("infra/prod/main.tf", "# prod\n"),
+        ("deploy/run.sh", "echo\n"),
+    ]);
     let edit = |agent: &str, file: &str| {
         let payload = json!({ "hook_event_name": "PreToolUse", "tool_name": "Write", "cwd": fx.root(),
             "tool_input": { "file_path": fx.path(file), "content": "# harmless\n" } });
         let generic = json!({ "tool": agent, "cwd": fx.root(), "files": [ { "path": file, "content": "# harmless\n" } ] });
         match agent {
-            "claude-code" => fx.aigis_with(&["guard", "--agent", "claude-code"], &payload.to_string(), &[]),
+            "claude-code" => fx.aigis_with(
+                &["guard", "--agent", "claude-code"],
+                &payload.to_string(),
+                &[],
+            ),
             _ => fx.aigis_with(&["guard", "--agent", "generic"], &generic.to_string(), &[]),
         }
     };
     let (code, _, err) = edit("claude-code", "infra/prod/main.tf");
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("protected path") && err.contains("infra/prod/**") && err.contains("alice@example.com"), "{err}");
+    assert!(
+        err.contains("protected path")
+            && err.contains("infra/prod/**")
+            && err.contains("alice@example.com"),
+        "{err}"
+    );
     // A new file there is refused too.
     let (code, _, _) = edit("claude-code", "infra/prod/new.tf");
     assert_eq!(code, 2);
@@ -155,10 +179,22 @@ fn protected_paths_refuse_agent_edits() {
         json!({ "textDocument": { "uri": uri, "languageId": "terraform", "version": 1, "text": "# prod\nresource \"x\" \"y\" {}\n" } }),
     );
     c.diagnostics(&uri);
-    c.notify("aigis/markAiEdit", json!({ "textDocument": { "uri": uri }, "range": range(1, 0, 2, 0), "tool": "t" }));
+    c.notify(
+        "aigis/markAiEdit",
+        json!({ "textDocument": { "uri": uri }, "range": range(1, 0, 2, 0), "tool": "t" }),
+    );
     c.diagnostics(&uri);
-    let hover = c.result("textDocument/hover", json!({ "textDocument": { "uri": uri }, "position": pos(1, 2) }));
-    assert!(hover["contents"]["value"].as_str().unwrap().contains("Protected path"), "{hover}");
+    let hover = c.result(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": pos(1, 2) }),
+    );
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("Protected path"),
+        "{hover}"
+    );
 }
 
 #[test]
@@ -181,7 +217,11 @@ fn incident_traces_of_each_kind_map_to_who_wrote_the_line() {
     fx.write("src/ops.rs", CRITICAL);
     for (file, lines) in [("ops/cleanup.py", [3, 5]), ("src/ops.rs", [3, 5])] {
         let payload = json!({ "tool": "claude-code", "model": "claude-sonnet-4-5", "session": "s-1", "cwd": fx.root(), "files": [ { "path": file, "lines": [lines] } ] });
-        assert_eq!(fx.aigis_with(&["record", "--agent", "generic"], &payload.to_string(), &[]).0, 0);
+        assert_eq!(
+            fx.aigis_with(&["record", "--agent", "generic"], &payload.to_string(), &[])
+                .0,
+            0
+        );
     }
     fx.commit_as(("Bob", "bob@example.com"), "agent change");
     let trace = "Traceback (most recent call last):\n  File \"/srv/deploy-7f3a/ops/cleanup.py\", line 5, in purge\n    ec2.terminate_instances(InstanceIds=ids)\n  File \"/usr/lib/python3.12/site-packages/botocore/client.py\", line 569, in _api_call\n\n\
@@ -196,17 +236,31 @@ java.lang.IllegalStateException\n\tat com.example.ops.Purge.run(Purge.java:4)\n"
     let frames = report["frames"].as_array().unwrap();
     let got: Vec<(String, u64, bool)> = frames
         .iter()
-        .map(|f| (f["file"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap(), f["ai"] == true))
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["ai"] == true,
+            )
+        })
         .collect();
     assert_eq!(
         got,
         [
             ("ops/cleanup.py".to_string(), 5, true),
-            ("/usr/lib/python3.12/site-packages/botocore/client.py".to_string(), 569, false),
+            (
+                "/usr/lib/python3.12/site-packages/botocore/client.py".to_string(),
+                569,
+                false
+            ),
             ("src/ops.rs".to_string(), 4, true),
             ("cmd/purge/main.go".to_string(), 4, false),
             ("src/teardown.ts".to_string(), 2, false),
-            ("src/main/java/com/example/ops/Purge.java".to_string(), 4, false),
+            (
+                "src/main/java/com/example/ops/Purge.java".to_string(),
+                4,
+                false
+            ),
         ]
     );
     let py_frame = &frames[0];
@@ -215,7 +269,10 @@ java.lang.IllegalStateException\n\tat com.example.ops.Purge.run(Purge.java:4)\n"
     assert_eq!(py_frame["region"]["model"], "claude-sonnet-4-5");
     assert_eq!(py_frame["region"]["session"], "s-1");
     assert_eq!(py_frame["region"]["confidence"], "exact");
-    assert!(py_frame["commit"]["author"].as_str().unwrap().contains("bob@example.com"));
+    assert!(py_frame["commit"]["author"]
+        .as_str()
+        .unwrap()
+        .contains("bob@example.com"));
     assert_eq!(frames[1]["library"], true);
     assert_eq!(frames[2]["region"]["tier"], "senior");
     assert_eq!(frames[2]["review"]["state"], "required");
@@ -227,14 +284,24 @@ java.lang.IllegalStateException\n\tat com.example.ops.Purge.run(Purge.java:4)\n"
     assert!(out.contains("library (outside the workspace)"), "{out}");
     assert!(out.contains("AI-written code is in this trace"), "{out}");
     // A trace aigis cannot read is a clear error.
-    let (code, _, err) = fx.aigis_with(&["incident", "--trace", "-"], "something went wrong\n", &[]);
+    let (code, _, err) =
+        fx.aigis_with(&["incident", "--trace", "-"], "something went wrong\n", &[]);
     assert_eq!(code, 2);
     assert!(err.contains("no stack frame"), "{err}");
     // Without a trace: the AI regions since the base, riskiest first.
     let (code, out, _) = fx.aigis(&["incident", "--since", "HEAD~1", "--format", "json"]);
     assert_eq!(code, 0, "{out}");
     let since: Value = serde_json::from_str(&out).unwrap();
-    let files: Vec<&str> = since["regions"].as_array().unwrap().iter().map(|r| r["file"].as_str().unwrap()).collect();
-    assert_eq!(files.first(), Some(&"src/ops.rs"), "the critical one first: {since:#}");
+    let files: Vec<&str> = since["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files.first(),
+        Some(&"src/ops.rs"),
+        "the critical one first: {since:#}"
+    );
     assert_eq!(files.len(), 2);
 }

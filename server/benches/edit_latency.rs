@@ -76,7 +76,9 @@ fn main() {
                 json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": r, "text": text }] }),
             );
             let v = version;
-            c.wait_for("textDocument/publishDiagnostics", |p| p["uri"] == uri && p["version"] == v);
+            c.wait_for("textDocument/publishDiagnostics", |p| {
+                p["uri"] == uri && p["version"] == v
+            });
             broken.push(t.elapsed());
         }
     }

@@ -291,7 +291,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         } => {
             let cwd = std::env::current_dir()?;
             let ws = Workspace::open(&workspace_root(&cwd))?;
-            let verify = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+            let verify =
+                std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
             let report = match (trace, since) {
                 (Some(t), _) => {
                     let text = if t == "-" {

@@ -39,7 +39,11 @@ fn path_line(s: &str) -> Option<(String, usize)> {
         [p, l] => (p.to_string(), digits(l)?),
         _ => return None,
     };
-    let path = path.trim().trim_start_matches('(').trim_start_matches("file://").to_string();
+    let path = path
+        .trim()
+        .trim_start_matches('(')
+        .trim_start_matches("file://")
+        .to_string();
     let looks_like_file = path.contains('/') || path.contains('\\') || path.contains('.');
     (looks_like_file && !path.contains(' ') && !path.is_empty()).then_some((path, line))
 }
@@ -56,7 +60,11 @@ pub fn parse(trace: &str) -> Vec<Frame> {
                 let line = tail.split("line ").nth(1).and_then(digits);
                 let function = tail.split(", in ").nth(1).map(|f| f.trim().to_string());
                 if let Some(line) = line {
-                    out.push(Frame { path: path.to_string(), line, function });
+                    out.push(Frame {
+                        path: path.to_string(),
+                        line,
+                        function,
+                    });
                 }
             }
             continue;
@@ -64,7 +72,11 @@ pub fn parse(trace: &str) -> Vec<Frame> {
         // Rust: thread 'main' panicked at src/ops.rs:14:9:
         if let Some(rest) = t.split(" panicked at ").nth(1) {
             if let Some((path, line)) = path_line(rest.trim_end_matches(':')) {
-                out.push(Frame { path, line, function: None });
+                out.push(Frame {
+                    path,
+                    line,
+                    function: None,
+                });
             }
             continue;
         }
@@ -81,7 +93,11 @@ pub fn parse(trace: &str) -> Vec<Frame> {
                     } else {
                         path
                     };
-                    out.push(Frame { path, line, function: Some(function) });
+                    out.push(Frame {
+                        path,
+                        line,
+                        function: Some(function),
+                    });
                     continue;
                 }
             }
@@ -93,7 +109,11 @@ pub fn parse(trace: &str) -> Vec<Frame> {
                     .and_then(|p| lines[p].trim().split_once(": "))
                     .filter(|(n, _)| n.chars().all(|c| c.is_ascii_digit()))
                     .map(|(_, f)| f.trim().to_string());
-                out.push(Frame { path, line, function });
+                out.push(Frame {
+                    path,
+                    line,
+                    function,
+                });
             }
             continue;
         }
@@ -104,7 +124,11 @@ pub fn parse(trace: &str) -> Vec<Frame> {
                     .checked_sub(1)
                     .map(|p| lines[p].trim())
                     .map(|f| f.split('(').next().unwrap_or(f).to_string());
-                out.push(Frame { path, line, function });
+                out.push(Frame {
+                    path,
+                    line,
+                    function,
+                });
             }
         }
     }
@@ -138,12 +162,20 @@ pub fn map_path(root: &Path, path: &str, files: &mut Option<Vec<String>>) -> Opt
             .build()
             .flatten()
             .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-            .filter_map(|e| e.path().strip_prefix(root).ok()?.to_str().map(|s| s.replace('\\', "/")))
+            .filter_map(|e| {
+                e.path()
+                    .strip_prefix(root)
+                    .ok()?
+                    .to_str()
+                    .map(|s| s.replace('\\', "/"))
+            })
             .collect()
     });
     (0..parts.len()).find_map(|k| {
         let tail = parts[k..].join("/");
-        let mut hits = files.iter().filter(|f| f.ends_with(&format!("/{tail}")) || **f == tail);
+        let mut hits = files
+            .iter()
+            .filter(|f| f.ends_with(&format!("/{tail}")) || **f == tail);
         match (hits.next(), hits.next()) {
             (Some(one), None) => Some(one.clone()),
             _ => None,
@@ -166,7 +198,8 @@ pub fn from_trace(ws: &Workspace, trace: &str, verify: bool) -> Result<Value, St
     files.sort();
     files.dedup();
     let regions = regions_of(ws, files, None, verify)?;
-    let mut blame: HashMap<String, HashMap<usize, (String, crate::identity::Identity)>> = HashMap::new();
+    let mut blame: HashMap<String, HashMap<usize, (String, crate::identity::Identity)>> =
+        HashMap::new();
     let mut out = Vec::new();
     let (mut ai, mut in_ws) = (0, 0);
     for (f, rel) in frames.iter().zip(&mapped) {
@@ -225,7 +258,12 @@ pub fn since(ws: &Workspace, rev: &str, verify: bool) -> Result<Value, String> {
     }))
 }
 
-fn regions_of(ws: &Workspace, paths: Vec<PathBuf>, base: Option<&str>, verify: bool) -> Result<Vec<FileRegion>, String> {
+fn regions_of(
+    ws: &Workspace,
+    paths: Vec<PathBuf>,
+    base: Option<&str>,
+    verify: bool,
+) -> Result<Vec<FileRegion>, String> {
     if base.is_none() && paths.is_empty() {
         return Ok(Vec::new());
     }
@@ -271,7 +309,10 @@ pub fn text(report: &Value) -> String {
                 "#{i} {}:{}{}",
                 f["file"].as_str().unwrap_or("?"),
                 f["line"],
-                f["function"].as_str().map(|n| format!(" in {n}")).unwrap_or_default()
+                f["function"]
+                    .as_str()
+                    .map(|n| format!(" in {n}"))
+                    .unwrap_or_default()
             );
             if f["library"] == true {
                 out += &format!("{at}  library (outside the workspace)\n");
@@ -279,22 +320,39 @@ pub fn text(report: &Value) -> String {
             }
             let commit = f["commit"]["sha"]
                 .as_str()
-                .map(|s| format!("commit {} by {}", &s[..10.min(s.len())], f["commit"]["author"].as_str().unwrap_or("?")))
+                .map(|s| {
+                    format!(
+                        "commit {} by {}",
+                        &s[..10.min(s.len())],
+                        f["commit"]["author"].as_str().unwrap_or("?")
+                    )
+                })
                 .unwrap_or_else(|| "not committed".into());
             match f.get("region") {
                 Some(r) if f["ai"] == true => {
                     out += &format!(
                         "{at}  AI: {}{} ({}, confidence {}), {commit}, tier {}, review {}{}\n",
                         r["tool"].as_str().unwrap_or("?"),
-                        r["model"].as_str().map(|m| format!("/{m}")).unwrap_or_default(),
+                        r["model"]
+                            .as_str()
+                            .map(|m| format!("/{m}"))
+                            .unwrap_or_default(),
                         r["source"].as_str().unwrap_or("?"),
                         r["confidence"].as_str().unwrap_or("?"),
                         r["tier"].as_str().unwrap_or("?"),
                         f["review"]["state"].as_str().unwrap_or("?"),
-                        f["review"]["by"].as_str().map(|b| format!(" by {b}")).unwrap_or_default(),
+                        f["review"]["by"]
+                            .as_str()
+                            .map(|b| format!(" by {b}"))
+                            .unwrap_or_default(),
                     );
                     if let Some(b) = r["blast"].as_str() {
-                        out += &format!("    region {} lines {}-{}; blast radius: {b}\n", r["id"].as_str().unwrap_or("?"), r["lines"][0], r["lines"][1]);
+                        out += &format!(
+                            "    region {} lines {}-{}; blast radius: {b}\n",
+                            r["id"].as_str().unwrap_or("?"),
+                            r["lines"][0],
+                            r["lines"][1]
+                        );
                     }
                 }
                 _ => out += &format!("{at}  human, {commit}\n"),
@@ -303,7 +361,10 @@ pub fn text(report: &Value) -> String {
         out += &format!("{}\n", report["summary"]["verdict"].as_str().unwrap_or(""));
     }
     if let Some(regions) = report["regions"].as_array() {
-        out += &format!("AI regions changed since {}, riskiest first:\n", report["since"].as_str().unwrap_or("?"));
+        out += &format!(
+            "AI regions changed since {}, riskiest first:\n",
+            report["since"].as_str().unwrap_or("?")
+        );
         for r in regions {
             out += &format!(
                 "  {}:{}-{}  {}  {}  tier {} (score {})  review {}{}\n",
@@ -315,7 +376,10 @@ pub fn text(report: &Value) -> String {
                 r["tier"].as_str().unwrap_or("?"),
                 r["score"],
                 r["review"].as_str().unwrap_or("?"),
-                r["blast"].as_str().map(|b| format!("; blast radius: {b}")).unwrap_or_default()
+                r["blast"]
+                    .as_str()
+                    .map(|b| format!("; blast radius: {b}"))
+                    .unwrap_or_default()
             );
         }
     }
@@ -329,20 +393,62 @@ mod tests {
     #[test]
     fn frames_of_each_kind() {
         let py = "Traceback (most recent call last):\n  File \"/srv/app-7f3/ops/cleanup.py\", line 12, in purge\n    ec2.terminate_instances(InstanceIds=ids)\n";
-        assert_eq!(parse(py), [Frame { path: "/srv/app-7f3/ops/cleanup.py".into(), line: 12, function: Some("purge".into()) }]);
+        assert_eq!(
+            parse(py),
+            [Frame {
+                path: "/srv/app-7f3/ops/cleanup.py".into(),
+                line: 12,
+                function: Some("purge".into())
+            }]
+        );
         let rust = "thread 'main' panicked at src/ops.rs:14:9:\nboom\nstack backtrace:\n   3: app::ops::purge\n             at /home/ci/work/app/src/ops.rs:14:9\n";
         let f = parse(rust);
-        assert_eq!(f[0], Frame { path: "src/ops.rs".into(), line: 14, function: None });
-        assert_eq!(f[1], Frame { path: "/home/ci/work/app/src/ops.rs".into(), line: 14, function: Some("app::ops::purge".into()) });
+        assert_eq!(
+            f[0],
+            Frame {
+                path: "src/ops.rs".into(),
+                line: 14,
+                function: None
+            }
+        );
+        assert_eq!(
+            f[1],
+            Frame {
+                path: "/home/ci/work/app/src/ops.rs".into(),
+                line: 14,
+                function: Some("app::ops::purge".into())
+            }
+        );
         let go = "panic: boom\n\ngoroutine 1 [running]:\nmain.purge(0xc000010000)\n\t/go/src/app/cmd/purge/main.go:42 +0x1d\n";
-        assert_eq!(parse(go), [Frame { path: "/go/src/app/cmd/purge/main.go".into(), line: 42, function: Some("main.purge".into()) }]);
+        assert_eq!(
+            parse(go),
+            [Frame {
+                path: "/go/src/app/cmd/purge/main.go".into(),
+                line: 42,
+                function: Some("main.purge".into())
+            }]
+        );
         let node = "Error: boom\n    at teardown (/app/src/teardown.ts:10:5)\n    at /app/node_modules/x/index.js:1:2\n    at Object.<anonymous> (file:///app/src/main.js:3:1)\n";
         let f = parse(node);
-        assert_eq!(f[0], Frame { path: "/app/src/teardown.ts".into(), line: 10, function: Some("teardown".into()) });
+        assert_eq!(
+            f[0],
+            Frame {
+                path: "/app/src/teardown.ts".into(),
+                line: 10,
+                function: Some("teardown".into())
+            }
+        );
         assert_eq!(f[1].path, "/app/node_modules/x/index.js");
         assert_eq!(f[2].path, "/app/src/main.js");
         let java = "java.lang.IllegalStateException: boom\n\tat com.example.ops.Purge.run(Purge.java:42)\n";
-        assert_eq!(parse(java), [Frame { path: "com/example/ops/Purge.java".into(), line: 42, function: Some("com.example.ops.Purge.run".into()) }]);
+        assert_eq!(
+            parse(java),
+            [Frame {
+                path: "com/example/ops/Purge.java".into(),
+                line: 42,
+                function: Some("com.example.ops.Purge.run".into())
+            }]
+        );
         assert!(parse("nothing to see here\n").is_empty());
     }
 }

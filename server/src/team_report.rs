@@ -66,8 +66,14 @@ pub fn summarize<'a>(report: &'a ScanReport, title: String, total_lines: usize) 
         let lines = blamed
             .entry(r.file.clone())
             .or_insert_with(|| crate::approvals::line_authors(&report.root, &r.file));
-        if let Some((sha, who)) = lines.get(&r.lines[0]).filter(|(sha, _)| !sha.chars().all(|c| c == '0')) {
-            commits.insert(r.assessment.region.id.clone(), (sha.clone(), who.to_string()));
+        if let Some((sha, who)) = lines
+            .get(&r.lines[0])
+            .filter(|(sha, _)| !sha.chars().all(|c| c == '0'))
+        {
+            commits.insert(
+                r.assessment.region.id.clone(),
+                (sha.clone(), who.to_string()),
+            );
         }
     }
     Summary {
