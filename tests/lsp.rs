@@ -749,3 +749,90 @@ fn a_branch_switch_brings_the_other_branchs_regions() {
     assert_eq!(regions[0]["range"], range(2, 0, 5, 0));
     assert_eq!(regions[0]["tool"], "codex");
 }
+
+#[test]
+fn every_workspace_folder_has_its_own_policy_and_ledger() {
+    let ops = "use aws_sdk_ec2 as ec2;\n\npub async fn purge(c: &ec2::Client) {\n    c.terminate_instances().send().await.unwrap();\n}\n";
+    let a = Fixture::new(&[
+        ("src/a.rs", ops),
+        ("aigis.toml", "[review]\nsenior = [\"alice@example.com\"]\n"),
+    ]);
+    let b = Fixture::new(&[
+        ("src/b.rs", ops),
+        ("aigis.toml", "[review]\nsenior = [\"zoe@example.com\"]\n"),
+    ]);
+    // The agent recorded a region in the second folder only.
+    let payload = json!({ "tool": "codex", "cwd": b.root(), "files": [ { "path": "src/b.rs", "lines": [[3, 5]] } ] });
+    assert_eq!(
+        b.aigis_with(&["record", "--agent", "generic"], &payload.to_string(), &[])
+            .0,
+        0
+    );
+    // A folder nested in the first is a workspace of its own.
+    a.write(
+        "nested/aigis.toml",
+        "[review]\nsenior = [\"nina@example.com\"]\n",
+    );
+    a.write("nested/src/n.rs", ops);
+    let folder = |p: &std::path::Path, name: &str| json!({ "uri": format!("file://{}", p.display()), "name": name });
+    let mut c = Client::start_with(&a.root(), json!({}), json!({}));
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({ "event": { "added": [folder(&b.root(), "b"), folder(&a.root().join("nested"), "nested")], "removed": [] } }),
+    );
+    let uri_b = b.uri("src/b.rs");
+    let diags = c.open(&uri_b, ops);
+    assert!(
+        codes(&diags).contains(&"review/senior-required".to_string()),
+        "{diags:#?}"
+    );
+    let region = &c.regions(&uri_b)[0];
+    assert_eq!(region["tool"], "codex");
+    assert_eq!(region["review"]["reviewers"], json!(["zoe@example.com"]));
+    // A review request goes to that folder's ledger.
+    let id = region["id"].as_str().unwrap().to_string();
+    c.result(
+        "workspace/executeCommand",
+        json!({ "command": "aigis.requestSeniorReview", "arguments": [{ "uri": uri_b, "regionId": id }] }),
+    );
+    assert!(b
+        .read(".aigis/reviews/src/b.rs.jsonl")
+        .contains("zoe@example.com"));
+    assert!(!a.path(".aigis/reviews/src/b.rs.jsonl").exists());
+    // The nested folder: its own policy and ledger.
+    let uri_n = a.uri("nested/src/n.rs");
+    c.open(&uri_n, ops);
+    c.notify(
+        "aigis/markAiEdit",
+        json!({ "textDocument": { "uri": uri_n }, "range": range(2, 0, 5, 0), "tool": "t" }),
+    );
+    c.diagnostics(&uri_n);
+    assert_eq!(
+        c.regions(&uri_n)[0]["review"]["reviewers"],
+        json!(["nina@example.com"])
+    );
+    assert!(a.path("nested/.aigis/regions/src/n.rs.jsonl").exists());
+    assert!(!a.path(".aigis/regions/nested/src/n.rs.jsonl").exists());
+    // The first folder still has its own.
+    let uri_a = a.uri("src/a.rs");
+    c.open(&uri_a, ops);
+    c.notify(
+        "aigis/markAiEdit",
+        json!({ "textDocument": { "uri": uri_a }, "range": range(2, 0, 5, 0), "tool": "t" }),
+    );
+    c.diagnostics(&uri_a);
+    assert_eq!(
+        c.regions(&uri_a)[0]["review"]["reviewers"],
+        json!(["alice@example.com"])
+    );
+    // Removing the second folder: its file is outside every workspace now.
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({ "event": { "added": [], "removed": [folder(&b.root(), "b")] } }),
+    );
+    let r = c.regions(&uri_b);
+    assert!(
+        r.is_empty() || r[0]["review"]["reviewers"] != json!(["zoe@example.com"]),
+        "{r:#?}"
+    );
+}

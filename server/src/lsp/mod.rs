@@ -59,6 +59,8 @@ struct OpenFile {
     file: TrackedFile,
     path: Option<PathBuf>,
     burst: BurstDetector,
+    /// The workspace folder that holds the file (the innermost one), if any.
+    ws: Option<Arc<Workspace>>,
 }
 
 /// The server; cheap to clone, so background tasks (history, the ledger watch) share its state.
@@ -70,7 +72,9 @@ pub struct AigisServer {
 pub struct ServerState {
     client: Client,
     docs: DashMap<String, OpenFile>,
-    workspace: RwLock<Option<Arc<Workspace>>>,
+    /// Every workspace folder the client opened, each with its own policy, ledger, owners and
+    /// history; a file belongs to the innermost one that holds it.
+    workspaces: RwLock<Vec<Arc<Workspace>>>,
     encoding: RwLock<PositionEncoding>,
     settings: RwLock<ClientSettings>,
     /// Modification times of the ledger logs of open files, to see other writers' records.
@@ -159,7 +163,7 @@ impl AigisServer {
             inner: Arc::new(ServerState {
                 client,
                 docs: DashMap::new(),
-                workspace: RwLock::new(None),
+                workspaces: RwLock::new(Vec::new()),
                 encoding: RwLock::new(PositionEncoding::Utf16),
                 settings: RwLock::new(ClientSettings::default()),
                 ledger_seen: DashMap::new(),
@@ -175,7 +179,9 @@ impl AigisServer {
     /// an open document's exact regions. `git blame` runs off the handler threads; if the
     /// document changed meanwhile, the result is dropped (the next open computes it again).
     async fn load_history(&self, uri: Uri, version: i32) {
-        let Some(ws) = self.workspace() else { return };
+        let Some(ws) = self.doc_workspace(uri.as_str()) else {
+            return;
+        };
         let (rel, human) = match self.docs.get(uri.as_str()) {
             Some(d) => match &d.file.rel {
                 Some(rel) => (
@@ -218,7 +224,14 @@ impl AigisServer {
     fn index_in_background(&self) {
         let server = self.clone();
         tokio::spawn(async move {
-            let Some(ws) = server.workspace() else { return };
+            let roots: Vec<PathBuf> = server
+                .all_workspaces()
+                .iter()
+                .map(|w| w.root.clone())
+                .collect();
+            if roots.is_empty() {
+                return;
+            }
             let caps = server.caps.read().map(|c| c.clone()).unwrap_or_default();
             let token = NumberOrString::String("aigis-index".into());
             let progress = if caps.work_done_progress {
@@ -244,11 +257,14 @@ impl AigisServer {
             };
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, usize)>();
             let index = server.index.clone();
-            let root = ws.root.clone();
             let job = tokio::task::spawn_blocking(move || {
-                index.index_workspace(&root, &|done, total| {
-                    let _ = tx.send((done, total));
-                })
+                let mut last = None;
+                for root in roots {
+                    last = Some(index.index_workspace(&root, &|done, total| {
+                        let _ = tx.send((done, total));
+                    }));
+                }
+                last
             });
             while let Some((done, total)) = rx.recv().await {
                 if let Some(p) = &progress {
@@ -257,7 +273,7 @@ impl AigisServer {
                         .await;
                 }
             }
-            let stats = job.await.ok();
+            let stats = job.await.ok().flatten();
             server
                 .indexed
                 .store(true, std::sync::atomic::Ordering::Release);
@@ -324,15 +340,12 @@ impl AigisServer {
             let mut tick = tokio::time::interval(std::time::Duration::from_millis(400));
             loop {
                 tick.tick().await;
-                let Some(ws) = server.workspace() else {
-                    continue;
-                };
-                let open: Vec<(String, String)> = server
+                let open: Vec<(String, String, Arc<Workspace>)> = server
                     .docs
                     .iter()
-                    .filter_map(|d| d.file.rel.clone().map(|r| (d.key().clone(), r)))
+                    .filter_map(|d| Some((d.key().clone(), d.file.rel.clone()?, d.ws.clone()?)))
                     .collect();
-                for (uri, rel) in open {
+                for (uri, rel, ws) in open {
                     let log = ws.ledger.dir().join("regions").join(format!("{rel}.jsonl"));
                     let Ok(modified) = std::fs::metadata(&log).and_then(|m| m.modified()) else {
                         continue;
@@ -355,8 +368,39 @@ impl AigisServer {
         });
     }
 
-    fn workspace(&self) -> Option<Arc<Workspace>> {
-        self.workspace.read().ok().and_then(|w| w.clone())
+    /// The innermost workspace folder holding `path`.
+    fn workspace_for(&self, path: Option<&Path>) -> Option<Arc<Workspace>> {
+        let path = path?;
+        self.workspaces
+            .read()
+            .ok()?
+            .iter()
+            .filter(|w| path.starts_with(&w.root))
+            .max_by_key(|w| w.root.components().count())
+            .cloned()
+    }
+
+    fn all_workspaces(&self) -> Vec<Arc<Workspace>> {
+        self.workspaces
+            .read()
+            .map(|w| w.clone())
+            .unwrap_or_default()
+    }
+
+    /// The workspace of an open document.
+    fn doc_workspace(&self, uri: &str) -> Option<Arc<Workspace>> {
+        self.docs.get(uri).and_then(|d| d.ws.clone())
+    }
+
+    /// Opens a workspace folder (a broken `aigis.toml` is reported and the defaults apply).
+    fn open_folder(root: &Path) -> (Workspace, Option<String>) {
+        match Workspace::open(root) {
+            Ok(ws) => (ws, None),
+            Err(e) => (
+                Workspace::with_config(root, Default::default()),
+                Some(e.to_string()),
+            ),
+        }
     }
 
     fn audit(&self, ws: Option<&Workspace>) -> bool {
@@ -395,13 +439,13 @@ impl AigisServer {
         uri: &Uri,
         f: impl FnOnce(&mut OpenFile, Option<&Workspace>) -> Result<T>,
     ) -> Result<(T, Publish)> {
-        let ws = self.workspace();
-        let audit = self.audit(ws.as_deref());
         let mut entry = self
             .docs
             .get_mut(uri.as_str())
             .ok_or_else(|| invalid_params(format!("{} is not open", uri.as_str())))?;
         let open = entry.value_mut();
+        let ws = open.ws.clone();
+        let audit = self.audit(ws.as_deref());
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let value = f(open, ws.as_deref())?;
             open.file
@@ -559,7 +603,7 @@ impl AigisServer {
             .ok_or_else(|| invalid_params("the document is not open"))?;
         let file = &entry.file;
         let offset = file.doc.offset_of(lc(position));
-        let depth = self.workspace().map_or(3, |w| w.config.policy.blast_depth);
+        let depth = entry.ws.as_ref().map_or(3, |w| w.config.policy.blast_depth);
         let Some(id) = entry.path.as_deref().and_then(|p| self.index.file_id(p)) else {
             return Ok(None);
         };
@@ -626,7 +670,7 @@ impl AigisServer {
                 .docs
                 .get(params.text_document.uri.as_str())
                 .ok_or_else(|| invalid_params("the document is not open"))?;
-            let ws = self.workspace();
+            let ws = entry.ws.clone();
             let file = &entry.file;
             Ok(file
                 .assessments(ws.as_deref())
@@ -1131,26 +1175,29 @@ impl LanguageServer for AigisServer {
                 }
             }
         }
+        // Every folder the client opened is a workspace of its own; without folders, the root
+        // URI or the current directory is the one.
         #[allow(deprecated)]
-        let root = params
-            .workspace_folders
-            .as_ref()
-            .and_then(|f| f.first())
-            .and_then(|f| file_path(&f.uri))
-            .or_else(|| params.root_uri.as_ref().and_then(file_path))
-            .or_else(|| std::env::current_dir().ok());
+        let roots: Vec<PathBuf> = match params.workspace_folders.as_ref().filter(|f| !f.is_empty())
+        {
+            Some(folders) => folders.iter().filter_map(|f| file_path(&f.uri)).collect(),
+            None => params
+                .root_uri
+                .as_ref()
+                .and_then(file_path)
+                .or_else(|| std::env::current_dir().ok())
+                .into_iter()
+                .collect(),
+        };
         let mut config_error = None;
-        if let Some(root) = root {
-            let ws = match Workspace::open(&root) {
-                Ok(ws) => ws,
-                Err(e) => {
-                    config_error = Some(e.to_string());
-                    Workspace::with_config(&root, Default::default())
-                }
-            };
-            if let Ok(mut w) = self.workspace.write() {
-                *w = Some(Arc::new(ws));
-            }
+        let mut opened = Vec::new();
+        for root in roots {
+            let (ws, error) = Self::open_folder(&root);
+            config_error = config_error.or(error);
+            opened.push(Arc::new(ws));
+        }
+        if let Ok(mut w) = self.workspaces.write() {
+            *w = opened;
         }
         if let Some(e) = config_error {
             // Shown once the client is ready to display it; the defaults apply meanwhile.
@@ -1166,6 +1213,13 @@ impl LanguageServer for AigisServer {
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
                 position_encoding: Some(if utf8 {
                     PositionEncodingKind::UTF8
                 } else {
@@ -1236,6 +1290,61 @@ impl LanguageServer for AigisServer {
         }
     }
 
+    /// Folders added or removed at run time: each added one is a workspace of its own (indexed
+    /// in the background); open documents move to the innermost folder that now holds them.
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let removed: Vec<PathBuf> = params
+            .event
+            .removed
+            .iter()
+            .filter_map(|f| file_path(&f.uri))
+            .collect();
+        let added: Vec<PathBuf> = params
+            .event
+            .added
+            .iter()
+            .filter_map(|f| file_path(&f.uri))
+            .collect();
+        let mut errors = Vec::new();
+        if let Ok(mut w) = self.workspaces.write() {
+            w.retain(|ws| !removed.contains(&ws.root));
+            for root in &added {
+                if w.iter().any(|ws| &ws.root == root) {
+                    continue;
+                }
+                let (ws, error) = Self::open_folder(root);
+                errors.extend(error);
+                w.push(Arc::new(ws));
+            }
+        }
+        for e in errors {
+            self.client
+                .show_message(
+                    MessageType::ERROR,
+                    format!("aigis: {e}; using the default policy"),
+                )
+                .await;
+        }
+        let uris: Vec<String> = self.docs.iter().map(|d| d.key().clone()).collect();
+        for uri in uris {
+            if let Some(mut d) = self.docs.get_mut(&uri) {
+                let ws = self.workspace_for(d.path.as_deref());
+                let rel = ws
+                    .as_deref()
+                    .zip(d.path.as_deref())
+                    .and_then(|(w, p)| w.relative(p));
+                if d.ws.as_ref().map(|w| &w.root) != ws.as_ref().map(|w| &w.root) {
+                    d.ws = ws;
+                    d.file.rel = rel;
+                }
+            }
+        }
+        if !added.is_empty() {
+            self.index_in_background();
+        }
+        self.republish_all().await;
+    }
+
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let mut changed = false;
         for event in params.changes {
@@ -1278,8 +1387,8 @@ impl LanguageServer for AigisServer {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let td = params.text_document;
-        let ws = self.workspace();
         let path = file_path(&td.uri);
+        let ws = self.workspace_for(path.as_deref());
         let rel = self.rel_path(ws.as_deref(), path.as_deref());
         let lang = path
             .as_deref()
@@ -1300,6 +1409,7 @@ impl LanguageServer for AigisServer {
         self.docs.insert(
             td.uri.as_str().to_string(),
             OpenFile {
+                ws: ws.clone(),
                 file,
                 path,
                 burst: BurstDetector::default(),
@@ -1318,7 +1428,7 @@ impl LanguageServer for AigisServer {
         if let Ok((_, p)) = published {
             self.publish(p).await;
         }
-        if let Some(ws) = self.workspace() {
+        if let Some(ws) = self.doc_workspace(td.uri.as_str()) {
             if let Some(rel) = self
                 .docs
                 .get(td.uri.as_str())
@@ -1502,7 +1612,7 @@ impl LanguageServer for AigisServer {
             let Some(region) = file.regions.at(offset).cloned() else {
                 return Ok(None);
             };
-            let ws = self.workspace();
+            let ws = entry.ws.clone();
             let assessment = file
                 .assessments(ws.as_deref())
                 .into_iter()
@@ -1539,7 +1649,7 @@ impl LanguageServer for AigisServer {
                 file.doc.offset_of(lc(params.range.start)),
                 file.doc.offset_of(lc(params.range.end)),
             );
-            let ws = self.workspace();
+            let ws = entry.ws.clone();
             let mut actions = Vec::new();
             for a in file.assessments(ws.as_deref()) {
                 let r = &a.region;
@@ -1637,7 +1747,7 @@ impl LanguageServer for AigisServer {
             let Some(entry) = self.docs.get(uri.as_str()) else {
                 return Ok(None);
             };
-            let ws = self.workspace();
+            let ws = entry.ws.clone();
             let file = &entry.file;
             let lenses = file
                 .assessments(ws.as_deref())
@@ -1693,8 +1803,8 @@ impl LanguageServer for AigisServer {
                     serde_json::from_value(arg).map_err(|e| invalid_params(e.to_string()))?;
                 let approve = params.command == "aigis.approve";
                 let ws = self
-                    .workspace()
-                    .ok_or_else(|| request_failed("no workspace folder is open"))?;
+                    .doc_workspace(cmd.uri.as_str())
+                    .ok_or_else(|| request_failed("the file is in no workspace folder"))?;
                 let (event, publish) = self.with_doc(&cmd.uri, |open, _| {
                     let rel = open
                         .file
