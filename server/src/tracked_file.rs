@@ -259,12 +259,17 @@ impl TrackedFile {
                 bounds,
                 &self.regions.iter().cloned().collect::<Vec<_>>(),
             );
-            let human = linemap::remap(
-                &old,
-                new,
-                bounds,
-                &self.human.iter().cloned().collect::<Vec<_>>(),
-            );
+            // Known-human spans survive only where their text is unchanged: a span widened to a
+            // reformatted line could later make an AI line look typed by a person.
+            let before: Vec<Region> = self.human.iter().cloned().collect();
+            let human: Vec<Region> = linemap::remap(&old, new, bounds, &before)
+                .into_iter()
+                .filter(|h| {
+                    before.iter().any(|b| {
+                        b.id == h.id && old.get(b.start..b.end) == new.get(h.start..h.end)
+                    })
+                })
+                .collect();
             self.regions = RegionSet::default();
             for r in moved {
                 self.regions.add(r);
