@@ -295,9 +295,12 @@ pub fn guard(agent: Agent, input: &str, cwd: &Path) -> Result<Option<Blocked>, H
     let ws = Workspace::open(&root).map_err(|e| HookError::Config(e.to_string()))?;
     let policy = &ws.config.guard;
     let mut reasons = Vec::new();
-    // The ledger is written by `aigis record` only: an agent that edits or deletes it could
-    // remove the record of its own risky regions.
-    // Production paths are off limits to agents, risky or not.
+    // Production paths are off limits to agents, risky or not. (A generic hook names its agent
+    // in the payload's `tool`.)
+    let agent_name = match agent {
+        Agent::Generic => payload.tool.as_str(),
+        other => other.name(),
+    };
     for fc in &payload.files {
         let path = resolve(&payload, &fc.path, cwd);
         let rel = ws.relative(&path).or_else(|| {
@@ -307,7 +310,7 @@ pub fn guard(agent: Agent, input: &str, cwd: &Path) -> Result<Option<Blocked>, H
         });
         if let Some(glob) = rel
             .as_deref()
-            .and_then(|r| policy.protecting(r, Some(agent.name())))
+            .and_then(|r| policy.protecting(r, Some(agent_name)))
         {
             let owners =
                 ws.reviewers_for(rel.as_deref().unwrap_or(""), crate::policy::Tier::Senior);
@@ -318,6 +321,8 @@ pub fn guard(agent: Agent, input: &str, cwd: &Path) -> Result<Option<Blocked>, H
             ));
         }
     }
+    // The ledger is written by `aigis record` only: an agent that edits or deletes it could
+    // remove the record of its own risky regions.
     for fc in &payload.files {
         if touches_ledger(&resolve(&payload, &fc.path, cwd)) {
             reasons.push(format!(
