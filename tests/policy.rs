@@ -170,7 +170,11 @@ fn protected_paths_refuse_agent_edits() {
     assert_eq!(edit("other-agent", "deploy/run.sh").0, 2);
     // A generic hook names its agent in `tool`: Claude Code through it is allowed there too.
     let generic = json!({ "tool": "claude-code", "cwd": fx.root(), "files": [ { "path": "deploy/run.sh", "content": "# x\n" } ] });
-    assert_eq!(fx.aigis_with(&["guard", "--agent", "generic"], &generic.to_string(), &[]).0, 0);
+    assert_eq!(
+        fx.aigis_with(&["guard", "--agent", "generic"], &generic.to_string(), &[])
+            .0,
+        0
+    );
     // Elsewhere, ordinary work goes through.
     assert_eq!(edit("claude-code", "src/lib.rs").0, 0);
 

@@ -23,6 +23,20 @@ pub struct Config {
     pub team: Option<TeamConfig>,
     #[serde(default)]
     pub rollout: RolloutConfig,
+    #[serde(default)]
+    pub index: IndexConfig,
+}
+
+/// `[index]`: which files aigis reads in a large repository, beyond what git ignores.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct IndexConfig {
+    /// Globs of generated or vendored folders to read after all (`vendor/ours/**`).
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Globs never read (`third_party/**`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 /// An engineer's level, for `[team]` and `policy.senior_signoff`.

@@ -158,13 +158,11 @@ pub fn map_path(root: &Path, path: &str, files: &mut Option<Vec<String>>) -> Opt
     // A path the trace gives relative to a source folder (Java's package path, a container's
     // `/app/...` mounted below `src/`): the workspace file that ends with its longest tail.
     let files = files.get_or_insert_with(|| {
-        ignore::WalkBuilder::new(root)
-            .build()
-            .flatten()
-            .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-            .filter_map(|e| {
-                e.path()
-                    .strip_prefix(root)
+        crate::walk::WalkRules::default()
+            .files(root, root)
+            .iter()
+            .filter_map(|p| {
+                p.strip_prefix(root)
                     .ok()?
                     .to_str()
                     .map(|s| s.replace('\\', "/"))

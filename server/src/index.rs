@@ -217,17 +217,40 @@ impl WorkspaceIndex {
         root: &Path,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> IndexStats {
-        let files: Vec<PathBuf> = ignore::WalkBuilder::new(root)
-            .hidden(true)
-            .git_ignore(true)
-            .require_git(false)
-            .filter_entry(|e| e.file_name() != crate::ledger::DIR)
-            .build()
-            .flatten()
-            .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-            .map(|e| e.into_path())
+        self.index_workspace_with(root, &crate::walk::WalkRules::default(), progress)
+    }
+
+    /// Indexes the files `rules` admit (generated folders and `[index] exclude` left out), on all
+    /// cores but one, so that the editor's edits are answered while a large tree is indexed.
+    pub fn index_workspace_with(
+        &self,
+        root: &Path,
+        rules: &crate::walk::WalkRules,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> IndexStats {
+        let files: Vec<PathBuf> = rules
+            .files(root, root)
+            .into_iter()
             .filter(|p| language::for_path(p).is_some_and(|l| l.name == "rust"))
+            // Too large to analyse: not read at all.
+            .filter(|p| {
+                std::fs::metadata(p)
+                    .is_ok_and(|m| m.len() <= crate::document::MAX_ANALYSED_BYTES as u64)
+            })
             .collect();
+        let threads =
+            std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1));
+        match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+            Ok(pool) => pool.install(|| self.index_files(files, progress)),
+            Err(_) => self.index_files(files, progress),
+        }
+    }
+
+    fn index_files(
+        &self,
+        files: Vec<PathBuf>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> IndexStats {
         let total = files.len();
         let done = std::sync::atomic::AtomicUsize::new(0);
         let bytes = std::sync::atomic::AtomicU64::new(0);

@@ -36,4 +36,5 @@ pub mod shell;
 pub mod sql;
 pub mod team_report;
 pub mod tracked_file;
+pub mod walk;
 pub mod workspace;

@@ -139,22 +139,18 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
                 .relative(p)
                 .is_some_and(|r| tracked.contains(&r) || ai_files.contains(&r))
     };
+    let rules = crate::walk::WalkRules::new(&ws.config.index);
     let mut files = Vec::new();
     for root in &roots {
         if !root.exists() {
             return Err(ScanError::Missing(root.display().to_string()));
         }
-        let walker = ignore::WalkBuilder::new(root)
-            .hidden(true)
-            .git_ignore(true)
-            .require_git(false)
-            .filter_entry(|e| e.file_name() != crate::ledger::DIR)
-            .build();
-        for entry in walker.flatten() {
-            if entry.file_type().is_some_and(|t| t.is_file()) && wanted(entry.path()) {
-                files.push(entry.into_path());
-            }
-        }
+        files.extend(
+            rules
+                .files(&ws.root, root)
+                .into_iter()
+                .filter(|p| wanted(p)),
+        );
     }
     files.sort();
     files.dedup();
@@ -176,7 +172,7 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
     // Blast radius needs the symbol index, built only when there are AI regions to measure.
     let index = crate::index::WorkspaceIndex::new();
     if !opts.all && (!ai_files.is_empty() || !tracked.is_empty()) {
-        index.index_workspace(&ws.root, &|_, _| {});
+        index.index_workspace_with(&ws.root, &rules, &|_, _| {});
     }
     let progress = Progress::new(files.len());
     let results: Vec<FileResult> = files
@@ -649,13 +645,11 @@ pub fn lines_in_scope(ws: &Workspace, base: Option<&str>) -> usize {
                 .sum();
         }
     }
-    ignore::WalkBuilder::new(&ws.root)
-        .build()
-        .flatten()
-        .filter(|e| {
-            e.file_type().is_some_and(|t| t.is_file()) && language::for_path(e.path()).is_some()
-        })
-        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+    crate::walk::WalkRules::new(&ws.config.index)
+        .files(&ws.root, &ws.root)
+        .into_iter()
+        .filter(|p| language::for_path(p).is_some())
+        .filter_map(|p| std::fs::read_to_string(p).ok())
         .map(|t| t.lines().count())
         .sum()
 }

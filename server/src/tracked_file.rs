@@ -265,9 +265,9 @@ impl TrackedFile {
             let human: Vec<Region> = linemap::remap(&old, new, bounds, &before)
                 .into_iter()
                 .filter(|h| {
-                    before.iter().any(|b| {
-                        b.id == h.id && old.get(b.start..b.end) == new.get(h.start..h.end)
-                    })
+                    before
+                        .iter()
+                        .any(|b| b.id == h.id && old.get(b.start..b.end) == new.get(h.start..h.end))
                 })
                 .collect();
             self.regions = RegionSet::default();

@@ -224,10 +224,10 @@ impl AigisServer {
     fn index_in_background(&self) {
         let server = self.clone();
         tokio::spawn(async move {
-            let roots: Vec<PathBuf> = server
+            let roots: Vec<(PathBuf, crate::walk::WalkRules)> = server
                 .all_workspaces()
                 .iter()
-                .map(|w| w.root.clone())
+                .map(|w| (w.root.clone(), crate::walk::WalkRules::new(&w.config.index)))
                 .collect();
             if roots.is_empty() {
                 return;
@@ -259,8 +259,8 @@ impl AigisServer {
             let index = server.index.clone();
             let job = tokio::task::spawn_blocking(move || {
                 let mut last = None;
-                for root in roots {
-                    last = Some(index.index_workspace(&root, &|done, total| {
+                for (root, rules) in roots {
+                    last = Some(index.index_workspace_with(&root, &rules, &|done, total| {
                         let _ = tx.send((done, total));
                     }));
                 }
