@@ -221,7 +221,8 @@ impl WorkspaceIndex {
     }
 
     /// Indexes the files `rules` admit (generated folders and `[index] exclude` left out), on all
-    /// cores but one, so that the editor's edits are answered while a large tree is indexed.
+    /// cores at a lower priority, so that the editor's edits are answered while a large tree is
+    /// indexed.
     pub fn index_workspace_with(
         &self,
         root: &Path,
@@ -238,9 +239,12 @@ impl WorkspaceIndex {
                     .is_ok_and(|m| m.len() <= crate::document::MAX_ANALYSED_BYTES as u64)
             })
             .collect();
-        let threads =
-            std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1));
-        match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        // Every core, at a lower priority than the threads that answer the editor.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("aigis-index-{i}"))
+            .start_handler(|_| lower_priority())
+            .build();
+        match pool {
             Ok(pool) => pool.install(|| self.index_files(files, progress)),
             Err(_) => self.index_files(files, progress),
         }
@@ -541,6 +545,16 @@ impl WorkspaceIndex {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+}
+
+/// Lowers the calling thread's scheduling priority (Linux gives each thread its own nice value).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority on the calling thread's id only changes its own nice value.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
     }
 }
 
