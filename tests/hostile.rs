@@ -466,6 +466,23 @@ fn d8_dropping_a_region_record_in_a_branch_is_caught() {
         assert_eq!(code, 1, "{how}: {out}");
         assert!(out.contains("ledger/tampered"), "{how}: {out}");
         assert!(out.contains("tier senior"), "{how}: {out}");
+        // The way out when the record was dropped on purpose: a senior approves the change as
+        // CI sees it, and commits the approval.
+        if how == "deleted log" {
+            fx.set_identity("Bob", "bob@example.com");
+            let (code, _, err) = fx.aigis(&["review", "approve", "src/x.rs:4", "--base", "main"]);
+            assert_eq!(code, 1, "the author cannot: {err}");
+            fx.set_identity("Alice", "alice@example.com");
+            let (code, out, err) = fx.aigis(&["review", "approve", "src/x.rs:4", "--base", "main"]);
+            assert_eq!(code, 0, "{out}{err}");
+            commit(
+                &fx,
+                ("Alice", "alice@example.com"),
+                "approve dropping the record",
+            );
+            let (code, out, _) = ci(&fx, &["scan", "--base", "main"]);
+            assert_eq!(code, 0, "{out}");
+        }
     }
 
     // An agent cannot edit the ledger through its file or shell tools.

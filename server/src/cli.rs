@@ -133,9 +133,19 @@ enum HooksAction {
 #[derive(Subcommand)]
 enum ReviewAction {
     /// Request a review of the AI region at FILE:LINE.
-    Request { location: String },
+    Request {
+        location: String,
+        /// Find the region as `scan --base REV` does (a `ledger/tampered` region among them).
+        #[arg(long)]
+        base: Option<String>,
+    },
     /// Approve the AI region at FILE:LINE as the working tree's git identity.
-    Approve { location: String },
+    Approve {
+        location: String,
+        /// Find the region as `scan --base REV` does (a `ledger/tampered` region among them).
+        #[arg(long)]
+        base: Option<String>,
+    },
     /// Show the review state of AI regions (of FILE, or of the whole workspace).
     Status { file: Option<PathBuf> },
 }
@@ -793,8 +803,8 @@ fn open_tracked(ws: &Workspace, path: &Path) -> Result<(TrackedFile, String), Cl
 
 fn review_command(action: ReviewAction) -> Result<ExitCode, CliError> {
     match action {
-        ReviewAction::Request { location } => region_action(&location, false),
-        ReviewAction::Approve { location } => region_action(&location, true),
+        ReviewAction::Request { location, base } => region_action(&location, false, base),
+        ReviewAction::Approve { location, base } => region_action(&location, true, base),
         ReviewAction::Status { file } => {
             let cwd = std::env::current_dir()?;
             let target = file.map(|f| cwd.join(f)).unwrap_or(cwd.clone());
@@ -831,27 +841,66 @@ fn review_command(action: ReviewAction) -> Result<ExitCode, CliError> {
     }
 }
 
-fn region_action(location: &str, approve: bool) -> Result<ExitCode, CliError> {
+fn region_action(
+    location: &str,
+    approve: bool,
+    base: Option<String>,
+) -> Result<ExitCode, CliError> {
     let (path, line) = parse_location(location)?;
     let ws = Workspace::open(&workspace_root(&path))?;
-    let (file, rel) = open_tracked(&ws, &path)?;
-    let offset = file.doc.offset_of(crate::document::LineCol {
-        line: (line - 1) as u32,
-        character: 0,
-    });
-    let line_end = file.doc.text()[offset..]
-        .find('\n')
-        .map_or(file.doc.len_bytes(), |i| offset + i);
-    let a = file
-        .assessments(Some(&ws))
-        .into_iter()
-        .find(|a| a.region.overlaps(offset, line_end.max(offset + 1)))
-        .ok_or_else(|| CliError(format!("no AI region at {rel}:{line}")))?;
+    let (a, rel, lines) = match base {
+        // As CI sees the change: its regions, tampered ones included.
+        Some(rev) => {
+            let abs = path
+                .canonicalize()
+                .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
+            let rel = ws.relative(&abs).ok_or_else(|| {
+                CliError(format!(
+                    "{} is outside the workspace {}",
+                    path.display(),
+                    ws.root.display()
+                ))
+            })?;
+            let report = scan::scan(
+                &ws,
+                &ScanOptions {
+                    paths: vec![abs],
+                    all: false,
+                    base: Some(rev.clone()),
+                    verify_approvals: false,
+                },
+            )?;
+            let r = report
+                .regions
+                .into_iter()
+                .find(|r| r.file == rel && r.lines[0] <= line && line <= r.lines[1])
+                .ok_or_else(|| {
+                    CliError(format!("no AI region changed since {rev} at {rel}:{line}"))
+                })?;
+            (r.assessment, rel, r.lines)
+        }
+        None => {
+            let (file, rel) = open_tracked(&ws, &path)?;
+            let offset = file.doc.offset_of(crate::document::LineCol {
+                line: (line - 1) as u32,
+                character: 0,
+            });
+            let line_end = file.doc.text()[offset..]
+                .find('\n')
+                .map_or(file.doc.len_bytes(), |i| offset + i);
+            let a = file
+                .assessments(Some(&ws))
+                .into_iter()
+                .find(|a| a.region.overlaps(offset, line_end.max(offset + 1)))
+                .ok_or_else(|| CliError(format!("no AI region at {rel}:{line}")))?;
+            let lines = [
+                file.doc.line_of(a.region.start) + 1,
+                file.doc.line_of(a.region.end.saturating_sub(1)) + 1,
+            ];
+            (a, rel, lines)
+        }
+    };
     let who = Identity::of_workspace(&ws.root);
-    let lines = [
-        file.doc.line_of(a.region.start) + 1,
-        file.doc.line_of(a.region.end.saturating_sub(1)) + 1,
-    ];
     let result = if approve {
         review::approve(&ws, &rel, &a, lines, &who)
     } else {

@@ -330,10 +330,11 @@ fn scan_file(
                 start: r.start,
                 end: r.end,
                 message: format!(
-                    "the ledger at {} recorded this code as AI-written ({}, region {}); this change removed that record while the code is still here",
-                    opts.base.as_deref().unwrap_or("the base"),
+                    "the ledger at {base} recorded this code as AI-written ({}, region {}); this change removed that record while the code is still here (restore it, or have a senior run `aigis review approve {rel}:{} --base {base}`)",
                     t.provenance.tool,
-                    t.id
+                    t.id,
+                    text[..r.start].matches('\n').count() + 1,
+                    base = opts.base.as_deref().unwrap_or("the base"),
                 ),
                 notes: Vec::new(),
             });
