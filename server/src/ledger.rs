@@ -300,15 +300,18 @@ impl Ledger {
             .chain(current.retired.iter().cloned())
             .collect();
         let mut next = update(current);
+        let mut gone: std::collections::HashSet<String> = retired.iter().cloned().collect();
         // A retired id stays retired: a region written again under one gets a new id (and so
         // needs its review again), rather than being silently dropped by the next reader.
         for p in &mut next.regions {
-            if retired.contains(&p.region.id) {
+            if gone.contains(&p.region.id) {
                 p.region.id = crate::regions::new_region_id();
             }
         }
+        let kept: std::collections::HashSet<&str> =
+            next.regions.iter().map(|p| p.region.id.as_str()).collect();
         for id in before {
-            if !next.regions.iter().any(|p| p.region.id == id) && !retired.contains(&id) {
+            if !kept.contains(id.as_str()) && gone.insert(id.clone()) {
                 retired.push(id);
             }
         }
@@ -533,11 +536,29 @@ fn read_log<T: for<'de> Deserialize<'de>>(
 /// Two different records with one id in a snapshot (a merge, a hand edit) are both kept, the
 /// later under a derived id, so neither hides the other.
 pub fn merge(file: &str, records: Vec<Snapshot>) -> Option<Snapshot> {
+    use std::collections::{HashMap, HashSet};
     let mut acc: Option<Snapshot> = None;
+    // Where each id stands in `acc.regions`, and the retired ids: lookups, not scans, so that a
+    // log of many snapshots of many regions merges in linear time.
+    let mut at: HashMap<String, usize> = HashMap::new();
+    let mut retired: HashSet<String> = HashSet::new();
+    let mut human: HashSet<String> = HashSet::new();
     for snap in records.into_iter().filter(|s| s.kind == "regions") {
         let regions = distinct_ids(snap.regions);
         let Some(merged) = acc.as_mut().filter(|_| snap.retired.is_some()) else {
             // The first snapshot, or one written before merging existed: the whole state.
+            retired = snap
+                .retired
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            at = regions
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.id.clone(), i))
+                .collect();
+            human = snap.human.iter().map(|h| h.anchor.hash.clone()).collect();
             acc = Some(Snapshot {
                 file: file.to_string(),
                 regions,
@@ -546,27 +567,29 @@ pub fn merge(file: &str, records: Vec<Snapshot>) -> Option<Snapshot> {
             });
             continue;
         };
-        let retired = merged.retired.get_or_insert_with(Vec::new);
+        let list = merged.retired.get_or_insert_with(Vec::new);
         for id in snap.retired.unwrap_or_default() {
-            if !retired.contains(&id) {
-                retired.push(id);
+            if retired.insert(id.clone()) {
+                list.push(id);
             }
         }
         for h in snap.human {
-            if !merged.human.iter().any(|k| k.anchor.hash == h.anchor.hash) {
+            if human.insert(h.anchor.hash.clone()) {
                 merged.human.push(h);
             }
         }
         for rec in regions {
-            match merged.regions.iter_mut().find(|r| r.id == rec.id) {
-                Some(slot) => *slot = rec,
-                None => merged.regions.push(rec),
+            match at.get(&rec.id) {
+                Some(&i) => merged.regions[i] = rec,
+                None => {
+                    at.insert(rec.id.clone(), merged.regions.len());
+                    merged.regions.push(rec);
+                }
             }
         }
         merged.at = snap.at;
     }
     if let Some(merged) = &mut acc {
-        let retired = merged.retired.clone().unwrap_or_default();
         merged.regions.retain(|r| !retired.contains(&r.id));
     }
     acc
@@ -575,18 +598,20 @@ pub fn merge(file: &str, records: Vec<Snapshot>) -> Option<Snapshot> {
 /// One snapshot's regions with distinct ids: an exact repeat is dropped, a different record
 /// under a repeated id is kept under `<id>~<hash>`.
 fn distinct_ids(records: Vec<RegionRecord>) -> Vec<RegionRecord> {
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
     let mut out: Vec<RegionRecord> = Vec::with_capacity(records.len());
     for mut rec in records {
-        if out.contains(&rec) {
-            continue;
-        }
-        if out.iter().any(|r| r.id == rec.id) {
+        if let Some(&i) = seen.get(&rec.id) {
+            if out[i] == rec {
+                continue;
+            }
             let h = rec.anchor.hash.trim_start_matches("sha256:");
             rec.id = format!("{}~{}", rec.id, h.get(..8).unwrap_or(h));
-            if out.iter().any(|r| r.id == rec.id) {
+            if seen.contains_key(&rec.id) {
                 continue;
             }
         }
+        seen.insert(rec.id.clone(), out.len());
         out.push(rec);
     }
     out
