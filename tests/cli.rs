@@ -245,3 +245,32 @@ fn review_from_the_command_line() {
     assert_eq!(fx.aigis(&["scan"]).0, 1);
     assert_eq!(fx.aigis(&["scan", "--fail-on", "never"]).0, 0);
 }
+
+#[test]
+fn version_completions_and_man_page() {
+    let fx = Fixture::new(&[]);
+    let (code, out, _) = fx.aigis(&["--version"]);
+    assert_eq!(code, 0);
+    // `aigis 0.1.0 (<commit>)`: the version and the commit it was built from.
+    assert!(
+        out.starts_with(&format!("aigis {} (", env!("CARGO_PKG_VERSION")))
+            && out.trim_end().ends_with(')'),
+        "{out}"
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let (code, out, err) = fx.aigis(&["completions", shell]);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains("incident") && out.contains("review"),
+            "{shell}: {out}"
+        );
+    }
+    let (code, out, _) = fx.aigis(&["completions", "tcsh-not-a-shell"]);
+    assert_eq!(code, 2, "{out}");
+    let (code, out, _) = fx.aigis(&["man"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(".TH aigis 1") && out.contains("incident"),
+        "{out}"
+    );
+}

@@ -19,7 +19,7 @@ use crate::workspace::Workspace;
 #[derive(Parser)]
 #[command(
     name = "aigis",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("AIGIS_COMMIT"), ")"),
     about = "AI-written code made visible, measured and reviewed"
 )]
 pub struct Cli {
@@ -74,6 +74,13 @@ enum Commands {
         #[arg(long, value_enum, default_value_t = BlameFormat::Text)]
         format: BlameFormat,
     },
+    /// Print shell completions: `aigis completions bash > /etc/bash_completion.d/aigis`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `aigis man > /usr/local/share/man/man1/aigis.1`.
+    Man,
     /// Request, approve or list reviews of AI regions.
     Review {
         #[command(subcommand)]
@@ -321,6 +328,18 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 BlameFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
                 BlameFormat::Text => print!("{}", crate::incident::text(&report)),
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Commands::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "aigis", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Commands::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|e| CliError(format!("cannot write the man page: {e}")))?;
             Ok(ExitCode::SUCCESS)
         }
         Commands::Review { action } => review_command(action),
