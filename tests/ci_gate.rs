@@ -242,6 +242,23 @@ fn sarif_of_the_bundled_example_is_valid_and_shaped_for_code_scanning() {
     assert_eq!(line(&moved), line(&sarif) + 2);
 }
 
+/// Copies `docs/ci/<script>` into the fixture; returns a PATH that finds the built `aigis`.
+fn with_ci_script(fx: &Fixture, script: &str) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    std::fs::create_dir_all(fx.path("docs/ci")).unwrap();
+    std::fs::copy(
+        root.join("docs/ci").join(script),
+        fx.path("docs/ci").join(script),
+    )
+    .unwrap();
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap();
+    format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
 #[test]
 fn the_pipelines_run_the_same_commands_as_this_test() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -254,18 +271,7 @@ fn the_pipelines_run_the_same_commands_as_this_test() {
     );
     assert!(gl.contains("sh docs/ci/aigis-ci.sh") && gl.contains("merge_request_event"));
     let fx = pull_request();
-    std::fs::create_dir_all(fx.path("docs/ci")).unwrap();
-    std::fs::copy(
-        root.join("docs/ci/aigis-ci.sh"),
-        fx.path("docs/ci/aigis-ci.sh"),
-    )
-    .unwrap();
-    let bin_dir = std::path::Path::new(BIN).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = with_ci_script(&fx, "aigis-ci.sh");
     let run = |fx: &Fixture| {
         Command::new("sh")
             .args(["docs/ci/aigis-ci.sh", "main", "out.sarif"])
@@ -352,18 +358,7 @@ fn the_deploy_pipeline_reads_the_rollout_outputs() {
             && wf.contains("steps.aigis.outputs.rollout == 'standard'")
     );
     let fx = pull_request();
-    std::fs::create_dir_all(fx.path("docs/ci")).unwrap();
-    std::fs::copy(
-        root.join("docs/ci/aigis-rollout.sh"),
-        fx.path("docs/ci/aigis-rollout.sh"),
-    )
-    .unwrap();
-    let bin_dir = std::path::Path::new(BIN).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = with_ci_script(&fx, "aigis-rollout.sh");
     let run = |fx: &Fixture, out: &str| {
         let summary = fx.path("summary.md");
         let o = Command::new("sh")

@@ -651,14 +651,17 @@ fn d15_the_server_exits_when_its_editor_is_gone() {
     // The "editor": a process whose pid the server is given; it dies without a word, while the
     // server's stdin stays open (held here, as a wrapper or a grandchild would hold it).
     let mut editor = Command::new("sleep").arg("600").spawn().unwrap();
-    let mut server = Command::new(BIN)
-        .args(["lsp", "--stdio"])
-        .current_dir(fx.root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let start_server = || {
+        Command::new(BIN)
+            .args(["lsp", "--stdio"])
+            .current_dir(fx.root())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut server = start_server();
     let mut stdin = server.stdin.take().unwrap();
     let root = format!("file://{}", fx.root().display());
     stdin
@@ -680,14 +683,7 @@ fn d15_the_server_exits_when_its_editor_is_gone() {
 
     // The editor closes the server's output and sends one more request: nobody hears the
     // answer, so the server stops.
-    let mut server = Command::new(BIN)
-        .args(["lsp", "--stdio"])
-        .current_dir(fx.root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut server = start_server();
     let mut stdin = server.stdin.take().unwrap();
     drop(server.stdout.take());
     for id in 1..=3 {

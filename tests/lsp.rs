@@ -799,30 +799,28 @@ fn every_workspace_folder_has_its_own_policy_and_ledger() {
         .read(".aigis/reviews/src/b.rs.jsonl")
         .contains("zoe@example.com"));
     assert!(!a.path(".aigis/reviews/src/b.rs.jsonl").exists());
+    // Marks lines 3-5 of a file as AI and returns who may approve them.
+    let mark_and_reviewers = |c: &mut Client, uri: &str| {
+        c.open(uri, ops);
+        c.notify(
+            "aigis/markAiEdit",
+            json!({ "textDocument": { "uri": uri }, "range": range(2, 0, 5, 0), "tool": "t" }),
+        );
+        c.diagnostics(uri);
+        c.regions(uri)[0]["review"]["reviewers"].clone()
+    };
     // The nested folder: its own policy and ledger.
     let uri_n = a.uri("nested/src/n.rs");
-    c.open(&uri_n, ops);
-    c.notify(
-        "aigis/markAiEdit",
-        json!({ "textDocument": { "uri": uri_n }, "range": range(2, 0, 5, 0), "tool": "t" }),
-    );
-    c.diagnostics(&uri_n);
     assert_eq!(
-        c.regions(&uri_n)[0]["review"]["reviewers"],
+        mark_and_reviewers(&mut c, &uri_n),
         json!(["nina@example.com"])
     );
     assert!(a.path("nested/.aigis/regions/src/n.rs.jsonl").exists());
     assert!(!a.path(".aigis/regions/nested/src/n.rs.jsonl").exists());
     // The first folder still has its own.
     let uri_a = a.uri("src/a.rs");
-    c.open(&uri_a, ops);
-    c.notify(
-        "aigis/markAiEdit",
-        json!({ "textDocument": { "uri": uri_a }, "range": range(2, 0, 5, 0), "tool": "t" }),
-    );
-    c.diagnostics(&uri_a);
     assert_eq!(
-        c.regions(&uri_a)[0]["review"]["reviewers"],
+        mark_and_reviewers(&mut c, &uri_a),
         json!(["alice@example.com"])
     );
     // Removing the second folder: its file is outside every workspace now.
