@@ -5,6 +5,8 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+#[path = "common/corpus.rs"]
+mod corpus;
 
 use std::time::{Duration, Instant};
 
@@ -100,5 +102,61 @@ fn main() {
         pct(&mut baseline, 0.5),
         pct(&mut baseline, 0.99)
     );
+    c.shutdown();
+    while_indexing(&src);
+}
+
+/// Typing while the server builds its index of a large workspace (the big file plus 3,000 files
+/// of the corpus): edits must not wait for indexing (it runs on every core at a lower priority).
+fn while_indexing(src: &str) {
+    let files = corpus::rust_files(&corpus::corpus());
+    let fx = Fixture::new(&[("src/big.rs", src)]);
+    let mut copied = 0;
+    for (i, f) in files.iter().take(3000).enumerate() {
+        if std::fs::copy(f, fx.path(&format!("crates/c{i}.rs"))).is_ok() || {
+            std::fs::create_dir_all(fx.path("crates")).ok();
+            std::fs::copy(f, fx.path(&format!("crates/c{i}.rs"))).is_ok()
+        } {
+            copied += 1;
+        }
+    }
+    let uri = fx.uri("src/big.rs");
+    let mut c = Client::start_with(&fx.root(), json!({ "window": { "workDoneProgress": true } }), json!({}));
+    let lines = src.lines().count() as u32;
+    c.open(&uri, src);
+    c.notify("aigis/markAiEdit", json!({ "textDocument": { "uri": uri }, "range": range(lines / 3, 0, 2 * lines / 3, 0), "tool": "bench" }));
+    c.diagnostics(&uri);
+    let mut during = Vec::new();
+    let mut version = 1;
+    let started = Instant::now();
+    let indexing_done = |c: &mut Client| {
+        c.pending_count(|m| {
+            m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+        }) > 0
+    };
+    while !indexing_done(&mut c) && started.elapsed() < Duration::from_secs(120) {
+        version += 1;
+        let l = lines / 3 + (version as u32 * 37) % (lines / 3);
+        let t = Instant::now();
+        c.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": range(l, 4, l, 4), "text": "x" }] }),
+        );
+        let v = version;
+        c.wait_for("textDocument/publishDiagnostics", |p| p["uri"] == uri && p["version"] == v);
+        during.push(t.elapsed());
+    }
+    let n = during.len();
+    if n == 0 {
+        println!("while indexing: the index of {copied} files finished before the first edit");
+    } else {
+        println!(
+            "while indexing {copied} more files ({:.1} s): {n} edits, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            started.elapsed().as_secs_f64(),
+            pct(&mut during, 0.5),
+            pct(&mut during, 0.99),
+            pct(&mut during, 1.0)
+        );
+    }
     c.shutdown();
 }
