@@ -121,7 +121,11 @@ fn while_indexing(src: &str) {
         }
     }
     let uri = fx.uri("src/big.rs");
-    let mut c = Client::start_with(&fx.root(), json!({ "window": { "workDoneProgress": true } }), json!({}));
+    let mut c = Client::start_with(
+        &fx.root(),
+        json!({ "window": { "workDoneProgress": true } }),
+        json!({}),
+    );
     let lines = src.lines().count() as u32;
     c.open(&uri, src);
     c.notify("aigis/markAiEdit", json!({ "textDocument": { "uri": uri }, "range": range(lines / 3, 0, 2 * lines / 3, 0), "tool": "bench" }));
@@ -130,9 +134,8 @@ fn while_indexing(src: &str) {
     let mut version = 1;
     let started = Instant::now();
     let indexing_done = |c: &mut Client| {
-        c.pending_count(|m| {
-            m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-        }) > 0
+        c.pending_count(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end")
+            > 0
     };
     while !indexing_done(&mut c) && started.elapsed() < Duration::from_secs(120) {
         version += 1;
@@ -143,7 +146,9 @@ fn while_indexing(src: &str) {
             json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": range(l, 4, l, 4), "text": "x" }] }),
         );
         let v = version;
-        c.wait_for("textDocument/publishDiagnostics", |p| p["uri"] == uri && p["version"] == v);
+        c.wait_for("textDocument/publishDiagnostics", |p| {
+            p["uri"] == uri && p["version"] == v
+        });
         during.push(t.elapsed());
     }
     let n = during.len();
