@@ -1,0 +1,186 @@
+//! `aigis review request|approve|status` and `FILE:LINE` locations.
+
+use super::*;
+
+/// `FILE:LINE` → (absolute file, one-based line).
+pub(super) fn parse_location(loc: &str) -> Result<(PathBuf, usize), CliError> {
+    let (file, line) = loc
+        .rsplit_once(':')
+        .ok_or_else(|| CliError(format!("expected FILE:LINE, got {loc:?}")))?;
+    let line: usize = line
+        .parse()
+        .ok()
+        .filter(|l| *l >= 1)
+        .ok_or_else(|| CliError(format!("{line:?} is not a line number (lines start at 1)")))?;
+    Ok((std::env::current_dir()?.join(file), line))
+}
+
+pub(super) fn open_tracked(ws: &Workspace, path: &Path) -> Result<(TrackedFile, String), CliError> {
+    let rel = ws
+        .relative(
+            &path
+                .canonicalize()
+                .map_err(|e| CliError(format!("{}: {e}", path.display())))?,
+        )
+        .ok_or_else(|| {
+            CliError(format!(
+                "{} is outside the workspace {}",
+                path.display(),
+                ws.root.display()
+            ))
+        })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| CliError(format!("{}: {e}", path.display())))?;
+    let mut warnings = Vec::new();
+    let mut file = TrackedFile::load(
+        Some(ws),
+        Some(rel.clone()),
+        &text,
+        0,
+        PositionEncoding::Utf16,
+        language::for_path(path),
+        &mut warnings,
+    );
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    // Regions history attributes (git-ai notes, Agent Trace, trailers) are reviewed like the
+    // ledger's: `scan` shows them, so `review` must find them.
+    let origins = crate::history::attribute(&ws.root, &rel);
+    let human: Vec<(usize, usize)> = file.human.iter().map(|h| (h.start, h.end)).collect();
+    file.set_history(crate::history::regions_of(&text, &origins, &human));
+    file.analyze(Some(ws), false, Some(Path::new(&rel)));
+    Ok((file, rel))
+}
+
+pub(super) fn review_command(action: ReviewAction) -> Result<ExitCode, CliError> {
+    match action {
+        ReviewAction::Request { location, base } => region_action(&location, false, base),
+        ReviewAction::Approve { location, base } => region_action(&location, true, base),
+        ReviewAction::Status { file } => {
+            let cwd = std::env::current_dir()?;
+            let target = file.map(|f| cwd.join(f)).unwrap_or(cwd.clone());
+            let ws = Workspace::open(&workspace_root(&target))?;
+            let report = scan::scan(
+                &ws,
+                &ScanOptions {
+                    paths: vec![target],
+                    all: false,
+                    base: None,
+                    verify_approvals: false,
+                },
+            )?;
+            for r in &report.regions {
+                let a = &r.assessment;
+                println!(
+                    "{}:{}-{}  {}  tier {}  review {}{}{}",
+                    r.file,
+                    r.lines[0],
+                    r.lines[1],
+                    a.region.id,
+                    a.risk.tier.as_str(),
+                    a.review.state.as_str(),
+                    a.review.by_suffix(),
+                    if a.review.stale {
+                        " (stale approval)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn region_action(
+    location: &str,
+    approve: bool,
+    base: Option<String>,
+) -> Result<ExitCode, CliError> {
+    let (path, line) = parse_location(location)?;
+    let ws = Workspace::open(&workspace_root(&path))?;
+    let (a, rel, lines) = match base {
+        // As CI sees the change: its regions, tampered ones included.
+        Some(rev) => {
+            let abs = path
+                .canonicalize()
+                .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
+            let rel = ws.relative(&abs).ok_or_else(|| {
+                CliError(format!(
+                    "{} is outside the workspace {}",
+                    path.display(),
+                    ws.root.display()
+                ))
+            })?;
+            let report = scan::scan(
+                &ws,
+                &ScanOptions {
+                    paths: vec![abs],
+                    all: false,
+                    base: Some(rev.clone()),
+                    verify_approvals: false,
+                },
+            )?;
+            let r = report
+                .regions
+                .into_iter()
+                .find(|r| r.file == rel && r.lines[0] <= line && line <= r.lines[1])
+                .ok_or_else(|| {
+                    CliError(format!("no AI region changed since {rev} at {rel}:{line}"))
+                })?;
+            (r.assessment, rel, r.lines)
+        }
+        None => {
+            let (file, rel) = open_tracked(&ws, &path)?;
+            let offset = file.doc.offset_of(crate::document::LineCol {
+                line: (line - 1) as u32,
+                character: 0,
+            });
+            let line_end = file.doc.text()[offset..]
+                .find('\n')
+                .map_or(file.doc.len_bytes(), |i| offset + i);
+            let a = file
+                .assessments(Some(&ws))
+                .into_iter()
+                .find(|a| a.region.overlaps(offset, line_end.max(offset + 1)))
+                .ok_or_else(|| CliError(format!("no AI region at {rel}:{line}")))?;
+            let lines = [
+                file.doc.line_of(a.region.start) + 1,
+                file.doc.line_of(a.region.end.saturating_sub(1)) + 1,
+            ];
+            (a, rel, lines)
+        }
+    };
+    let who = Identity::of_workspace(&ws.root);
+    let result = if approve {
+        review::approve(&ws, &rel, &a, lines, &who)
+    } else {
+        review::request(&ws, &rel, &a, lines, &who)
+    };
+    match result {
+        Ok(_) if approve => {
+            println!(
+                "approved {} ({rel}:{}-{}) as {who}",
+                a.region.id, lines[0], lines[1]
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(_) => {
+            println!(
+                "requested {} review of {} ({rel}:{}-{}) from {}",
+                a.risk.tier.as_str(),
+                a.region.id,
+                lines[0],
+                lines[1],
+                ws.reviewers_for(&rel, a.risk.tier).join(", ")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(review::ReviewError::Refused(why)) => {
+            eprintln!("aigis: approval refused: {why}");
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(CliError(e.to_string())),
+    }
+}
