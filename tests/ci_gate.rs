@@ -142,7 +142,7 @@ fn an_approval_committed_by_someone_else_is_forged() {
 
 fn validate(sarif: &Value) {
     let schema_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures/sarif-schema-2.1.0.json");
+        .join("../../tests/fixtures/sarif-schema-2.1.0.json");
     let schema: Value =
         serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
     let validator = jsonschema::draft4::new(&schema).expect("the SARIF schema compiles");
@@ -156,7 +156,7 @@ fn validate(sarif: &Value) {
 
 #[test]
 fn sarif_of_the_bundled_example_is_valid_and_shaped_for_code_scanning() {
-    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/incident");
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/incident");
     let out = Command::new(BIN)
         .args(["scan", "--format", "sarif"])
         .arg(&example)
@@ -244,7 +244,7 @@ fn sarif_of_the_bundled_example_is_valid_and_shaped_for_code_scanning() {
 
 /// Copies `docs/ci/<script>` into the fixture; returns a PATH that finds the built `aigis`.
 fn with_ci_script(fx: &Fixture, script: &str) -> String {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     std::fs::create_dir_all(fx.path("docs/ci")).unwrap();
     std::fs::copy(
         root.join("docs/ci").join(script),
@@ -261,7 +261,7 @@ fn with_ci_script(fx: &Fixture, script: &str) -> String {
 
 #[test]
 fn the_pipelines_run_the_same_commands_as_this_test() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let gh = std::fs::read_to_string(root.join("docs/ci/github-actions.yml")).unwrap();
     let gl = std::fs::read_to_string(root.join("docs/ci/gitlab-ci.yml")).unwrap();
     assert!(
@@ -350,7 +350,7 @@ fn with_require_signed_an_unsigned_approval_does_not_count() {
 
 #[test]
 fn the_deploy_pipeline_reads_the_rollout_outputs() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let wf = std::fs::read_to_string(root.join("docs/ci/github-deploy.yml")).unwrap();
     assert!(
         wf.contains("sh docs/ci/aigis-rollout.sh")

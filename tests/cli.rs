@@ -17,7 +17,7 @@ pub fn cleanup() {
 "#;
 
 fn example() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/incident")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/incident")
 }
 
 #[test]
@@ -149,22 +149,22 @@ fn many_regions(n: usize) -> Fixture {
     let mut offset = src.find("async fn").unwrap();
     for i in 0..n {
         let len = src[offset..].find("}\n").unwrap() + 1;
-        regions.push(aigis::regions::Region {
+        regions.push(aigis_core::regions::Region {
             id: format!("r-{i:04}"),
             start: offset,
             end: offset + len,
-            provenance: aigis::regions::Provenance {
+            provenance: aigis_core::regions::Provenance {
                 tool: "codex".into(),
                 model: None,
                 session: None,
             },
-            source: aigis::regions::Source::AgentHook,
+            source: aigis_core::regions::Source::AgentHook,
             modified: false,
             created_at: "2026-11-28T00:00:00Z".into(),
         });
         offset += len + 1;
     }
-    aigis::ledger::Ledger::new(&fx.root())
+    aigis_core::ledger::Ledger::new(&fx.root())
         .write_snapshot("src/ops.rs", &src, &regions, &|_| None)
         .unwrap();
     fx

@@ -535,7 +535,7 @@ proptest! {
             let e = (s + del).min(text.len());
             // Whole-line block rewrites are mapped line by line (`linemap`), not per character:
             // the trust test set covers them.
-            if aigis::tracked_file::is_line_block_rewrite(&text, s, e, &ins) {
+            if aigis_core::tracked_file::is_line_block_rewrite(&text, s, e, &ins) {
                 continue;
             }
             // Re-inserting deleted AI text brings its region back (undo): the trust test set

@@ -192,7 +192,7 @@ impl Doc<'_> {
 
 #[test]
 fn the_trust_set() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/trust");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/trust");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()

@@ -46,9 +46,9 @@ pub(super) fn open_tracked(ws: &Workspace, path: &Path) -> Result<(TrackedFile, 
     }
     // Regions history attributes (git-ai notes, Agent Trace, trailers) are reviewed like the
     // ledger's: `scan` shows them, so `review` must find them.
-    let origins = crate::history::attribute(&ws.root, &rel);
+    let origins = aigis_core::history::attribute(&ws.root, &rel);
     let human: Vec<(usize, usize)> = file.human.iter().map(|h| (h.start, h.end)).collect();
-    file.set_history(crate::history::regions_of(&text, &origins, &human));
+    file.set_history(aigis_core::history::regions_of(&text, &origins, &human));
     file.analyze(Some(ws), false, Some(Path::new(&rel)));
     Ok((file, rel))
 }
@@ -133,7 +133,7 @@ fn region_action(
         }
         None => {
             let (file, rel) = open_tracked(&ws, &path)?;
-            let offset = file.doc.offset_of(crate::document::LineCol {
+            let offset = file.doc.offset_of(aigis_core::document::LineCol {
                 line: (line - 1) as u32,
                 character: 0,
             });

@@ -2,7 +2,9 @@
 //! tree-sitter tree kept up to date incrementally.
 
 use ropey::Rope;
-use tree_sitter::{InputEdit, Parser, Point, Tree};
+use tree_sitter::{InputEdit, Point, Tree};
+
+use crate::parse::Parser;
 
 use crate::language::Language;
 
@@ -57,11 +59,7 @@ impl Document {
         encoding: PositionEncoding,
         language: Option<&'static Language>,
     ) -> Self {
-        let parser = language.and_then(|lang| {
-            let mut p = Parser::new();
-            p.set_language(&lang.grammar).ok()?;
-            Some(p)
-        });
+        let parser = language.map(|_| Parser::new());
         let mut doc = Document {
             rope: Rope::from_str(text),
             text: text.to_owned(),
@@ -140,10 +138,10 @@ impl Document {
             self.tree = None;
             return Vec::new();
         }
-        let Some(parser) = self.parser.as_mut() else {
+        let (Some(parser), Some(lang)) = (self.parser.as_mut(), self.language) else {
             return Vec::new();
         };
-        let new = parser.parse(&self.text, self.tree.as_ref());
+        let new = parser.parse(lang, &self.text, self.tree.as_ref());
         let changed = match (&self.tree, &new) {
             (Some(old), Some(new)) => old
                 .changed_ranges(new)

@@ -181,7 +181,7 @@ struct SqlRuleFile {
 pub static SHELL_RULES: LazyLock<Vec<ShellRule>> = LazyLock::new(|| {
     parse::<ShellRuleFile>(
         "queries/shell/rules.toml",
-        include_str!("../../queries/shell/rules.toml"),
+        include_str!("../../../queries/shell/rules.toml"),
     )
     .rule
 });
@@ -189,7 +189,7 @@ pub static SHELL_RULES: LazyLock<Vec<ShellRule>> = LazyLock::new(|| {
 pub static SQL_RULES: LazyLock<Vec<SqlRule>> = LazyLock::new(|| {
     parse::<SqlRuleFile>(
         "queries/sql/rules.toml",
-        include_str!("../../queries/sql/rules.toml"),
+        include_str!("../../../queries/sql/rules.toml"),
     )
     .rule
 });

@@ -35,7 +35,8 @@ fn main() {
         .par_iter()
         .filter_map(|p| std::fs::read(p).ok())
         .filter(|b| {
-            b.len() as u64 <= aigis::scan::MAX_FILE_BYTES && !b.iter().take(8192).any(|c| *c == 0)
+            b.len() as u64 <= aigis_core::scan::MAX_FILE_BYTES
+                && !b.iter().take(8192).any(|c| *c == 0)
         })
         .filter_map(|b| String::from_utf8(b).ok())
         .collect();
@@ -47,12 +48,12 @@ fn main() {
         bytes as f64 / 1e6
     );
 
-    let rust = aigis::language::by_name("rust").unwrap();
+    let rust = aigis_core::language::by_name("rust").unwrap();
     let floor = median((0..runs).map(|_| read_and_parse(&files)).collect());
 
     let triggered = texts
         .iter()
-        .filter(|t| aigis::analysis::may_have_findings(rust, t))
+        .filter(|t| aigis_core::analysis::may_have_findings(rust, t))
         .count();
     let bin = env!("CARGO_BIN_EXE_aigis");
     let out = std::env::temp_dir().join(format!("aigis-bench-{}.json", std::process::id()));
@@ -96,7 +97,7 @@ fn main() {
     // The analysis itself, on the files that have trigger words: parse alone vs parse + analysis.
     let hot: Vec<&String> = texts
         .iter()
-        .filter(|t| aigis::analysis::may_have_findings(rust, t))
+        .filter(|t| aigis_core::analysis::may_have_findings(rust, t))
         .collect();
     let run = |analyse: bool| {
         let t = Instant::now();
@@ -111,7 +112,7 @@ fn main() {
                 |parser, text| {
                     let tree = parser.parse(text.as_str(), None).unwrap();
                     if analyse {
-                        aigis::analysis::analyze(rust, &tree, text, None).len()
+                        aigis_core::analysis::analyze(rust, &tree, text, None).len()
                     } else {
                         tree.root_node().child_count() as usize
                     }

@@ -194,3 +194,22 @@ impl Workspace {
             .collect()
     }
 }
+
+/// The workspace around `start`: the nearest folder with `aigis.toml`, `.aigis` or `.git`.
+pub fn workspace_root(start: &Path) -> PathBuf {
+    let start = if start.is_file() {
+        start.parent().unwrap_or(start)
+    } else {
+        start
+    };
+    let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
+    start
+        .ancestors()
+        .find(|d| {
+            ["aigis.toml", ".aigis", ".git"]
+                .iter()
+                .any(|m| d.join(m).exists())
+        })
+        .map(|d| d.to_path_buf())
+        .unwrap_or(start)
+}

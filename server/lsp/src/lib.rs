@@ -15,17 +15,17 @@ use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
 mod transport;
 
-use crate::catalog::Severity;
-use crate::document::{LineCol, PositionEncoding};
-use crate::heuristic::BurstDetector;
-use crate::identity::Identity;
-use crate::language;
-use crate::ledger::{now_rfc3339, LedgerWarning};
-use crate::policy::{ReviewState, Tier};
-use crate::regions::{new_region_id, Provenance, Region, Source};
-use crate::review;
-use crate::tracked_file::TrackedFile;
-use crate::workspace::{Assessment, Workspace};
+use aigis_core::catalog::Severity;
+use aigis_core::document::{LineCol, PositionEncoding};
+use aigis_core::heuristic::BurstDetector;
+use aigis_core::identity::Identity;
+use aigis_core::language;
+use aigis_core::ledger::{now_rfc3339, LedgerWarning};
+use aigis_core::policy::{ReviewState, Tier};
+use aigis_core::regions::{new_region_id, Provenance, Region, Source};
+use aigis_core::review;
+use aigis_core::tracked_file::TrackedFile;
+use aigis_core::workspace::{Assessment, Workspace};
 
 pub const SOURCE: &str = "aigis";
 const COMMANDS: [&str; 5] = [
@@ -80,7 +80,7 @@ pub struct ServerState {
     /// Modification times of the ledger logs of open files, to see other writers' records.
     ledger_seen: DashMap<String, std::time::SystemTime>,
     /// The workspace symbol index, for blast radius; `indexed` once the first pass is done.
-    index: Arc<crate::index::WorkspaceIndex>,
+    index: Arc<aigis_core::index::WorkspaceIndex>,
     indexed: std::sync::atomic::AtomicBool,
     /// What the client said it supports.
     caps: RwLock<ClientCaps>,
@@ -167,7 +167,7 @@ impl AigisServer {
                 encoding: RwLock::new(PositionEncoding::Utf16),
                 settings: RwLock::new(ClientSettings::default()),
                 ledger_seen: DashMap::new(),
-                index: Arc::new(crate::index::WorkspaceIndex::new()),
+                index: Arc::new(aigis_core::index::WorkspaceIndex::new()),
                 indexed: std::sync::atomic::AtomicBool::new(false),
                 caps: RwLock::new(ClientCaps::default()),
                 code_actions_at: DashMap::new(),
@@ -199,7 +199,7 @@ impl AigisServer {
         let root = ws.root.clone();
         let rel2 = rel.clone();
         let Ok(lines) =
-            tokio::task::spawn_blocking(move || crate::history::attribute(&root, &rel2)).await
+            tokio::task::spawn_blocking(move || aigis_core::history::attribute(&root, &rel2)).await
         else {
             return;
         };
@@ -210,7 +210,7 @@ impl AigisServer {
             if open.file.doc.version != version {
                 return Ok(false);
             }
-            let regions = crate::history::regions_of(open.file.doc.text(), &lines, &human);
+            let regions = aigis_core::history::regions_of(open.file.doc.text(), &lines, &human);
             open.file.set_history(regions);
             Ok(true)
         });
@@ -224,10 +224,15 @@ impl AigisServer {
     fn index_in_background(&self) {
         let server = self.clone();
         tokio::spawn(async move {
-            let roots: Vec<(PathBuf, crate::walk::WalkRules)> = server
+            let roots: Vec<(PathBuf, aigis_core::walk::WalkRules)> = server
                 .all_workspaces()
                 .iter()
-                .map(|w| (w.root.clone(), crate::walk::WalkRules::new(&w.config.index)))
+                .map(|w| {
+                    (
+                        w.root.clone(),
+                        aigis_core::walk::WalkRules::new(&w.config.index),
+                    )
+                })
                 .collect();
             if roots.is_empty() {
                 return;
@@ -596,7 +601,7 @@ impl AigisServer {
         &self,
         uri: &Uri,
         position: Position,
-    ) -> Result<Option<(Option<String>, crate::blast::BlastRadius)>> {
+    ) -> Result<Option<(Option<String>, aigis_core::blast::BlastRadius)>> {
         let entry = self
             .docs
             .get(uri.as_str())
@@ -609,7 +614,7 @@ impl AigisServer {
         };
         if let Some(r) = file.regions.at(offset) {
             let b = file.blast_of(&r.id).cloned().unwrap_or_else(|| {
-                crate::blast::blast_radius(&self.index, id, r.start, r.end, depth)
+                aigis_core::blast::blast_radius(&self.index, id, r.start, r.end, depth)
             });
             return Ok(Some((Some(r.id.clone()), b)));
         }
@@ -620,13 +625,13 @@ impl AigisServer {
             .defs
             .iter()
             .filter(|d| {
-                d.start <= offset && offset < d.end && d.kind != crate::index::DefKind::Module
+                d.start <= offset && offset < d.end && d.kind != aigis_core::index::DefKind::Module
             })
             .min_by_key(|d| d.end - d.start);
         Ok(def.map(|d| {
             (
                 None,
-                crate::blast::blast_radius(&self.index, id, d.start, d.end, depth),
+                aigis_core::blast::blast_radius(&self.index, id, d.start, d.end, depth),
             )
         }))
     }
@@ -760,7 +765,7 @@ fn head_range(file: &TrackedFile, r: &Region) -> Range {
 }
 
 fn region_json(file: &TrackedFile, a: &Assessment) -> Value {
-    crate::report::region_json(a, &|off| file.doc.position_of(off), None)
+    aigis_core::report::region_json(a, &|off| file.doc.position_of(off), None)
 }
 
 fn location(file: &Path, line: usize, col: usize) -> Option<Location> {
@@ -770,7 +775,7 @@ fn location(file: &Path, line: usize, col: usize) -> Option<Location> {
 }
 
 /// "changes `purge`, used at 3 sites in 2 files, reaches `main` via ops::rotate".
-fn blast_message(b: &crate::blast::BlastRadius) -> String {
+fn blast_message(b: &aigis_core::blast::BlastRadius) -> String {
     let names: Vec<String> = b.symbols.iter().map(|s| format!("`{}`", s.name)).collect();
     let mut msg = format!(
         "{} {}, used at {} site{} in {} file{}",
@@ -1367,9 +1372,7 @@ impl LanguageServer for AigisServer {
             let done = tokio::task::spawn_blocking(move || {
                 let text = std::fs::read_to_string(&path).ok()?;
                 let lang = language::for_path(&path)?;
-                let mut parser = tree_sitter::Parser::new();
-                parser.set_language(&lang.grammar).ok()?;
-                let tree = parser.parse(&text, None)?;
+                let tree = aigis_core::parse::parse(lang, &text)?;
                 index.update_file(&path, &tree, &text);
                 Some(())
             })
@@ -1421,7 +1424,7 @@ impl LanguageServer for AigisServer {
             self.client
                 .log_message(
                     MessageType::INFO,
-                    format!("aigis: {} is larger than {} MB; regions are tracked but the file is not analysed", td.uri.as_str(), crate::document::MAX_ANALYSED_BYTES >> 20),
+                    format!("aigis: {} is larger than {} MB; regions are tracked but the file is not analysed", td.uri.as_str(), aigis_core::document::MAX_ANALYSED_BYTES >> 20),
                 )
                 .await;
         }
@@ -1929,6 +1932,17 @@ fn watch_parent(pid: u32) {
 }
 
 /// Serves the language server on stdin/stdout until the client says `exit`.
+/// Serves the editor on stdin/stdout until it exits; builds the runtime (`aigis lsp`).
+pub fn run_stdio() -> std::io::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(serve_stdio());
+    // stdin may still be open (Helix, pytest-lsp keep it): do not wait for its reader.
+    rt.shutdown_background();
+    Ok(())
+}
+
 pub async fn serve_stdio() {
     let (service, socket) = LspService::build(AigisServer::new)
         .custom_method("aigis/markAiEdit", AigisServer::mark_ai_edit)

@@ -36,7 +36,7 @@ pub fn rust_files(root: &Path) -> Vec<PathBuf> {
 /// in parallel (all cores), once. Files over the analysis size limit are skipped, as aigis does.
 pub fn read_and_parse(files: &[PathBuf]) -> std::time::Duration {
     use rayon::prelude::*;
-    let rust = aigis::language::by_name("rust").expect("rust");
+    let rust = aigis_core::language::by_name("rust").expect("rust");
     let t = std::time::Instant::now();
     let n: usize = files
         .par_iter()
@@ -50,7 +50,7 @@ pub fn read_and_parse(files: &[PathBuf]) -> std::time::Duration {
                 let Ok(text) = std::fs::read_to_string(f) else {
                     return 0;
                 };
-                if text.len() > aigis::document::MAX_ANALYSED_BYTES {
+                if text.len() > aigis_core::document::MAX_ANALYSED_BYTES {
                     return 0;
                 }
                 p.parse(&text, None)

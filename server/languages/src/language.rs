@@ -45,15 +45,15 @@ static LANGUAGES: LazyLock<Vec<Language>> = LazyLock::new(|| {
         "rust",
         &["rs"],
         tree_sitter_rust::LANGUAGE.into(),
-        include_str!("../../queries/rust/risky.scm"),
+        include_str!("../../../queries/rust/risky.scm"),
         &[
             (
                 "queries/rust/aws.toml",
-                include_str!("../../queries/rust/aws.toml"),
+                include_str!("../../../queries/rust/aws.toml"),
             ),
             (
                 "queries/rust/rules.toml",
-                include_str!("../../queries/rust/rules.toml"),
+                include_str!("../../../queries/rust/rules.toml"),
             ),
         ],
         &["string_literal", "raw_string_literal"],

@@ -49,7 +49,7 @@ fn resolve(p: &HookPayload, path: &str, cwd: &Path) -> PathBuf {
 /// which the payload names and so may place anywhere).
 fn agent_workspace(p: &HookPayload, cwd: &Path) -> PathBuf {
     let base = base_dir(p, cwd);
-    let root = crate::cli::workspace_root(&base);
+    let root = crate::workspace::workspace_root(&base);
     root.canonicalize().unwrap_or(root)
 }
 
@@ -70,7 +70,7 @@ fn confined_root(agent_root: &Path, path: &Path) -> Result<PathBuf, String> {
             agent_root.display()
         ));
     }
-    let root = crate::cli::workspace_root(path);
+    let root = crate::workspace::workspace_root(path);
     if root.starts_with(agent_root) {
         Ok(root)
     } else {
@@ -291,7 +291,7 @@ pub fn guard(agent: Agent, input: &str, cwd: &Path) -> Result<Option<Blocked>, H
         .as_deref()
         .map(PathBuf::from)
         .unwrap_or_else(|| cwd.to_path_buf());
-    let root = crate::cli::workspace_root(&base);
+    let root = crate::workspace::workspace_root(&base);
     let ws = Workspace::open(&root).map_err(|e| HookError::Config(e.to_string()))?;
     let policy = &ws.config.guard;
     let mut reasons = Vec::new();
@@ -412,11 +412,7 @@ fn findings_in(
     ranges: &[(usize, usize)],
     path: &Path,
 ) -> Vec<Finding> {
-    let mut parser = tree_sitter::Parser::new();
-    if parser.set_language(&lang.grammar).is_err() {
-        return Vec::new();
-    }
-    let Some(tree) = parser.parse(text, None) else {
+    let Some(tree) = crate::parse::parse(lang, text) else {
         return Vec::new();
     };
     analysis::analyze(lang, &tree, text, Some(path))

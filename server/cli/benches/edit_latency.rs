@@ -3,7 +3,7 @@
 //! latency of a request that does no analysis (`aigis/regions` on a closed file) as the baseline
 //! of the transport in the same run.
 
-#[path = "../../tests/common/mod.rs"]
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 #[path = "common/corpus.rs"]
 #[allow(dead_code)] // this bench needs the corpus, not its parse floor

@@ -1,7 +1,7 @@
 //! How long one `aigis record` takes, as an agent's hook pays it: the whole process, on a file
 //! whose ledger already holds regions. Baseline in the same run: `aigis --version` (process start).
 
-#[path = "../../tests/common/mod.rs"]
+#[path = "../../../tests/common/mod.rs"]
 mod common;
 
 use std::io::Write;

@@ -182,7 +182,7 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
     let results: Vec<FileResult> = files
         .par_iter()
         .inspect(|_| progress.tick())
-        .map_init(tree_sitter::Parser::new, |parser, path| {
+        .map_init(crate::parse::Parser::new, |parser, path| {
             scan_file(
                 ws,
                 opts,
@@ -240,7 +240,7 @@ fn scan_file(
     ai_files: &HashSet<String>,
     tampered: &HashMap<String, Vec<TamperedRegion>>,
     index: &crate::index::WorkspaceIndex,
-    parser: &mut tree_sitter::Parser,
+    parser: &mut crate::parse::Parser,
     path: &Path,
 ) -> FileResult {
     let rel = ws
@@ -378,12 +378,10 @@ fn scan_file(
     let in_scope =
         |id: &str, start: usize, end: usize| tampered_ids.contains(id) || in_change(start, end);
     let mut findings = Vec::new();
-    if let Some(lang) = lang.filter(|lang| {
-        (all || !regions.is_empty())
-            && analysis::may_have_findings(lang, &text)
-            && parser.set_language(&lang.grammar).is_ok()
-    }) {
-        if let Some(tree) = parser.parse(&text, None) {
+    if let Some(lang) =
+        lang.filter(|lang| (all || !regions.is_empty()) && analysis::may_have_findings(lang, &text))
+    {
+        if let Some(tree) = parser.parse(lang, &text, None) {
             findings = ws.enabled(analysis::analyze(lang, &tree, &text, Some(Path::new(&rel))));
         }
     }

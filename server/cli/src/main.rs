@@ -1,6 +1,12 @@
+//! The `aigis` binary: the command line (the only crate that knows clap) over `aigis-core`, and
+//! `aigis lsp`, which hands stdio to `aigis-lsp`.
+
 use std::process::ExitCode;
 
 use clap::Parser;
+
+mod cli;
+mod team_report;
 
 fn main() -> ExitCode {
     // Logs go to stderr (stdout carries JSON-RPC); the level comes from AIGIS_LOG.
@@ -26,8 +32,8 @@ fn main() -> ExitCode {
             .unwrap_or_default();
         eprintln!("aigis: internal error: {what}{at} (a bug: please report it)");
     }));
-    let cli = aigis::cli::Cli::parse();
-    match std::panic::catch_unwind(|| aigis::cli::run(cli)) {
+    let cli = cli::Cli::parse();
+    match std::panic::catch_unwind(|| cli::run(cli)) {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
             eprintln!("aigis: {}", e.0);

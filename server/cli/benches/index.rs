@@ -29,7 +29,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 /// In a child process: index `root` once and print the peak RSS.
 fn child_rss(root: &Path) {
-    let index = aigis::index::WorkspaceIndex::new();
+    let index = aigis_core::index::WorkspaceIndex::new();
     let stats = index.index_workspace(root, &|_, _| {});
     println!("{} {:.1}", stats.files, peak_rss_mb());
 }
@@ -70,14 +70,14 @@ fn main() {
         bytes as f64 / 1e6
     );
 
-    let rust = aigis::language::by_name("rust").unwrap();
+    let rust = aigis_core::language::by_name("rust").unwrap();
     let parse = median((0..runs).map(|_| read_and_parse(&files)).collect());
     let mut defs = 0;
     let mut refs = 0;
     let index_time = median(
         (0..runs)
             .map(|_| {
-                let index = aigis::index::WorkspaceIndex::new();
+                let index = aigis_core::index::WorkspaceIndex::new();
                 let t = Instant::now();
                 let stats = index.index_workspace(&root, &|_, _| {});
                 let e = t.elapsed();
@@ -127,7 +127,7 @@ fn main() {
         std::fs::write(dir.path().join(format!("src/m{f}.rs")), src).unwrap();
     }
     std::fs::write(dir.path().join("src/lib.rs"), lib).unwrap();
-    let index = aigis::index::WorkspaceIndex::new();
+    let index = aigis_core::index::WorkspaceIndex::new();
     index.index_workspace(dir.path(), &|_, _| {});
     let core = dir.path().join("src/core.rs");
     let id = index.file_id(&core).unwrap();
@@ -141,7 +141,7 @@ fn main() {
         let t = Instant::now();
         let tree = parser.parse(&text, None).unwrap();
         index.update_file(&core, &tree, &text);
-        let b = aigis::blast::blast_radius(&index, id, 0, text.len(), 3);
+        let b = aigis_core::blast::blast_radius(&index, id, 0, text.len(), 3);
         times.push(t.elapsed());
         deps = b.direct;
     }

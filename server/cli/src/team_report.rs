@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::policy::{ReviewState, Tier};
-use crate::scan::{FileRegion, ScanReport};
+use aigis_core::policy::{ReviewState, Tier};
+use aigis_core::scan::{FileRegion, ScanReport};
 
 pub struct Summary<'a> {
     pub title: String,
@@ -65,7 +65,7 @@ pub fn summarize<'a>(report: &'a ScanReport, title: String, total_lines: usize) 
     for r in &riskiest {
         let lines = blamed
             .entry(r.file.clone())
-            .or_insert_with(|| crate::approvals::line_authors(&report.root, &r.file));
+            .or_insert_with(|| aigis_core::approvals::line_authors(&report.root, &r.file));
         if let Some((sha, who)) = lines
             .get(&r.lines[0])
             .filter(|(sha, _)| !sha.chars().all(|c| c == '0'))

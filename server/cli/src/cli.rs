@@ -7,14 +7,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::document::PositionEncoding;
-use crate::identity::Identity;
-use crate::language;
-use crate::policy::Tier;
-use crate::review;
-use crate::scan::{self, ScanOptions, ScanReport};
-use crate::tracked_file::TrackedFile;
-use crate::workspace::Workspace;
+use aigis_core::document::PositionEncoding;
+use aigis_core::identity::Identity;
+use aigis_core::language;
+use aigis_core::policy::Tier;
+use aigis_core::review;
+use aigis_core::scan::{self, ScanOptions, ScanReport};
+use aigis_core::tracked_file::TrackedFile;
+use aigis_core::workspace::{workspace_root, Workspace};
 
 #[derive(Parser)]
 #[command(
@@ -196,12 +196,7 @@ impl<E: std::fmt::Display> From<E> for CliError {
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Commands::Lsp { stdio: _ } => {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(crate::lsp::serve_stdio());
-            // stdin may still be open (Helix, pytest-lsp keep it): do not wait for its reader.
-            rt.shutdown_background();
+            aigis_lsp::run_stdio()?;
             Ok(ExitCode::SUCCESS)
         }
         Commands::Scan {
@@ -240,12 +235,13 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             )?;
             let text = match format {
                 Format::Json => {
-                    let mut s = serde_json::to_string_pretty(&crate::report::scan_json(&report))?;
+                    let mut s =
+                        serde_json::to_string_pretty(&aigis_core::report::scan_json(&report))?;
                     s.push('\n');
                     s
                 }
                 Format::Sarif => {
-                    let mut s = serde_json::to_string_pretty(&crate::sarif::sarif(&report))?;
+                    let mut s = serde_json::to_string_pretty(&aigis_core::sarif::sarif(&report))?;
                     s.push('\n');
                     s
                 }
@@ -280,10 +276,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                         .map_err(|e| CliError(format!("cannot write {}: {e}", path.display())))
                 };
                 if let Some(path) = github_output.clone().or_else(|| env_path("GITHUB_OUTPUT")) {
-                    append(&path, &crate::rollout::github_output(r))?;
+                    append(&path, &aigis_core::rollout::github_output(r))?;
                 }
                 if let Some(path) = env_path("GITHUB_STEP_SUMMARY") {
-                    append(&path, &crate::rollout::step_summary(r))?;
+                    append(&path, &aigis_core::rollout::step_summary(r))?;
                 }
             }
             let violates = report.regions.iter().any(|r| {
@@ -318,15 +314,15 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                         std::fs::read_to_string(cwd.join(&t))
                             .map_err(|e| CliError(format!("{t}: {e}")))?
                     };
-                    crate::incident::from_trace(&ws, &text, verify)
+                    aigis_core::incident::from_trace(&ws, &text, verify)
                 }
-                (None, Some(rev)) => crate::incident::since(&ws, &rev, verify),
+                (None, Some(rev)) => aigis_core::incident::since(&ws, &rev, verify),
                 (None, None) => Err("give --trace FILE (or - for stdin) or --since REV".into()),
             }
             .map_err(CliError)?;
             match format {
                 BlameFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-                BlameFormat::Text => print!("{}", crate::incident::text(&report)),
+                BlameFormat::Text => print!("{}", aigis_core::incident::text(&report)),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -346,7 +342,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Commands::Record { agent } => {
             let agent = parse_agent(&agent)?;
             let input = read_stdin()?;
-            let out = crate::agent_hooks::record(agent, &input, &std::env::current_dir()?)?;
+            let out = aigis_core::agent_hooks::record(agent, &input, &std::env::current_dir()?)?;
             for s in &out.skipped {
                 eprintln!("aigis record: {s}");
             }
@@ -355,7 +351,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Commands::Guard { agent } => {
             let agent = parse_agent(&agent)?;
             let input = read_stdin()?;
-            match crate::agent_hooks::guard(agent, &input, &std::env::current_dir()?)? {
+            match aigis_core::agent_hooks::guard(agent, &input, &std::env::current_dir()?)? {
                 None => Ok(ExitCode::SUCCESS),
                 Some(blocked) => {
                     eprintln!(
@@ -437,9 +433,9 @@ fn blame_command(location: &str, format: BlameFormat) -> Result<ExitCode, CliErr
     };
     let ws = Workspace::open(&workspace_root(&file))?;
     let (mut tracked, rel) = open_tracked(&ws, &file)?;
-    let history = crate::history::attribute(&ws.root, &rel);
+    let history = aigis_core::history::attribute(&ws.root, &rel);
     let human: Vec<(usize, usize)> = tracked.human.iter().map(|h| (h.start, h.end)).collect();
-    tracked.set_history(crate::history::regions_of(
+    tracked.set_history(aigis_core::history::regions_of(
         tracked.doc.text(),
         &history,
         &human,
@@ -479,7 +475,7 @@ fn blame_command(location: &str, format: BlameFormat) -> Result<ExitCode, CliErr
         }
         let commit = origin
             .map(|o| o.commit.clone())
-            .filter(|c| c != crate::history::UNCOMMITTED);
+            .filter(|c| c != aigis_core::history::UNCOMMITTED);
         rows.push(serde_json::json!({
             "line": line,
             "ai": a.is_some(),
@@ -549,11 +545,11 @@ fn blame_command(location: &str, format: BlameFormat) -> Result<ExitCode, CliErr
     Ok(ExitCode::SUCCESS)
 }
 
-fn parse_agent(name: &str) -> Result<crate::agents::Agent, CliError> {
-    crate::agents::Agent::parse(name).ok_or_else(|| {
+fn parse_agent(name: &str) -> Result<aigis_core::agents::Agent, CliError> {
+    aigis_core::agents::Agent::parse(name).ok_or_else(|| {
         CliError(format!(
             "unknown agent {name:?}: one of {}",
-            crate::agents::Agent::NAMES.join(", ")
+            aigis_core::agents::Agent::NAMES.join(", ")
         ))
     })
 }
@@ -575,7 +571,7 @@ fn hooks_install(agent: &str, user: bool, dry_run: bool) -> Result<ExitCode, Cli
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.clone());
-    let path = crate::hook_setup::settings_path(agent, &root, &home, user)
+    let path = aigis_core::hook_setup::settings_path(agent, &root, &home, user)
         .ok_or_else(|| CliError("the generic agent has no settings file: call `aigis record --agent generic` from its hooks".into()))?;
     // The project's files are the repository's, which aigis does not trust: a committed
     // `.claude -> ~/.claude` must not redirect the write. (The user's own dotfiles may be links.)
@@ -583,7 +579,7 @@ fn hooks_install(agent: &str, user: bool, dry_run: bool) -> Result<ExitCode, Cli
         if user {
             return Ok(());
         }
-        crate::safe_fs::check(&root, p).map_err(|e| CliError(e.to_string()))
+        aigis_core::safe_fs::check(&root, p).map_err(|e| CliError(e.to_string()))
     };
     confined(&path)?;
     let current = match std::fs::read_to_string(&path) {
@@ -591,7 +587,7 @@ fn hooks_install(agent: &str, user: bool, dry_run: bool) -> Result<ExitCode, Cli
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(CliError(format!("{}: {e}", path.display()))),
     };
-    let next = crate::hook_setup::merged(agent, &current)
+    let next = aigis_core::hook_setup::merged(agent, &current)
         .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
     if next == current {
         println!(
@@ -601,14 +597,14 @@ fn hooks_install(agent: &str, user: bool, dry_run: bool) -> Result<ExitCode, Cli
         return Ok(ExitCode::SUCCESS);
     }
     if dry_run {
-        print!("{}", crate::hook_setup::diff(&path, &current, &next));
+        print!("{}", aigis_core::hook_setup::diff(&path, &current, &next));
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(dir) = path.parent() {
         if user {
             std::fs::create_dir_all(dir)
         } else {
-            crate::safe_fs::create_dir_all(&root, dir)
+            aigis_core::safe_fs::create_dir_all(&root, dir)
         }
         .map_err(|e| CliError(format!("{}: {e}", dir.display())))?;
     }
@@ -632,25 +628,6 @@ fn hooks_install(agent: &str, user: bool, dry_run: bool) -> Result<ExitCode, Cli
         path.display()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// The workspace around `start`: the nearest folder with `aigis.toml`, `.aigis` or `.git`.
-pub fn workspace_root(start: &Path) -> PathBuf {
-    let start = if start.is_file() {
-        start.parent().unwrap_or(start)
-    } else {
-        start
-    };
-    let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
-    start
-        .ancestors()
-        .find(|d| {
-            ["aigis.toml", ".aigis", ".git"]
-                .iter()
-                .any(|m| d.join(m).exists())
-        })
-        .map(|d| d.to_path_buf())
-        .unwrap_or(start)
 }
 
 #[path = "cli_review.rs"]

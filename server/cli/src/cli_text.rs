@@ -94,7 +94,7 @@ pub(super) fn scan_text(report: &ScanReport, color: bool) -> String {
     }
     // Said wherever an approval was counted or refused: what it had to prove.
     if report.regions.iter().any(|r| {
-        r.assessment.review.state == crate::policy::ReviewState::Approved
+        r.assessment.review.state == aigis_core::policy::ReviewState::Approved
             || !r.approval_problems.is_empty()
     }) {
         out += &format!("note: {}\n", report.approvals.note());

@@ -105,20 +105,20 @@ fn main() {
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
-            let region = aigis::regions::Region {
+            let region = aigis_core::regions::Region {
                 id: format!("r-bench-{touched}"),
                 start: start + 1,
                 end: text.len(),
-                provenance: aigis::regions::Provenance {
+                provenance: aigis_core::regions::Provenance {
                     tool: "bench".into(),
                     model: None,
                     session: None,
                 },
-                source: aigis::regions::Source::AgentHook,
+                source: aigis_core::regions::Source::AgentHook,
                 modified: false,
                 created_at: String::new(),
             };
-            aigis::ledger::Ledger::new(&repo)
+            aigis_core::ledger::Ledger::new(&repo)
                 .write_snapshot(&rel, &text, &[region], &|_| None)
                 .unwrap();
             touched += 1;

@@ -1,0 +1,538 @@
+//! The workspace symbol index: every file's symbol table (`symbols::extract`), kept as tables,
+//! not trees, and the resolution of a reference to the definition it means across files and
+//! crates. Files are indexed in parallel; an edited file is indexed again on its own.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use dashmap::DashMap;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::language;
+pub use crate::symbols::*;
+
+/// A crate of the workspace: its root folder and name (as `use` writes it).
+#[derive(Debug, Clone)]
+pub struct CrateInfo {
+    pub dir: PathBuf,
+    pub name: String,
+    pub is_lib: bool,
+}
+
+pub type DefId = (usize, usize);
+pub type RefId = (usize, usize);
+
+/// How sure a dependency is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Certainty {
+    /// Many definitions share the name and nothing tells which: reported, not counted.
+    Ambiguous,
+    /// Only the name matches (one candidate).
+    Name,
+    /// The path, import or receiver type resolves to it.
+    Exact,
+}
+
+#[derive(Default)]
+pub struct WorkspaceIndex {
+    pub files: DashMap<usize, Arc<FileSymbols>>,
+    ids: DashMap<PathBuf, usize>,
+    next_id: std::sync::atomic::AtomicUsize,
+    defs_by_name: DashMap<String, Vec<DefId>>,
+    refs_by_name: DashMap<String, Vec<RefId>>,
+    crates: RwLock<Vec<CrateInfo>>,
+    generation: std::sync::atomic::AtomicU64,
+}
+
+pub struct IndexStats {
+    pub files: usize,
+    pub bytes: u64,
+    pub defs: usize,
+    pub refs: usize,
+}
+
+impl WorkspaceIndex {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Changes whenever any file's symbols change: cached blast radii older than this are stale.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub fn file_id(&self, path: &Path) -> Option<usize> {
+        self.ids.get(path).map(|v| *v)
+    }
+
+    pub fn file(&self, id: usize) -> Option<Arc<FileSymbols>> {
+        self.files.get(&id).map(|f| f.clone())
+    }
+
+    fn crate_of(&self, path: &Path) -> usize {
+        let mut crates = self.crates.write().unwrap_or_else(|e| e.into_inner());
+        let dir = path
+            .ancestors()
+            .skip(1)
+            .find(|d| d.join("Cargo.toml").is_file())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| path.parent().unwrap_or(path).to_path_buf());
+        if let Some(i) = crates.iter().position(|c| c.dir == dir) {
+            return i;
+        }
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+        let name = manifest
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|t| {
+                t.get("package")?
+                    .get("name")?
+                    .as_str()
+                    .map(|s| s.replace('-', "_"))
+            })
+            .unwrap_or_default();
+        crates.push(CrateInfo {
+            is_lib: dir.join("src/lib.rs").is_file(),
+            dir,
+            name,
+        });
+        crates.len() - 1
+    }
+
+    /// Indexes every Rust file under `root` (what `.gitignore` ignores is skipped), in parallel.
+    /// `progress(done, total)` is called as files finish.
+    pub fn index_workspace(
+        &self,
+        root: &Path,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> IndexStats {
+        self.index_workspace_with(root, &crate::walk::WalkRules::default(), progress)
+    }
+
+    /// Indexes the files `rules` admit (generated folders and `[index] exclude` left out), on all
+    /// cores at a lower priority, so that the editor's edits are answered while a large tree is
+    /// indexed.
+    pub fn index_workspace_with(
+        &self,
+        root: &Path,
+        rules: &crate::walk::WalkRules,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> IndexStats {
+        let files: Vec<PathBuf> = rules
+            .files(root, root)
+            .into_iter()
+            .filter(|p| language::for_path(p).is_some_and(|l| l.name == "rust"))
+            // Too large to analyse: not read at all.
+            .filter(|p| {
+                std::fs::metadata(p)
+                    .is_ok_and(|m| m.len() <= crate::document::MAX_ANALYSED_BYTES as u64)
+            })
+            .collect();
+        // Every core, at a lower priority than the threads that answer the editor.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("aigis-index-{i}"))
+            .start_handler(|_| lower_priority())
+            .build();
+        match pool {
+            Ok(pool) => pool.install(|| self.index_files(files, progress)),
+            Err(_) => self.index_files(files, progress),
+        }
+    }
+
+    fn index_files(
+        &self,
+        files: Vec<PathBuf>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> IndexStats {
+        let total = files.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let bytes = std::sync::atomic::AtomicU64::new(0);
+        files
+            .par_iter()
+            .for_each_init(crate::parse::Parser::new, |parser, path| {
+                if let Ok(text) = std::fs::read_to_string(path) {
+                    if text.len() <= crate::document::MAX_ANALYSED_BYTES {
+                        bytes.fetch_add(text.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                        let lang = language::by_name("rust").expect("rust");
+                        if let Some(tree) = parser.parse(lang, &text, None) {
+                            self.update_file(path, &tree, &text);
+                        }
+                    }
+                }
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if n.is_multiple_of(64) || n == total {
+                    progress(n, total);
+                }
+            });
+        IndexStats {
+            files: total,
+            bytes: bytes.into_inner(),
+            defs: self.files.iter().map(|f| f.defs.len()).sum(),
+            refs: self.files.iter().map(|f| f.refs.len()).sum(),
+        }
+    }
+
+    /// (Re)indexes one file from its current tree and text.
+    pub fn update_file(&self, path: &Path, tree: &crate::parse::Tree, text: &str) {
+        let crate_id = self.crate_of(path);
+        let module = {
+            let crates = self.crates.read().unwrap_or_else(|e| e.into_inner());
+            module_path(&crates[crate_id].dir, path)
+        };
+        let lang = language::by_name("rust").expect("rust");
+        let mut symbols = extract(lang, tree, text, path, module);
+        symbols.crate_id = crate_id;
+        let id = *self.ids.entry(path.to_path_buf()).or_insert_with(|| {
+            self.next_id
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        });
+        self.remove_names(id);
+        for (i, d) in symbols.defs.iter().enumerate() {
+            self.defs_by_name
+                .entry(d.name.clone())
+                .or_default()
+                .push((id, i));
+        }
+        for (i, r) in symbols.refs.iter().enumerate() {
+            self.refs_by_name
+                .entry(r.name.clone())
+                .or_default()
+                .push((id, i));
+            // `use a::purge as wipe; wipe()` is a reference to `purge` too.
+            if let Some(target) = alias_target(&symbols, r) {
+                self.refs_by_name
+                    .entry(target.to_string())
+                    .or_default()
+                    .push((id, i));
+            }
+        }
+        self.files.insert(id, Arc::new(symbols));
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+
+    /// A deleted file leaves the index.
+    pub fn remove_file(&self, path: &Path) {
+        if let Some((_, id)) = self.ids.remove(path) {
+            self.remove_names(id);
+            self.files.remove(&id);
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
+        }
+    }
+
+    fn remove_names(&self, id: usize) {
+        let Some(old) = self.files.get(&id).map(|f| f.clone()) else {
+            return;
+        };
+        let names: HashSet<&String> = old.defs.iter().map(|d| &d.name).collect();
+        for n in names {
+            if let Some(mut v) = self.defs_by_name.get_mut(n) {
+                v.retain(|(f, _)| *f != id);
+            }
+        }
+        let names: HashSet<&String> = old
+            .refs
+            .iter()
+            .flat_map(|r| std::iter::once(&r.name).chain(alias_target(&old, r)))
+            .collect();
+        for n in names {
+            if let Some(mut v) = self.refs_by_name.get_mut(n) {
+                v.retain(|(f, _)| *f != id);
+            }
+        }
+    }
+
+    pub fn def(&self, id: DefId) -> Option<(Arc<FileSymbols>, Def)> {
+        let f = self.file(id.0)?;
+        let d = f.defs.get(id.1)?.clone();
+        Some((f, d))
+    }
+
+    /// Every definition that reference `r` of file `f` may mean, and how sure that is.
+    pub fn resolve(&self, f: &FileSymbols, r: &Ref) -> (Certainty, Vec<DefId>) {
+        if r.shadowed {
+            return (Certainty::Exact, Vec::new());
+        }
+        let lookup = alias_target(f, r).unwrap_or(&r.name);
+        let candidates: Vec<DefId> = self
+            .defs_by_name
+            .get(lookup)
+            .map(|v| v.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|id| {
+                self.def(*id).is_some_and(|(_, d)| match r.kind {
+                    RefKind::Method => d.kind == DefKind::Method,
+                    RefKind::Call | RefKind::Value => matches!(
+                        d.kind,
+                        DefKind::Function
+                            | DefKind::Method
+                            | DefKind::Const
+                            | DefKind::Static
+                            | DefKind::Struct
+                            | DefKind::Enum
+                    ),
+                    RefKind::Macro => d.kind == DefKind::Macro,
+                    RefKind::Type => matches!(
+                        d.kind,
+                        DefKind::Struct | DefKind::Enum | DefKind::Trait | DefKind::Type
+                    ),
+                })
+            })
+            .collect();
+        if candidates.is_empty() {
+            return (Certainty::Exact, Vec::new());
+        }
+        let crates = self
+            .crates
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let target = |id: &DefId| self.def(*id).map(|(file, d)| (file.crate_id, d));
+        // Methods: by the receiver's type when the code says it.
+        if r.kind == RefKind::Method {
+            if let Some(ty) = &r.receiver_type {
+                let hits: Vec<DefId> = candidates
+                    .iter()
+                    .filter(|id| {
+                        target(id).is_some_and(|(_, d)| d.impl_type.as_deref() == Some(ty.as_str()))
+                    })
+                    .copied()
+                    .collect();
+                return (Certainty::Exact, hits);
+            }
+            return by_count(candidates);
+        }
+        // A qualified path, or a name brought in by `use`: resolve it to a module path.
+        let full: Option<(usize, Vec<String>)> = if !r.qualifier.is_empty() {
+            resolve_path(f, &r.qualifier, &crates)
+        } else {
+            f.imports.get(&r.name).and_then(|p| {
+                let (c, mut segs) = resolve_path(f, &p[..p.len().saturating_sub(1)], &crates)?;
+                segs.push(p.last()?.clone());
+                Some((c, segs))
+            })
+        };
+        if let Some((crate_id, segs)) = full {
+            // `Type::method` or `module::function`.
+            let (qual, name) = if r.qualifier.is_empty() {
+                (
+                    segs[..segs.len().saturating_sub(1)].to_vec(),
+                    segs.last().cloned().unwrap_or_default(),
+                )
+            } else {
+                (segs, r.name.clone())
+            };
+            let hits: Vec<DefId> = candidates
+                .iter()
+                .filter(|id| {
+                    target(id).is_some_and(|(c, d)| {
+                        d.name == name
+                            && c == crate_id
+                            && (d.module == qual
+                                || (d.impl_type.is_some()
+                                    && qual.last() == d.impl_type.as_ref()
+                                    && d.module == qual[..qual.len() - 1]))
+                    })
+                })
+                .copied()
+                .collect();
+            if !hits.is_empty() {
+                return (Certainty::Exact, hits);
+            }
+            // A type's associated function where the type lives in another module than its impl.
+            if let Some(ty) = qual.last() {
+                let hits: Vec<DefId> = candidates
+                    .iter()
+                    .filter(|id| {
+                        target(id)
+                            .is_some_and(|(c, d)| c == crate_id && d.impl_type.as_ref() == Some(ty))
+                    })
+                    .copied()
+                    .collect();
+                if !hits.is_empty() {
+                    return (Certainty::Exact, hits);
+                }
+            }
+            return (Certainty::Exact, Vec::new());
+        }
+        if !r.qualifier.is_empty() {
+            // `Self::f` / an unresolvable qualifier (another crate, std): a type by its name.
+            let ty = r.qualifier.last().cloned().unwrap_or_default();
+            let hits: Vec<DefId> = candidates
+                .iter()
+                .filter(|id| target(id).is_some_and(|(_, d)| d.impl_type.as_ref() == Some(&ty)))
+                .copied()
+                .collect();
+            return if hits.is_empty() {
+                (Certainty::Exact, hits)
+            } else {
+                by_count(hits)
+            };
+        }
+        // A bare name: this module's own definition, then glob imports, then the name alone.
+        let here: Vec<DefId> = candidates
+            .iter()
+            .filter(|id| {
+                target(id).is_some_and(|(c, d)| {
+                    c == f.crate_id && d.module == f.module && d.impl_type.is_none()
+                })
+            })
+            .copied()
+            .collect();
+        if !here.is_empty() {
+            return (Certainty::Exact, here);
+        }
+        for g in &f.globs {
+            if let Some((c, segs)) = resolve_path(f, g, &crates) {
+                let hits: Vec<DefId> = candidates
+                    .iter()
+                    .filter(|id| {
+                        target(id).is_some_and(|(tc, d)| {
+                            tc == c && d.module == segs && d.impl_type.is_none()
+                        })
+                    })
+                    .copied()
+                    .collect();
+                if !hits.is_empty() {
+                    return (Certainty::Exact, hits);
+                }
+            }
+        }
+        let free: Vec<DefId> = candidates
+            .into_iter()
+            .filter(|id| target(id).is_some_and(|(_, d)| d.impl_type.is_none()))
+            .collect();
+        by_count(free)
+    }
+
+    /// References whose name is `def`'s, resolved: those that mean it.
+    pub fn references_to(&self, def: DefId) -> Vec<(RefId, Certainty)> {
+        let Some((_, d)) = self.def(def) else {
+            return Vec::new();
+        };
+        let refs = self
+            .refs_by_name
+            .get(&d.name)
+            .map(|v| v.clone())
+            .unwrap_or_default();
+        refs.into_iter()
+            .filter_map(|rid| {
+                let f = self.file(rid.0)?;
+                let r = f.refs.get(rid.1)?;
+                let (certainty, defs) = self.resolve(&f, r);
+                defs.contains(&def).then_some((rid, certainty))
+            })
+            .collect()
+    }
+
+    pub fn crates(&self) -> Vec<CrateInfo> {
+        self.crates
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+/// Lowers the calling thread's scheduling priority (Linux gives each thread its own nice value).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority on the calling thread's id only changes its own nice value.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+    }
+}
+
+/// For a bare name imported under an alias, the name it stands for.
+fn alias_target<'a>(f: &'a FileSymbols, r: &Ref) -> Option<&'a String> {
+    if !r.qualifier.is_empty() || r.kind == RefKind::Method {
+        return None;
+    }
+    f.imports
+        .get(&r.name)
+        .and_then(|p| p.last())
+        .filter(|t| **t != r.name)
+}
+
+fn by_count(c: Vec<DefId>) -> (Certainty, Vec<DefId>) {
+    match c.len() {
+        0 => (Certainty::Exact, c),
+        1 => (Certainty::Name, c),
+        _ => (Certainty::Ambiguous, c),
+    }
+}
+
+/// A path as written in file `f` → (crate, module segments), when it is in the workspace.
+fn resolve_path(
+    f: &FileSymbols,
+    segs: &[String],
+    crates: &[CrateInfo],
+) -> Option<(usize, Vec<String>)> {
+    resolve_path_at(f, segs, crates, 0)
+}
+
+fn resolve_path_at(
+    f: &FileSymbols,
+    segs: &[String],
+    crates: &[CrateInfo],
+    depth: usize,
+) -> Option<(usize, Vec<String>)> {
+    // Imports that name each other (`use a::b; use b::a;`) must not loop.
+    if depth > 8 {
+        return None;
+    }
+    let (first, rest) = segs.split_first()?;
+    let mut base: (usize, Vec<String>) = match first.as_str() {
+        "crate" => (f.crate_id, Vec::new()),
+        "self" => (f.crate_id, f.module.clone()),
+        "super" => (
+            f.crate_id,
+            f.module[..f.module.len().saturating_sub(1)].to_vec(),
+        ),
+        "Self" => return None,
+        name => {
+            if let Some(full) = f.imports.get(name) {
+                if full.first().map(String::as_str) == Some(name) && full.len() == 1 {
+                    return crates
+                        .iter()
+                        .position(|c| c.name == *name)
+                        .map(|c| (c, rest.to_vec()));
+                }
+                let mut p = full.clone();
+                p.extend(rest.iter().cloned());
+                // Imports are written from the crate root (2018 paths) or with crate/self/super.
+                return resolve_path_at(f, &p, crates, depth + 1).or_else(|| {
+                    let mut rooted = vec!["crate".to_string()];
+                    rooted.extend(p);
+                    resolve_path_at(f, &rooted, crates, depth + 1)
+                });
+            }
+            if let Some(c) = crates
+                .iter()
+                .position(|c| !c.name.is_empty() && c.name == *name)
+            {
+                (c, Vec::new())
+            } else {
+                // A child module of the current one (`mod deploy;` then `deploy::purge()`).
+                let mut m = f.module.clone();
+                m.push(name.to_string());
+                (f.crate_id, m)
+            }
+        }
+    };
+    for s in rest {
+        match s.as_str() {
+            "super" => {
+                base.1.pop();
+            }
+            "self" => {}
+            _ => base.1.push(s.clone()),
+        }
+    }
+    Some(base)
+}

@@ -1,0 +1,13 @@
+//! aigis's syntax layer: the languages it reads (a grammar, `queries/<lang>/` and rules per
+//! language), the one parser, documents with incremental parsing, risky-operation matching and
+//! per-file symbol extraction. This is the only crate that names a grammar crate or a node kind;
+//! everything above it (`aigis-core` and the front ends) works on findings and symbol tables.
+
+pub mod analysis;
+pub mod catalog;
+pub mod document;
+pub mod language;
+pub mod parse;
+pub mod shell;
+pub mod sql;
+pub mod symbols;
