@@ -131,15 +131,14 @@ fn main() {
     index.index_workspace(dir.path(), &|_, _| {});
     let core = dir.path().join("src/core.rs");
     let id = index.file_id(&core).unwrap();
-    let mut parser = tree_sitter::Parser::new();
-    parser.set_language(&rust.grammar).unwrap();
+    let mut parser = aigis_core::parse::Parser::new();
     let mut times = Vec::new();
     let mut deps = 0;
     for k in 0..50 {
         // An edit inside the region: the file is indexed again and the radius recomputed.
         let text = format!("pub fn target() -> u32 {{\n    {k}\n}}\n");
         let t = Instant::now();
-        let tree = parser.parse(&text, None).unwrap();
+        let tree = parser.parse(rust, &text, None).unwrap();
         index.update_file(&core, &tree, &text);
         let b = aigis_core::blast::blast_radius(&index, id, 0, text.len(), 3);
         times.push(t.elapsed());

@@ -104,13 +104,9 @@ fn main() {
         let n: usize = hot
             .par_iter()
             .map_init(
-                || {
-                    let mut p = tree_sitter::Parser::new();
-                    p.set_language(&rust.grammar).unwrap();
-                    p
-                },
+                aigis_core::parse::Parser::new,
                 |parser, text| {
-                    let tree = parser.parse(text.as_str(), None).unwrap();
+                    let tree = parser.parse(rust, text.as_str(), None).unwrap();
                     if analyse {
                         aigis_core::analysis::analyze(rust, &tree, text, None).len()
                     } else {

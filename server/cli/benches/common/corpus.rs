@@ -41,11 +41,7 @@ pub fn read_and_parse(files: &[PathBuf]) -> std::time::Duration {
     let n: usize = files
         .par_iter()
         .map_init(
-            || {
-                let mut p = tree_sitter::Parser::new();
-                p.set_language(&rust.grammar).expect("the grammar loads");
-                p
-            },
+            aigis_core::parse::Parser::new,
             |p, f| {
                 let Ok(text) = std::fs::read_to_string(f) else {
                     return 0;
@@ -53,7 +49,7 @@ pub fn read_and_parse(files: &[PathBuf]) -> std::time::Duration {
                 if text.len() > aigis_core::document::MAX_ANALYSED_BYTES {
                     return 0;
                 }
-                p.parse(&text, None)
+                p.parse(rust, &text, None)
                     .map_or(0, |t| t.root_node().child_count() as usize)
             },
         )
