@@ -314,6 +314,10 @@ impl Client {
     /// ones are dropped: a background republish must not pass for the answer to an action);
     /// if none has arrived yet, the next one.
     pub fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        // A round trip first: what the server published for the messages sent before it has
+        // arrived by the time it answers (a request the server does not know is answered at
+        // once, with an error).
+        self.request("aigis/test/barrier", json!({}));
         while let Ok(m) = self.incoming.try_recv() {
             self.pending.push_back(m);
         }

@@ -103,17 +103,14 @@ fn main() {
         let t = Instant::now();
         let n: usize = hot
             .par_iter()
-            .map_init(
-                aigis_core::parse::Parser::new,
-                |parser, text| {
-                    let tree = parser.parse(rust, text.as_str(), None).unwrap();
-                    if analyse {
-                        aigis_core::analysis::analyze(rust, &tree, text, None).len()
-                    } else {
-                        tree.root_node().child_count() as usize
-                    }
-                },
-            )
+            .map_init(aigis_core::parse::Parser::new, |parser, text| {
+                let tree = parser.parse(rust, text.as_str(), None).unwrap();
+                if analyse {
+                    aigis_core::analysis::analyze(rust, &tree, text, None).len()
+                } else {
+                    tree.root_node().child_count() as usize
+                }
+            })
             .sum();
         std::hint::black_box(n);
         t.elapsed()

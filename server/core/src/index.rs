@@ -10,7 +10,8 @@ use dashmap::DashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::language;
+use crate::conventions::{Conventions, PathRoot};
+use crate::language::{self, Language};
 pub use crate::symbols::*;
 
 /// A crate of the workspace: its root folder and name (as `use` writes it).
@@ -72,37 +73,22 @@ impl WorkspaceIndex {
         self.files.get(&id).map(|f| f.clone())
     }
 
-    fn crate_of(&self, path: &Path) -> usize {
+    /// The project (a Cargo crate for Rust) that holds `path`, as the language defines it.
+    fn crate_of(&self, lang: &Language, path: &Path) -> usize {
+        let project = lang.conventions.project_of(path);
         let mut crates = self.crates.write().unwrap_or_else(|e| e.into_inner());
-        let dir = path
-            .ancestors()
-            .skip(1)
-            .find(|d| d.join("Cargo.toml").is_file())
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| path.parent().unwrap_or(path).to_path_buf());
-        if let Some(i) = crates.iter().position(|c| c.dir == dir) {
+        if let Some(i) = crates.iter().position(|c| c.dir == project.dir) {
             return i;
         }
-        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
-        let name = manifest
-            .parse::<toml::Table>()
-            .ok()
-            .and_then(|t| {
-                t.get("package")?
-                    .get("name")?
-                    .as_str()
-                    .map(|s| s.replace('-', "_"))
-            })
-            .unwrap_or_default();
         crates.push(CrateInfo {
-            is_lib: dir.join("src/lib.rs").is_file(),
-            dir,
-            name,
+            is_lib: project.is_lib,
+            dir: project.dir,
+            name: project.name,
         });
         crates.len() - 1
     }
 
-    /// Indexes every Rust file under `root` (what `.gitignore` ignores is skipped), in parallel.
+    /// Indexes every file of a language with a symbol query under `root` (what `.gitignore` ignores is skipped), in parallel.
     /// `progress(done, total)` is called as files finish.
     pub fn index_workspace(
         &self,
@@ -124,7 +110,7 @@ impl WorkspaceIndex {
         let files: Vec<PathBuf> = rules
             .files(root, root)
             .into_iter()
-            .filter(|p| language::for_path(p).is_some_and(|l| l.name == "rust"))
+            .filter(|p| language::for_path(p).is_some_and(|l| l.tags.is_some()))
             // Too large to analyse: not read at all.
             .filter(|p| {
                 std::fs::metadata(p)
@@ -156,9 +142,10 @@ impl WorkspaceIndex {
                 if let Ok(text) = std::fs::read_to_string(path) {
                     if text.len() <= crate::document::MAX_ANALYSED_BYTES {
                         bytes.fetch_add(text.len() as u64, std::sync::atomic::Ordering::Relaxed);
-                        let lang = language::by_name("rust").expect("rust");
-                        if let Some(tree) = parser.parse(lang, &text, None) {
-                            self.update_file(path, &tree, &text);
+                        if let Some(lang) = language::for_path(path) {
+                            if let Some(tree) = parser.parse(lang, &text, None) {
+                                self.update_file(path, &tree, &text);
+                            }
                         }
                     }
                 }
@@ -177,12 +164,14 @@ impl WorkspaceIndex {
 
     /// (Re)indexes one file from its current tree and text.
     pub fn update_file(&self, path: &Path, tree: &crate::parse::Tree, text: &str) {
-        let crate_id = self.crate_of(path);
+        let Some(lang) = language::for_path(path).filter(|l| l.tags.is_some()) else {
+            return;
+        };
+        let crate_id = self.crate_of(lang, path);
         let module = {
             let crates = self.crates.read().unwrap_or_else(|e| e.into_inner());
-            module_path(&crates[crate_id].dir, path)
+            lang.conventions.module_path(&crates[crate_id].dir, path)
         };
-        let lang = language::by_name("rust").expect("rust");
         let mut symbols = extract(lang, tree, text, path, module);
         symbols.crate_id = crate_id;
         let id = *self.ids.entry(path.to_path_buf()).or_insert_with(|| {
@@ -473,31 +462,40 @@ fn resolve_path(
     segs: &[String],
     crates: &[CrateInfo],
 ) -> Option<(usize, Vec<String>)> {
-    resolve_path_at(f, segs, crates, 0)
+    let conv = language::for_path(&f.path)?.conventions;
+    resolve_path_at(f, conv, segs, crates, 0, false)
 }
 
+/// As [`resolve_path`]; `rooted`: `segs` start at the project's root.
 fn resolve_path_at(
     f: &FileSymbols,
+    conv: &dyn Conventions,
     segs: &[String],
     crates: &[CrateInfo],
     depth: usize,
+    rooted: bool,
 ) -> Option<(usize, Vec<String>)> {
     // Imports that name each other (`use a::b; use b::a;`) must not loop.
     if depth > 8 {
         return None;
     }
-    let (first, rest) = segs.split_first()?;
-    let mut base: (usize, Vec<String>) = match first.as_str() {
-        "crate" => (f.crate_id, Vec::new()),
-        "self" => (f.crate_id, f.module.clone()),
-        "super" => (
+    let (first, rest) = if rooted {
+        (None, segs)
+    } else {
+        let (first, rest) = segs.split_first()?;
+        (Some(first), rest)
+    };
+    let mut base: (usize, Vec<String>) = match first.map(|s| (s, conv.path_root(s))) {
+        None | Some((_, Some(PathRoot::Project))) => (f.crate_id, Vec::new()),
+        Some((_, Some(PathRoot::Current))) => (f.crate_id, f.module.clone()),
+        Some((_, Some(PathRoot::Parent))) => (
             f.crate_id,
             f.module[..f.module.len().saturating_sub(1)].to_vec(),
         ),
-        "Self" => return None,
-        name => {
+        Some((_, Some(PathRoot::SelfType))) => return None,
+        Some((name, None)) => {
             if let Some(full) = f.imports.get(name) {
-                if full.first().map(String::as_str) == Some(name) && full.len() == 1 {
+                if full.first() == Some(name) && full.len() == 1 {
                     return crates
                         .iter()
                         .position(|c| c.name == *name)
@@ -505,12 +503,9 @@ fn resolve_path_at(
                 }
                 let mut p = full.clone();
                 p.extend(rest.iter().cloned());
-                // Imports are written from the crate root (2018 paths) or with crate/self/super.
-                return resolve_path_at(f, &p, crates, depth + 1).or_else(|| {
-                    let mut rooted = vec!["crate".to_string()];
-                    rooted.extend(p);
-                    resolve_path_at(f, &rooted, crates, depth + 1)
-                });
+                // Imports are written from the project root or relative to a module.
+                return resolve_path_at(f, conv, &p, crates, depth + 1, false)
+                    .or_else(|| resolve_path_at(f, conv, &p, crates, depth + 1, true));
             }
             if let Some(c) = crates
                 .iter()
@@ -526,11 +521,11 @@ fn resolve_path_at(
         }
     };
     for s in rest {
-        match s.as_str() {
-            "super" => {
+        match conv.path_root(s) {
+            Some(PathRoot::Parent) => {
                 base.1.pop();
             }
-            "self" => {}
+            Some(PathRoot::Current) => {}
             _ => base.1.push(s.clone()),
         }
     }

@@ -3,7 +3,9 @@
 //! `aigis-lsp` and the `aigis` binary call it. It reads syntax only through `aigis-languages`
 //! (re-exported below), never a tree-sitter node.
 
-pub use aigis_languages::{analysis, catalog, document, language, parse, shell, sql, symbols};
+pub use aigis_languages::{
+    analysis, catalog, conventions, document, language, parse, shell, sql, symbols,
+};
 
 pub mod agent_hooks;
 pub mod agents;

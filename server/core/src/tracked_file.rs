@@ -221,12 +221,13 @@ impl TrackedFile {
     /// Applies one client edit to the text, the regions and the last findings (which move with
     /// the text, except those the edit touched: their item is analysed again).
     pub fn apply_change(&mut self, range: Option<(LineCol, LineCol)>, text: &str) -> ByteEdit {
-        if let Some(tree) = self.doc.tree() {
+        if let (Some(lang), Some(tree)) = (self.doc.language(), self.doc.tree()) {
             let (s, e) = match range {
                 Some((a, b)) => (self.doc.offset_of(a), self.doc.offset_of(b)),
                 None => (0, self.doc.len_bytes()),
             };
             if analysis::touches_file_context_in(
+                lang,
                 tree,
                 std::slice::from_ref(&(s.min(e)..s.max(e))),
                 Some(self.doc.text()),
@@ -382,7 +383,7 @@ impl TrackedFile {
         let incremental = self.analysed
             && !self.context_dirty
             && gates == self.gates
-            && !analysis::touches_file_context_in(tree, &self.dirty, Some(text));
+            && !analysis::touches_file_context_in(lang, tree, &self.dirty, Some(text));
         self.gates = gates;
         self.context_dirty = false;
         let found = if incremental {

@@ -9,6 +9,7 @@ use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, QueryCursor, Tree};
 
 use crate::catalog::{CodeMatcher, CodeRule, RuleInfo, Severity};
+use crate::conventions::{Conventions, ImportScope, Imports, Receiver};
 use crate::language::Language;
 use crate::{shell, sql};
 
@@ -78,6 +79,15 @@ struct FileContext {
 }
 
 impl FileContext {
+    /// Adds imports, their paths joined with the language's separator.
+    fn add(&mut self, imports: &Imports, sep: &str) {
+        for (local, path) in &imports.names {
+            self.imports.insert(local.clone(), path.join(sep));
+        }
+        self.wildcards
+            .extend(imports.globs.iter().map(|g| g.join(sep)));
+    }
+
     fn empty() -> FileContext {
         FileContext {
             imports: HashMap::new(),
@@ -87,10 +97,6 @@ impl FileContext {
             test_file: false,
         }
     }
-}
-
-fn is_top_level(n: Node) -> bool {
-    n.parent().is_some_and(|p| p.parent().is_none())
 }
 
 /// The child of the root that contains `n`.
@@ -103,26 +109,6 @@ fn top_item(n: Node) -> Node {
         cur = p;
     }
     cur
-}
-
-/// `use` declarations at file level and in inline modules.
-fn file_level_imports(node: Node, src: &[u8], sep: &str, ctx: &mut FileContext) {
-    let mut c = node.walk();
-    for child in node.named_children(&mut c) {
-        match child.kind() {
-            "use_declaration" => {
-                if let Some(arg) = child.child_by_field_name("argument") {
-                    collect_imports(arg, "", src, sep, ctx);
-                }
-            }
-            "mod_item" => {
-                if let Some(body) = child.child_by_field_name("body") {
-                    file_level_imports(body, src, sep, ctx);
-                }
-            }
-            _ => {}
-        }
-    }
 }
 
 pub fn analyze(lang: &Language, tree: &Tree, text: &str, path: Option<&Path>) -> Vec<Finding> {
@@ -176,14 +162,19 @@ pub fn covering_items(
 
 /// True when an edit in `ranges` can change how the rest of the file resolves (imports,
 /// modules): then the whole file is analysed again.
-pub fn touches_file_context(tree: &Tree, ranges: &[std::ops::Range<usize>]) -> bool {
-    touches_file_context_in(tree, ranges, None)
+pub fn touches_file_context(
+    lang: &Language,
+    tree: &Tree,
+    ranges: &[std::ops::Range<usize>],
+) -> bool {
+    touches_file_context_in(lang, tree, ranges, None)
 }
 
 /// As [`touches_file_context`]; with the text, a top-level syntax error counts only when it
 /// holds an import (`use`, `mod`, `extern crate`): typing through a broken line inside a
 /// function (`xlet`, `}x`) leaves the file's imports as they were, so it stays incremental.
 pub fn touches_file_context_in(
+    lang: &Language,
     tree: &Tree,
     ranges: &[std::ops::Range<usize>],
     text: Option<&str>,
@@ -191,20 +182,12 @@ pub fn touches_file_context_in(
     let root = tree.root_node();
     let mut c = root.walk();
     let found = root.children(&mut c).any(|item| {
-        let context = match item.kind() {
-            "use_declaration" | "mod_item" | "extern_crate_declaration" => true,
-            "ERROR" => text.is_none_or(|t| {
-                let body = t.get(item.start_byte()..item.end_byte()).unwrap_or("");
-                body.contains("use ") || body.contains("mod ") || body.contains("extern crate")
-            }),
-            _ => false,
-        };
-        context
+        lang.conventions.is_context_item(item, text)
             && ranges
                 .iter()
                 .any(|r| item.start_byte() <= r.end && r.start <= item.end_byte())
     });
-    found || root.kind() == "ERROR"
+    found || root.is_error()
 }
 
 /// Like [`analyze`], limited to calls that intersect `ranges` (all of the file when `None`).
@@ -220,6 +203,7 @@ pub fn analyze_ranges(
         return Vec::new();
     }
     let src = text.as_bytes();
+    let conv = lang.conventions;
     let node_text = |n: Node| n.utf8_text(src).unwrap_or("");
     let cap = |name: &str| lang.capture(name);
     let (c_method_call, c_recv, c_method, c_args, c_path_call, c_path, c_macro_call, c_use) = (
@@ -241,9 +225,10 @@ pub fn analyze_ranges(
         item_imports: HashMap::new(),
         wildcards: Vec::new(),
         crates: crates_used(lang, text),
-        test_file: path.is_some_and(is_test_path),
+        test_file: path.is_some_and(|p| conv.is_test_path(p)),
     };
-    file_level_imports(tree.root_node(), src, lang.path_separator, &mut ctx);
+    let file_imports = conv.imports(tree.root_node(), src, ImportScope::FileLevel);
+    ctx.add(&file_imports, lang.path_separator);
 
     #[allow(clippy::single_range_in_vec_init)] // one range: the whole text
     let whole = [0..text.len()];
@@ -270,7 +255,7 @@ pub fn analyze_ranges(
                 if let (Some(p), Some(args)) = (get(c_path), get(c_args)) {
                     paths.push(PathCall {
                         node,
-                        path: clean_path(node_text(p)),
+                        path: conv.clean_path(node_text(p)),
                         args,
                     });
                 }
@@ -278,16 +263,17 @@ pub fn analyze_ranges(
                 if let (Some(p), Some(args)) = (get(c_path), get(c_args)) {
                     macros.push(PathCall {
                         node,
-                        path: clean_path(node_text(p)),
+                        path: conv.clean_path(node_text(p)),
                         args,
                     });
                 }
             } else if let Some(u) = get(c_use) {
-                if u.parent().is_some_and(|decl| !is_top_level(decl)) {
+                let (imports, top_level) = conv.import_capture(u, src);
+                if !top_level {
                     let item = top_item(u);
-                    // A `use` inside a function or block: it counts for that item only.
+                    // An import inside a function or block: it counts for that item only.
                     let mut local = FileContext::empty();
-                    collect_imports(u, "", src, lang.path_separator, &mut local);
+                    local.add(&imports, lang.path_separator);
                     ctx.item_imports
                         .entry(item.start_byte())
                         .or_default()
@@ -327,7 +313,7 @@ pub fn analyze_ranges(
     };
 
     for m in &methods {
-        if m.name == "send" {
+        if m.name == conv.send_method() {
             a.sdk_chain(m, &mut found);
         }
         for &ri in lang.by_method.get(m.name).into_iter().flatten() {
@@ -388,6 +374,24 @@ struct Analyzer<'a, 't> {
 }
 
 impl<'a, 't> Analyzer<'a, 't> {
+    fn conv(&self) -> &'static dyn Conventions {
+        self.lang.conventions
+    }
+
+    /// The root of a method chain, through wrappers (`x.await`, `x?`, `(x)`, `&x`).
+    fn chain_root(&self, mut n: Node<'t>) -> Node<'t> {
+        loop {
+            if let Some(&i) = self.method_at.get(&n.id()) {
+                n = self.methods[i].recv;
+                continue;
+            }
+            match self.conv().unwrap_expression(n) {
+                Some(inner) => n = inner,
+                None => return n,
+            }
+        }
+    }
+
     fn text(&self, n: Node) -> &'t str {
         n.utf8_text(self.src).unwrap_or("")
     }
@@ -450,13 +454,7 @@ impl<'a, 't> Analyzer<'a, 't> {
             }
             let what = rule.info.target.as_deref().unwrap_or(op.name);
             let message = format!("`{}()` ({what}): {}", op.name, rule.info.why);
-            let start = op
-                .node
-                .child_by_field_name("function")
-                .map_or(op.node.start_byte(), |f| {
-                    f.child_by_field_name("field")
-                        .map_or(f.start_byte(), |n| n.start_byte())
-                });
+            let start = self.conv().method_name_start(op.node);
             self.push(
                 found,
                 &rule.info,
@@ -474,10 +472,10 @@ impl<'a, 't> Analyzer<'a, 't> {
     /// makes a same-named method an ordinary one. Unknown bindings are given the benefit of the
     /// doubt: the file already uses the SDK crate.
     fn receiver_may_be_client(&self, root: Node) -> bool {
-        let evidence = match root.kind() {
-            "identifier" => binding_text(root, self.text(root), self.src),
-            "self" | "field_expression" => return true,
-            _ => Some(self.text(root).to_string()),
+        let evidence = match self.conv().receiver(root, self.src) {
+            Receiver::Binding(name) => self.conv().binding_text(root, &name, self.src),
+            Receiver::SelfValue | Receiver::Field => return true,
+            Receiver::Other(_) => Some(self.text(root).to_string()),
         };
         match evidence {
             None => true,
@@ -529,9 +527,12 @@ impl<'a, 't> Analyzer<'a, 't> {
             }
         }
         if !receiver_contains.is_empty() {
-            let root = chain_root(m.recv, self.method_at, self.methods);
-            let evidence = match root.kind() {
-                "identifier" => binding_text(root, self.text(root), self.src).unwrap_or_default(),
+            let root = self.chain_root(m.recv);
+            let evidence = match self.conv().receiver(root, self.src) {
+                Receiver::Binding(name) => self
+                    .conv()
+                    .binding_text(root, &name, self.src)
+                    .unwrap_or_default(),
                 _ => self.text(root).to_string(),
             };
             if !receiver_contains
@@ -549,13 +550,7 @@ impl<'a, 't> Analyzer<'a, 't> {
         }
         let what = rule.info.target.as_deref().unwrap_or(m.name);
         let message = format!("`.{}()` ({what}): {}", m.name, rule.info.why);
-        let start = m
-            .node
-            .child_by_field_name("function")
-            .map_or(m.node.start_byte(), |f| {
-                f.child_by_field_name("field")
-                    .map_or(f.start_byte(), |n| n.start_byte())
-            });
+        let start = self.conv().method_name_start(m.node);
         self.push(
             found,
             &rule.info,
@@ -582,7 +577,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                 if arg_shape.as_deref() == Some("bare") {
                     let bare = self
                         .first_arg(p.args)
-                        .is_some_and(|n| matches!(n.kind(), "identifier" | "scoped_identifier"));
+                        .is_some_and(|n| self.conv().is_bare_path(n));
                     if !bare {
                         return;
                     }
@@ -634,22 +629,20 @@ impl<'a, 't> Analyzer<'a, 't> {
         let mut calls: Vec<&MethodCall> = Vec::new();
         // Calls chained directly on the constructor.
         let mut cur = p.node;
-        while let Some(call) = cur
-            .parent()
-            .filter(|f| f.kind() == "field_expression")
-            .and_then(|f| f.parent())
+        while let Some(call) = self
+            .conv()
+            .call_on(cur)
             .and_then(|c| self.method_at.get(&c.id()).map(|&i| &self.methods[i]))
         {
             calls.push(call);
             cur = call.node;
         }
         // Calls on the variable the command is bound to, later in the same block.
-        if let Some(var) = let_bound_name(p.node, self.src) {
-            let scope = enclosing_block(p.node);
+        if let Some(var) = self.conv().bound_name(p.node, self.src) {
+            let scope = self.conv().enclosing_block(p.node);
             for m in self.methods {
-                let root = chain_root(m.recv, self.method_at, self.methods);
-                if root.kind() == "identifier"
-                    && self.text(root) == var
+                let root = self.chain_root(m.recv);
+                if self.conv().receiver(root, self.src) == Receiver::Binding(var.clone())
                     && m.node.start_byte() > p.node.end_byte()
                     && scope.is_some_and(|s| {
                         s.start_byte() <= m.node.start_byte() && m.node.end_byte() <= s.end_byte()
@@ -661,14 +654,15 @@ impl<'a, 't> Analyzer<'a, 't> {
         }
         calls.sort_by_key(|m| m.node.start_byte());
         calls.dedup_by_key(|m| m.node.id());
+        let (arg, args) = self.conv().arg_methods();
         for m in calls {
             match m.name {
-                "arg" => argv.push(
+                n if n == arg => argv.push(
                     self.first_arg(m.args)
                         .and_then(|n| self.string_value(n))
                         .unwrap_or_else(|| "<expr>".into()),
                 ),
-                "args" => {
+                n if n == args => {
                     let strings = self.strings_in(m.args);
                     if strings.is_empty() {
                         argv.push("<expr>".into());
@@ -713,7 +707,7 @@ impl<'a, 't> Analyzer<'a, 't> {
         node: Node,
         message: String,
     ) {
-        if self.ctx.test_file || in_test_code(node, self.src) {
+        if self.ctx.test_file || self.conv().in_test_code(node, self.src) {
             severity = severity.lowered();
             notes.push("in test code".into());
         }
@@ -758,18 +752,7 @@ impl<'a, 't> Analyzer<'a, 't> {
     }
 
     fn first_arg(&self, args: Node<'t>) -> Option<Node<'t>> {
-        let mut c = args.walk();
-        let first = args
-            .named_children(&mut c)
-            .find(|n| n.kind() != "line_comment" && n.kind() != "block_comment");
-        // `&"..."` and `&[..]` pass the literal by reference.
-        first.map(|n| {
-            if n.kind() == "reference_expression" {
-                n.child_by_field_name("value").unwrap_or(n)
-            } else {
-                n
-            }
-        })
+        self.conv().first_arg(args)
     }
 
     /// The value of a string literal node.
@@ -777,7 +760,7 @@ impl<'a, 't> Analyzer<'a, 't> {
         if !self.lang.string_kinds.contains(&n.kind()) {
             return None;
         }
-        Some(unquote(self.text(n)))
+        Some(self.conv().unquote(self.text(n)))
     }
 
     /// Every string literal under `n`, in order.
@@ -797,44 +780,6 @@ impl<'a, 't> Analyzer<'a, 't> {
     }
 }
 
-/// Strips a Rust string literal's quotes (`"..."`, `r#"..."#`, `b"..."`) and common escapes.
-fn unquote(lit: &str) -> String {
-    let raw = lit.starts_with('r') || lit.starts_with("br");
-    let body = lit
-        .trim_start_matches(['b', 'r', 'c'])
-        .trim_start_matches('#');
-    let body = body.strip_prefix('"').unwrap_or(body);
-    let body = body.trim_end_matches('#');
-    let body = body.strip_suffix('"').unwrap_or(body);
-    if raw {
-        return body.to_string();
-    }
-    let mut out = String::with_capacity(body.len());
-    let mut chars = body.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('\n') => {
-                // A line continuation skips the newline and the next line's indentation.
-                let rest: String = chars.clone().collect();
-                let trimmed = rest.trim_start();
-                let skip = rest.chars().count() - trimmed.chars().count();
-                for _ in 0..skip {
-                    chars.next();
-                }
-            }
-            Some(o) => out.push(o),
-            None => {}
-        }
-    }
-    out
-}
-
 fn contains_word(haystack: &str, word: &str) -> bool {
     let is_ident = |c: char| c.is_alphanumeric() || c == '_';
     haystack.match_indices(word).any(|(i, _)| {
@@ -844,79 +789,6 @@ fn contains_word(haystack: &str, word: &str) -> bool {
     })
 }
 
-/// `a :: b :: <T>` → `a::b`: whitespace and generic arguments do not change what is called.
-fn clean_path(p: &str) -> String {
-    let mut out = String::with_capacity(p.len());
-    let mut depth = 0usize;
-    for c in p.chars() {
-        match c {
-            '<' => depth += 1,
-            '>' => depth = depth.saturating_sub(1),
-            c if depth == 0 && !c.is_whitespace() => out.push(c),
-            _ => {}
-        }
-    }
-    while out.contains("::::") {
-        out = out.replace("::::", "::");
-    }
-    out.trim_end_matches("::").to_string()
-}
-
-/// Records what a `use` declaration brings into scope: `use a::b::{c, d as e, f::*};`.
-fn collect_imports(node: Node, prefix: &str, src: &[u8], sep: &str, ctx: &mut FileContext) {
-    let text = |n: Node| n.utf8_text(src).unwrap_or("").to_string();
-    let join = |p: &str, s: &str| {
-        if p.is_empty() {
-            s.to_string()
-        } else {
-            format!("{p}{sep}{s}")
-        }
-    };
-    match node.kind() {
-        "identifier" | "scoped_identifier" | "crate" | "super" | "self" => {
-            let full = join(prefix, &clean_path(&text(node)));
-            let local = full.rsplit(sep).next().unwrap_or(&full).to_string();
-            if local == "self" {
-                let parent = prefix.to_string();
-                let local = parent.rsplit(sep).next().unwrap_or(&parent).to_string();
-                ctx.imports.insert(local, parent);
-            } else {
-                ctx.imports.insert(local, full);
-            }
-        }
-        "use_as_clause" => {
-            if let (Some(p), Some(alias)) = (
-                node.child_by_field_name("path"),
-                node.child_by_field_name("alias"),
-            ) {
-                ctx.imports
-                    .insert(text(alias), join(prefix, &clean_path(&text(p))));
-            }
-        }
-        "use_wildcard" => {
-            let t = text(node);
-            let base = t.trim_end_matches('*').trim_end_matches(sep);
-            ctx.wildcards.push(join(prefix, &clean_path(base)));
-        }
-        "scoped_use_list" => {
-            let base = node
-                .child_by_field_name("path")
-                .map(|p| join(prefix, &clean_path(&text(p))))
-                .unwrap_or_else(|| prefix.to_string());
-            if let Some(list) = node.child_by_field_name("list") {
-                collect_imports(list, &base, src, sep, ctx);
-            }
-        }
-        "use_list" => {
-            let mut c = node.walk();
-            for child in node.named_children(&mut c) {
-                collect_imports(child, prefix, src, sep, ctx);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// The gating crates a file names, sorted: when this changes, every item may read differently.
 pub fn file_gates(lang: &Language, text: &str) -> Vec<String> {
     let mut v: Vec<String> = crates_used(lang, text).into_iter().collect();
@@ -924,7 +796,7 @@ pub fn file_gates(lang: &Language, text: &str) -> Vec<String> {
     v
 }
 
-/// Which gating crates the file names as a whole word outside `//` comments.
+/// Which gating crates the file names as a whole word outside line comments.
 fn crates_used(lang: &Language, text: &str) -> HashSet<String> {
     let bytes = text.as_bytes();
     let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
@@ -936,139 +808,12 @@ fn crates_used(lang: &Language, text: &str) -> HashSet<String> {
             continue;
         }
         let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
-        if text[line_start..m.start()].contains("//") {
+        if text[line_start..m.start()].contains(lang.conventions.line_comment()) {
             continue;
         }
         out.insert(lang.gate_names[m.pattern().as_usize()].clone());
     }
     out
-}
-
-fn chain_root<'t>(
-    mut n: Node<'t>,
-    method_at: &HashMap<usize, usize>,
-    methods: &[MethodCall<'t>],
-) -> Node<'t> {
-    loop {
-        if let Some(&i) = method_at.get(&n.id()) {
-            n = methods[i].recv;
-            continue;
-        }
-        match n.kind() {
-            "await_expression"
-            | "try_expression"
-            | "parenthesized_expression"
-            | "reference_expression" => match n.named_child(0) {
-                Some(c) => n = c,
-                None => return n,
-            },
-            _ => return n,
-        }
-    }
-}
-
-/// The text that says what `name` is where `at` uses it: its `let` (type and initializer) or
-/// its parameter's type, searched outward through enclosing blocks and the enclosing function.
-fn binding_text(at: Node, name: &str, src: &[u8]) -> Option<String> {
-    let text = |n: Node| n.utf8_text(src).unwrap_or("").to_string();
-    let mut cur = at.parent();
-    while let Some(scope) = cur {
-        match scope.kind() {
-            "block" => {
-                let mut c = scope.walk();
-                let mut found = None;
-                for child in scope.named_children(&mut c) {
-                    if child.start_byte() >= at.start_byte() {
-                        break;
-                    }
-                    if child.kind() == "let_declaration" {
-                        let pat = child
-                            .child_by_field_name("pattern")
-                            .map(text)
-                            .unwrap_or_default();
-                        if pat.trim_start_matches("mut ").trim() == name {
-                            found = Some(text(child));
-                        }
-                    }
-                }
-                if found.is_some() {
-                    return found;
-                }
-            }
-            "function_item" | "closure_expression" => {
-                if let Some(params) = scope.child_by_field_name("parameters") {
-                    let mut c = params.walk();
-                    for p in params.named_children(&mut c) {
-                        let pat = p
-                            .child_by_field_name("pattern")
-                            .map(text)
-                            .unwrap_or_default();
-                        if pat.trim_start_matches("mut ").trim() == name {
-                            return Some(text(p));
-                        }
-                    }
-                }
-                if scope.kind() == "function_item" {
-                    return None;
-                }
-            }
-            _ => {}
-        }
-        cur = scope.parent();
-    }
-    None
-}
-
-/// `let mut cmd = Command::new(..)`: the name the constructor's value is bound to.
-fn let_bound_name(call: Node, src: &[u8]) -> Option<String> {
-    let parent = call.parent()?;
-    if parent.kind() != "let_declaration" {
-        return None;
-    }
-    let pat = parent.child_by_field_name("pattern")?.utf8_text(src).ok()?;
-    Some(pat.trim_start_matches("mut ").trim().to_string())
-}
-
-fn enclosing_block(n: Node) -> Option<Node> {
-    let mut cur = n.parent();
-    while let Some(p) = cur {
-        if p.kind() == "block" {
-            return Some(p);
-        }
-        cur = p.parent();
-    }
-    None
-}
-
-/// Inside `#[test]`/`#[tokio::test]` functions or a `#[cfg(test)]` module.
-fn in_test_code(n: Node, src: &[u8]) -> bool {
-    let mut cur = n.parent();
-    while let Some(p) = cur {
-        if matches!(p.kind(), "function_item" | "mod_item") {
-            let mut sib = p.prev_sibling();
-            while let Some(s) = sib {
-                if s.kind() != "attribute_item" {
-                    break;
-                }
-                let t = s.utf8_text(src).unwrap_or("");
-                if t.contains("test") {
-                    return true;
-                }
-                sib = s.prev_sibling();
-            }
-        }
-        cur = p.parent();
-    }
-    false
-}
-
-fn is_test_path(path: &Path) -> bool {
-    path.components()
-        .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")))
-        || path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .is_some_and(|s| s.ends_with("_test") || s == "tests")
 }
 
 #[cfg(test)]

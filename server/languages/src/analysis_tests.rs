@@ -232,6 +232,12 @@ fn files_without_trigger_words_are_skipped_before_parsing() {
 
 #[test]
 fn unquote_handles_raw_and_escaped_strings() {
+    let unquote = |s: &str| {
+        crate::language::by_name("rust")
+            .unwrap()
+            .conventions
+            .unquote(s)
+    };
     assert_eq!(unquote(r###"r#"DROP "x""#"###), r#"DROP "x""#);
     assert_eq!(unquote(r#""a\"b\\c""#), r#"a"b\c"#);
     assert_eq!(unquote("\"DELETE \\\n      FROM t\""), "DELETE FROM t");

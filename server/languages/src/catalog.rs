@@ -180,16 +180,16 @@ struct SqlRuleFile {
 
 pub static SHELL_RULES: LazyLock<Vec<ShellRule>> = LazyLock::new(|| {
     parse::<ShellRuleFile>(
-        "queries/shell/rules.toml",
-        include_str!("../../../queries/shell/rules.toml"),
+        "queries/embedded/commands.toml",
+        crate::language::bundled("embedded/commands.toml"),
     )
     .rule
 });
 
 pub static SQL_RULES: LazyLock<Vec<SqlRule>> = LazyLock::new(|| {
     parse::<SqlRuleFile>(
-        "queries/sql/rules.toml",
-        include_str!("../../../queries/sql/rules.toml"),
+        "queries/embedded/sql.toml",
+        crate::language::bundled("embedded/sql.toml"),
     )
     .rule
 });

@@ -1,6 +1,6 @@
-//! The languages aigis analyses. A language is data: a grammar, the query files under
-//! `queries/<lang>/` and the catalog entries there. Adding one touches this table, not the
-//! analysis.
+//! The languages aigis analyses, read from `queries/languages.toml`: per language a grammar, the
+//! queries and rule files of `queries/<lang>/` (bundled at build time) and its conventions, plus
+//! the indexes the matcher needs (rules by method and path, trigger words, gating crates).
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -9,14 +9,24 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 use tree_sitter::Query;
 
+use serde::Deserialize;
+
 use crate::catalog::{code_rules, CodeMatcher, CodeRule};
+use crate::conventions::{self, Conventions};
+use crate::grammars;
 
 pub struct Language {
     pub name: &'static str,
+    /// The `languageId`s editors send for it.
+    pub lsp_ids: &'static [&'static str],
     pub extensions: &'static [&'static str],
     pub grammar: tree_sitter::Language,
+    /// What its queries cannot say.
+    pub conventions: &'static dyn Conventions,
     /// The candidate-call query (`queries/<lang>/risky.scm`).
     pub query: Query,
+    /// The symbol query (`queries/<lang>/tags.scm`): the workspace index and blast radius.
+    pub tags: Option<Query>,
     pub rules: Vec<CodeRule>,
     /// Rule indexes by the name the query sees: method name, canonical path, macro path.
     pub by_method: HashMap<String, Vec<usize>>,
@@ -41,38 +51,97 @@ impl Language {
 }
 
 static LANGUAGES: LazyLock<Vec<Language>> = LazyLock::new(|| {
-    vec![build(
-        "rust",
-        &["rs"],
-        tree_sitter_rust::LANGUAGE.into(),
-        include_str!("../../../queries/rust/risky.scm"),
-        &[
-            (
-                "queries/rust/aws.toml",
-                include_str!("../../../queries/rust/aws.toml"),
-            ),
-            (
-                "queries/rust/rules.toml",
-                include_str!("../../../queries/rust/rules.toml"),
-            ),
-        ],
-        &["string_literal", "raw_string_literal"],
-        "::",
-    )]
+    let table: LanguageTable = toml::from_str(bundled("languages.toml"))
+        .unwrap_or_else(|e| panic!("queries/languages.toml is invalid: {e}"));
+    table.language.into_iter().map(build).collect()
 });
 
-fn build(
-    name: &'static str,
-    extensions: &'static [&'static str],
-    grammar: tree_sitter::Language,
-    query_src: &str,
-    rule_files: &[(&str, &str)],
-    string_kinds: &'static [&'static str],
-    path_separator: &'static str,
-) -> Language {
-    let query = Query::new(&grammar, query_src)
+/// The bundled file at `rel` under `queries/` (every one is checked by the tests).
+pub fn bundled(rel: &str) -> &'static str {
+    bundled_files()
+        .iter()
+        .find(|(p, _)| *p == rel)
+        .map(|(_, text)| *text)
+        .unwrap_or_else(|| panic!("queries/{rel} is not bundled"))
+}
+
+/// Every bundled query and rule file: (path under `queries/`, contents).
+pub fn bundled_files() -> &'static [(&'static str, &'static str)] {
+    BUNDLED
+}
+
+include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+
+/// One `[[language]]` of `queries/languages.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LanguageEntry {
+    name: String,
+    #[serde(default)]
+    lsp_ids: Vec<String>,
+    extensions: Vec<String>,
+    grammar: String,
+    conventions: String,
+    #[serde(default)]
+    string_kinds: Vec<String>,
+    path_separator: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct LanguageTable {
+    language: Vec<LanguageEntry>,
+}
+
+/// Lives as long as the process: the table is built once.
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+fn leak_all(v: Vec<String>) -> &'static [&'static str] {
+    Box::leak(
+        v.into_iter()
+            .map(leak)
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
+    )
+}
+
+fn build(entry: LanguageEntry) -> Language {
+    let name = leak(entry.name);
+    let grammar = grammars::by_name(&entry.grammar).unwrap_or_else(|| {
+        panic!(
+            "queries/languages.toml: {name} names grammar `{}`, which grammars.rs does not have",
+            entry.grammar
+        )
+    });
+    let conventions = conventions::by_name(&entry.conventions).unwrap_or_else(|| {
+        panic!("queries/languages.toml: {name} names conventions `{}`, which conventions/ does not have", entry.conventions)
+    });
+    let path_separator = leak(entry.path_separator);
+    let file = |f: &str| {
+        let rel = format!("{name}/{f}");
+        bundled_files()
+            .iter()
+            .find(|(p, _)| *p == rel)
+            .map(|(_, t)| *t)
+    };
+    let query = Query::new(&grammar, file("risky.scm").unwrap_or(""))
         .unwrap_or_else(|e| panic!("bundled query queries/{name}/risky.scm is invalid: {e}"));
-    let rules = code_rules(rule_files);
+    let tags = file("tags.scm").map(|src| {
+        Query::new(&grammar, src)
+            .unwrap_or_else(|e| panic!("bundled query queries/{name}/tags.scm is invalid: {e}"))
+    });
+    let prefix = format!("{name}/");
+    let rule_files: Vec<(String, &str)> = bundled_files()
+        .iter()
+        .filter(|(p, _)| {
+            p.strip_prefix(&prefix)
+                .is_some_and(|rest| rest.ends_with(".toml") && !rest.contains('/'))
+        })
+        .map(|(p, t)| (format!("queries/{p}"), *t))
+        .collect();
+    let rule_files: Vec<(&str, &str)> = rule_files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+    let rules = code_rules(&rule_files);
     let mut by_method: HashMap<String, Vec<usize>> = HashMap::new();
     let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
     let mut triggers: HashMap<String, Option<HashSet<String>>> = HashMap::new();
@@ -112,14 +181,16 @@ fn build(
                     by_path.entry(p.clone()).or_default().push(i);
                     // The type or function name: `Command` of `std::process::Command::new`.
                     let segs: Vec<&str> = p.split(path_separator).collect();
-                    let key = if segs.len() >= 2 && segs[segs.len() - 1] == "new" {
+                    let key = if segs.len() >= 2
+                        && Some(segs[segs.len() - 1]) == conventions.constructor()
+                    {
                         segs[segs.len() - 2].to_string()
                     } else {
                         last(p)
                     };
                     // A path outside the standard library needs its crate named in the file.
                     let root = segs[0].to_string();
-                    if matches!(root.as_str(), "std" | "core" | "alloc") {
+                    if conventions.std_roots().contains(&root.as_str()) {
                         add(&key, &[]);
                     } else {
                         add(&key, std::slice::from_ref(&root));
@@ -158,9 +229,12 @@ fn build(
     gate_names.sort();
     Language {
         name,
-        extensions,
+        lsp_ids: leak_all(entry.lsp_ids),
+        extensions: leak_all(entry.extensions),
         grammar,
+        conventions,
         query,
+        tags,
         rules,
         by_method,
         by_path,
@@ -168,7 +242,7 @@ fn build(
         trigger_gates,
         gates: AhoCorasick::new(&gate_names).expect("crate names build an automaton"),
         gate_names,
-        string_kinds,
+        string_kinds: leak_all(entry.string_kinds),
         path_separator,
     }
 }
@@ -181,6 +255,21 @@ pub fn by_name(name: &str) -> Option<&'static Language> {
     LANGUAGES.iter().find(|l| l.name == name)
 }
 
+/// The language an editor's `languageId` names.
+pub fn by_lsp_id(id: &str) -> Option<&'static Language> {
+    LANGUAGES
+        .iter()
+        .find(|l| l.lsp_ids.contains(&id) || l.name == id)
+}
+
+/// Every extension a language is read from (`rs`), for file watchers and walkers.
+pub fn extensions() -> Vec<&'static str> {
+    LANGUAGES
+        .iter()
+        .flat_map(|l| l.extensions.iter().copied())
+        .collect()
+}
+
 pub fn for_path(path: &Path) -> Option<&'static Language> {
     let ext = path.extension()?.to_str()?;
     LANGUAGES.iter().find(|l| l.extensions.contains(&ext))
@@ -188,5 +277,5 @@ pub fn for_path(path: &Path) -> Option<&'static Language> {
 
 /// The language an editor names in `didOpen` (`languageId`), or the file's extension.
 pub fn for_document(language_id: &str, path: &Path) -> Option<&'static Language> {
-    by_name(language_id).or_else(|| for_path(path))
+    by_lsp_id(language_id).or_else(|| for_path(path))
 }

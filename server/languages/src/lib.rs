@@ -5,7 +5,9 @@
 
 pub mod analysis;
 pub mod catalog;
+pub mod conventions;
 pub mod document;
+pub mod grammars;
 pub mod language;
 pub mod parse;
 pub mod shell;

@@ -1,5 +1,5 @@
 //! SQL statements in string literals: a small tokenizer (comments and quoted text skipped) and
-//! the statement rules of `queries/sql/rules.toml`.
+//! the statement rules of `queries/embedded/sql.toml`.
 
 use crate::catalog::{Severity, SqlRule, SQL_RULES};
 

@@ -4,24 +4,15 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 
 use serde::Serialize;
 use streaming_iterator::StreamingIterator;
-use tree_sitter::{Node, Query, QueryCursor, Tree};
+use tree_sitter::{Node, QueryCursor, Tree};
 
 use crate::analysis;
 use crate::catalog::Severity;
-use crate::language::{self, Language};
-
-static TAGS: LazyLock<Query> = LazyLock::new(|| {
-    let lang = language::by_name("rust").expect("rust is built in");
-    Query::new(
-        &lang.grammar,
-        include_str!("../../../queries/rust/tags.scm"),
-    )
-    .unwrap_or_else(|e| panic!("bundled query queries/rust/tags.scm is invalid: {e}"))
-});
+use crate::conventions::{text_of, ImportScope, Receiver};
+use crate::language::Language;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -120,68 +111,6 @@ pub struct FileSymbols {
     pub risky: Vec<RiskyCall>,
 }
 
-/// A file's module path inside its crate: `src/lib.rs` → `[]`, `src/a/b.rs` → `[a, b]`,
-/// `src/a/mod.rs` → `[a]`; binaries, tests, examples and benches are crate roots of their own.
-pub fn module_path(crate_dir: &Path, path: &Path) -> Vec<String> {
-    let Ok(rel) = path.strip_prefix(crate_dir.join("src")) else {
-        return Vec::new();
-    };
-    let mut parts: Vec<String> = rel
-        .iter()
-        .map(|s| s.to_string_lossy().into_owned())
-        .collect();
-    if parts.first().map(String::as_str) == Some("bin") {
-        return Vec::new();
-    }
-    if let Some(last) = parts.pop() {
-        let stem = last.trim_end_matches(".rs").to_string();
-        if !(parts.is_empty() && (stem == "lib" || stem == "main")) && stem != "mod" {
-            parts.push(stem);
-        }
-    }
-    parts
-}
-
-fn text_of<'a>(n: Node, src: &'a [u8]) -> &'a str {
-    n.utf8_text(src).unwrap_or("")
-}
-
-/// The attributes written right before byte `start` (`#[test]`, `#[tokio::main]`), read from the
-/// text: cheaper than walking siblings in the tree.
-fn attrs_before(text: &str, start: usize) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut end = start;
-    for line in text[..start].rsplit('\n').skip(1).take(12) {
-        let begin = end.saturating_sub(line.len() + 1);
-        let trimmed = line.trim();
-        if trimmed.starts_with("#[") || trimmed.starts_with("#![") {
-            out.push(trimmed);
-        } else if !(trimmed.is_empty() || trimmed.starts_with("//")) {
-            break;
-        }
-        end = begin;
-    }
-    // An attribute on the item's own line (`#[test] fn t() {}`).
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let own = text[line_start..start].trim();
-    if own.starts_with("#[") {
-        out.push(own);
-    }
-    out
-}
-
-const HTTP_ATTRS: [&str; 9] = [
-    "get",
-    "post",
-    "put",
-    "delete",
-    "patch",
-    "head",
-    "route",
-    "handler",
-    "debug_handler",
-];
-
 /// Extracts a file's symbols with one pass of the tags query.
 pub fn extract(
     lang: &Language,
@@ -191,17 +120,20 @@ pub fn extract(
     module: Vec<String>,
 ) -> FileSymbols {
     let src = text.as_bytes();
-    let q = &*TAGS;
-    let names = q.capture_names();
+    let conv = lang.conventions;
     let mut out = FileSymbols {
         path: path.to_path_buf(),
         module: module.clone(),
-        is_test_file: path
-            .components()
-            .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches"))),
+        is_test_file: conv.is_test_path(path),
         ..Default::default()
     };
-    collect_uses(tree.root_node(), src, &mut out);
+    let Some(q) = lang.tags.as_ref() else {
+        return out;
+    };
+    let names = q.capture_names();
+    let imports = conv.imports(tree.root_node(), src, ImportScope::Everywhere);
+    out.imports.extend(imports.names);
+    out.globs = imports.globs;
     let mut cursor = QueryCursor::new();
     let mut matches = cursor.matches(q, tree.root_node(), src);
     let mut pending_refs: Vec<(Node, Ref, Receiver)> = Vec::new();
@@ -237,19 +169,14 @@ pub fn extract(
         }
         if let (Some((name_node, kind)), Some(body)) = (scope, scope_body) {
             let name = match kind {
-                "impl" => simple_type(text_of(name_node, src)),
+                "impl" => conv.simple_type(text_of(name_node, src)),
                 _ => text_of(name_node, src).to_string(),
             };
             scopes.push((body.start_byte(), body.end_byte(), kind == "mod", name));
             continue;
         }
         if let Some(l) = local {
-            let ty = binding.and_then(|b| match b.kind() {
-                "let_declaration" => type_of_let(b, src),
-                _ => b
-                    .child_by_field_name("type")
-                    .map(|t| simple_type(text_of(t, src))),
-            });
+            let ty = binding.and_then(|b| conv.binding_type(b, src));
             locals.push((l.start_byte(), text_of(l, src).to_string(), ty));
             continue;
         }
@@ -271,29 +198,12 @@ pub fn extract(
                 _ => DefKind::Module,
             };
             let name = text_of(name_node, src).to_string();
-            let attrs = attrs_before(text, item.start_byte());
-            let is_pub = {
-                let mut c = item.walk();
-                let found = item
-                    .children(&mut c)
-                    .any(|ch| ch.kind() == "visibility_modifier");
-                found
-            };
-            let is_test = out.is_test_file || attrs.iter().any(|a| a.contains("test"));
-            let entry = if kind == DefKind::Function && name == "main"
-                || attrs
-                    .iter()
-                    .any(|a| a.contains("::main]") || a.contains("::main("))
-            {
+            let traits = conv.def_traits(text, item.start_byte(), &name, kind == DefKind::Function);
+            let is_pub = conv.is_public(item);
+            let is_test = out.is_test_file || traits.is_test;
+            let entry = if traits.is_main {
                 Some(Entry::Main)
-            } else if attrs.iter().any(|a| {
-                let inner = a
-                    .trim_start_matches("#[")
-                    .split(['(', ']'])
-                    .next()
-                    .unwrap_or("");
-                HTTP_ATTRS.contains(&inner.rsplit("::").next().unwrap_or(inner))
-            }) {
+            } else if traits.is_http_handler {
                 Some(Entry::HttpHandler)
             } else {
                 None
@@ -321,38 +231,14 @@ pub fn extract(
             };
             let name = text_of(name_node, src).to_string();
             let qualifier: Vec<String> = path_node
-                .and_then(|p| p.child_by_field_name("path"))
-                .map(|q| {
-                    let mut t = String::new();
-                    let mut depth = 0;
-                    for ch in text_of(q, src).chars() {
-                        match ch {
-                            '<' => depth += 1,
-                            '>' => depth -= 1,
-                            c if depth == 0 && !c.is_whitespace() => t.push(c),
-                            _ => {}
-                        }
-                    }
-                    t.split("::")
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
+                .map(|p| conv.qualifier(p, src))
                 .unwrap_or_default();
             // Receivers named by a binding are typed after the pass, from the bindings found.
-            let receiver = match recv.map(|r| {
-                if r.kind() == "reference_expression" {
-                    r.child_by_field_name("value").unwrap_or(r)
-                } else {
-                    r
-                }
-            }) {
-                Some(r) if r.kind() == "self" => Receiver::SelfValue,
-                Some(r) if r.kind() == "identifier" => {
-                    Receiver::Binding(text_of(r, src).to_string())
-                }
-                Some(r) => Receiver::Known(receiver_type(r, src)),
-                None => Receiver::Known(None),
+            let receiver = match recv.map(|r| conv.receiver(r, src)) {
+                Some(Receiver::SelfValue) => Receiver::SelfValue,
+                Some(Receiver::Binding(name)) => Receiver::Binding(name),
+                Some(Receiver::Other(t)) => Receiver::Other(t),
+                Some(Receiver::Field) | None => Receiver::Other(None),
             };
             let shadowed = false;
             let start_node = path_node.unwrap_or(name_node);
@@ -463,7 +349,8 @@ pub fn extract(
                 .copied()
                 .flatten()
                 .map(str::to_string),
-            Receiver::Known(t) => t,
+            Receiver::Other(t) => t,
+            Receiver::Field => None,
         };
         out.refs.push(r);
     }
@@ -483,140 +370,4 @@ pub fn extract(
         });
     }
     out
-}
-
-/// What a method call's receiver is, before bindings are known.
-enum Receiver {
-    SelfValue,
-    Binding(String),
-    Known(Option<String>),
-}
-
-/// `&mut deploy::Env<'a, T>` → `Env`.
-fn simple_type(t: &str) -> String {
-    let t = t
-        .trim()
-        .trim_start_matches('&')
-        .trim_start_matches("mut ")
-        .trim();
-    let t = t.split('<').next().unwrap_or(t);
-    t.rsplit("::").next().unwrap_or(t).trim().to_string()
-}
-
-/// The type a receiver expression names by itself: `Env::new().purge()` (bindings and `self`
-/// are typed after the query pass, from the bindings it found).
-fn receiver_type(recv: Node, src: &[u8]) -> Option<String> {
-    if recv.kind() != "call_expression" {
-        return None;
-    }
-    let f = recv.child_by_field_name("function")?;
-    if f.kind() != "scoped_identifier" {
-        return None;
-    }
-    f.child_by_field_name("path")
-        .map(|p| simple_type(text_of(p, src)))
-}
-
-fn type_of_let(decl: Node, src: &[u8]) -> Option<String> {
-    if let Some(t) = decl.child_by_field_name("type") {
-        return Some(simple_type(text_of(t, src)));
-    }
-    let v = decl.child_by_field_name("value")?;
-    let v = if matches!(v.kind(), "try_expression" | "await_expression") {
-        v.named_child(0)?
-    } else {
-        v
-    };
-    match v.kind() {
-        "struct_expression" => v
-            .child_by_field_name("name")
-            .map(|n| simple_type(text_of(n, src))),
-        "call_expression" => {
-            let f = v.child_by_field_name("function")?;
-            if f.kind() == "scoped_identifier" {
-                let path = f.child_by_field_name("path")?;
-                let ty = simple_type(text_of(path, src));
-                // `Env::new()` names a type; `deploy::make()` names a module.
-                ty.chars().next().filter(|c| c.is_uppercase()).map(|_| ty)
-            } else {
-                None
-            }
-        }
-        _ => None,
-    }
-}
-
-/// `use` declarations anywhere in the file (most are at the top; scoping inside functions is
-/// not modelled).
-fn collect_uses(root: Node, src: &[u8], out: &mut FileSymbols) {
-    let mut stack = vec![root];
-    while let Some(n) = stack.pop() {
-        if n.kind() == "use_declaration" {
-            if let Some(arg) = n.child_by_field_name("argument") {
-                use_tree(arg, &[], src, out);
-            }
-            continue;
-        }
-        if matches!(
-            n.kind(),
-            "source_file" | "declaration_list" | "mod_item" | "function_item" | "block"
-        ) {
-            let mut c = n.walk();
-            stack.extend(n.named_children(&mut c));
-        }
-    }
-}
-
-fn use_tree(n: Node, prefix: &[String], src: &[u8], out: &mut FileSymbols) {
-    let path_of = |t: &str| -> Vec<String> {
-        let mut p = prefix.to_vec();
-        p.extend(
-            t.split("::")
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty()),
-        );
-        p
-    };
-    match n.kind() {
-        "identifier" | "scoped_identifier" | "crate" | "self" | "super" => {
-            let p = path_of(text_of(n, src));
-            if p.last().map(String::as_str) == Some("self") {
-                let p = p[..p.len() - 1].to_vec();
-                if let Some(last) = p.last() {
-                    out.imports.insert(last.clone(), p.clone());
-                }
-            } else if let Some(last) = p.last() {
-                out.imports.insert(last.clone(), p.clone());
-            }
-        }
-        "use_as_clause" => {
-            if let (Some(path), Some(alias)) = (
-                n.child_by_field_name("path"),
-                n.child_by_field_name("alias"),
-            ) {
-                out.imports
-                    .insert(text_of(alias, src).to_string(), path_of(text_of(path, src)));
-            }
-        }
-        "use_wildcard" => {
-            let t = text_of(n, src).trim_end_matches('*').trim_end_matches("::");
-            out.globs.push(path_of(t));
-        }
-        "scoped_use_list" => {
-            let base = n
-                .child_by_field_name("path")
-                .map(|p| path_of(text_of(p, src)))
-                .unwrap_or_else(|| prefix.to_vec());
-            if let Some(list) = n.child_by_field_name("list") {
-                use_tree(list, &base, src, out);
-            }
-        }
-        "use_list" => {
-            let mut c = n.walk();
-            for child in n.named_children(&mut c) {
-                use_tree(child, prefix, src, out);
-            }
-        }
-        _ => {}
-    }
 }

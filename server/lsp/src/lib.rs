@@ -87,6 +87,11 @@ pub struct ServerState {
     /// When the client last asked for code actions on a document: the edit a chosen action
     /// makes (implement members, a snippet, a fix) is a tool's insert, not an AI burst.
     code_actions_at: DashMap<String, std::time::Instant>,
+    /// Orders diagnostics: taken under the document's lock when they are computed.
+    publish_seq: std::sync::atomic::AtomicU64,
+    /// The newest `seq` sent per document. An async lock, held only while one publication is
+    /// handed to the client, so that checking and sending are one step.
+    published: tokio::sync::Mutex<std::collections::HashMap<String, u64>>,
 }
 
 /// How long after a code-action request an insert is taken for that action's edit.
@@ -111,6 +116,9 @@ struct Publish {
     uri: Uri,
     diagnostics: Vec<Diagnostic>,
     version: Option<i32>,
+    /// When they were computed (`ServerState::publish_seq`): an older set is never sent after
+    /// a newer one, even when a background task computed it first and sends it last.
+    seq: u64,
 }
 
 /// Runs a request's work so that a bug answers with an internal error instead of taking the
@@ -171,6 +179,8 @@ impl AigisServer {
                 indexed: std::sync::atomic::AtomicBool::new(false),
                 caps: RwLock::new(ClientCaps::default()),
                 code_actions_at: DashMap::new(),
+                publish_seq: std::sync::atomic::AtomicU64::new(1),
+                published: tokio::sync::Mutex::new(std::collections::HashMap::new()),
             }),
         }
     }
@@ -288,15 +298,26 @@ impl AigisServer {
                     .unwrap_or_default();
                 p.finish_with_message(msg).await;
             }
-            server.republish_all().await;
+            server.republish_blast().await;
         });
     }
 
-    /// Recomputes and publishes diagnostics of every open document (the index changed).
+    /// Recomputes and publishes diagnostics of every open document (the policy changed).
     async fn republish_all(&self) {
+        self.republish(false).await;
+    }
+
+    /// The index changed: only documents with AI regions show anything that depends on it
+    /// (blast radius), so only those are published again.
+    async fn republish_blast(&self) {
+        self.republish(true).await;
+    }
+
+    async fn republish(&self, only_with_regions: bool) {
         let uris: Vec<Uri> = self
             .docs
             .iter()
+            .filter(|d| !only_with_regions || !d.file.regions.is_empty())
             .filter_map(|d| d.key().parse::<Uri>().ok())
             .collect();
         for uri in uris {
@@ -333,7 +354,7 @@ impl AigisServer {
                 return;
             };
             server.index.update_file(&path, &tree, &text);
-            server.republish_all().await;
+            server.republish_blast().await;
         });
     }
 
@@ -470,6 +491,9 @@ impl AigisServer {
                     uri: uri.clone(),
                     diagnostics,
                     version: Some(open.file.doc.version),
+                    seq: self
+                        .publish_seq
+                        .fetch_add(1, std::sync::atomic::Ordering::AcqRel),
                 },
             )),
             Ok(Err(e)) => Err(e),
@@ -478,6 +502,12 @@ impl AigisServer {
     }
 
     async fn publish(&self, p: Publish) {
+        let mut published = self.published.lock().await;
+        let last = published.entry(p.uri.as_str().to_string()).or_insert(0);
+        if p.seq < *last {
+            return;
+        }
+        *last = p.seq;
         self.client
             .publish_diagnostics(p.uri, p.diagnostics, p.version)
             .await;
@@ -1380,7 +1410,7 @@ impl LanguageServer for AigisServer {
             changed |= matches!(done, Ok(Some(())));
         }
         if changed {
-            self.republish_all().await;
+            self.republish_blast().await;
         }
     }
 
@@ -1576,9 +1606,16 @@ impl LanguageServer for AigisServer {
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         self.docs.remove(params.text_document.uri.as_str());
         self.ledger_seen.remove(params.text_document.uri.as_str());
-        self.client
-            .publish_diagnostics(params.text_document.uri, Vec::new(), None)
-            .await;
+        let seq = self
+            .publish_seq
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        self.publish(Publish {
+            uri: params.text_document.uri,
+            diagnostics: Vec::new(),
+            version: None,
+            seq,
+        })
+        .await;
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {

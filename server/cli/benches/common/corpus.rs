@@ -40,19 +40,16 @@ pub fn read_and_parse(files: &[PathBuf]) -> std::time::Duration {
     let t = std::time::Instant::now();
     let n: usize = files
         .par_iter()
-        .map_init(
-            aigis_core::parse::Parser::new,
-            |p, f| {
-                let Ok(text) = std::fs::read_to_string(f) else {
-                    return 0;
-                };
-                if text.len() > aigis_core::document::MAX_ANALYSED_BYTES {
-                    return 0;
-                }
-                p.parse(rust, &text, None)
-                    .map_or(0, |t| t.root_node().child_count() as usize)
-            },
-        )
+        .map_init(aigis_core::parse::Parser::new, |p, f| {
+            let Ok(text) = std::fs::read_to_string(f) else {
+                return 0;
+            };
+            if text.len() > aigis_core::document::MAX_ANALYSED_BYTES {
+                return 0;
+            }
+            p.parse(rust, &text, None)
+                .map_or(0, |t| t.root_node().child_count() as usize)
+        })
         .sum();
     std::hint::black_box(n);
     t.elapsed()

@@ -1,0 +1,160 @@
+//! What a language's queries cannot say: how its strings, paths and imports are written, what a
+//! test or an entry point looks like, how a file maps to a module and a project. One
+//! implementation per language (`rust.rs`), named by `conventions` in `queries/languages.toml`;
+//! the matcher (`analysis`) and the symbol extractor (`symbols`) call only this trait, so they
+//! name no node kind of their own.
+
+use std::path::{Path, PathBuf};
+
+use tree_sitter::Node;
+
+mod rust;
+
+/// What a file brings into scope.
+#[derive(Debug, Default, Clone)]
+pub struct Imports {
+    /// local name → the full path it stands for, as segments (`use a::b as c` → c → [a, b]).
+    pub names: Vec<(String, Vec<String>)>,
+    /// Glob imports (`use a::b::*` → [a, b]).
+    pub globs: Vec<Vec<String>>,
+}
+
+/// Where imports count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportScope {
+    /// At file level and in inline modules: they apply to the whole file.
+    FileLevel,
+    /// Anywhere, function bodies included.
+    Everywhere,
+}
+
+/// What an expression that receives a method call is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Receiver {
+    /// `self`.
+    SelfValue,
+    /// A field of something (`self.client`): its type is not known here.
+    Field,
+    /// A local name: its binding says what it is.
+    Binding(String),
+    /// Anything else; with the type it names by itself (`Env::new()`), when it does.
+    Other(Option<String>),
+}
+
+/// What makes a definition special.
+#[derive(Debug, Clone, Default)]
+pub struct DefTraits {
+    pub is_test: bool,
+    pub is_main: bool,
+    pub is_http_handler: bool,
+}
+
+/// A project (a Rust crate, a Python package...) that holds a file.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub dir: PathBuf,
+    /// The name other projects import it by.
+    pub name: String,
+    /// A library whose public definitions are entry points for its users.
+    pub is_lib: bool,
+}
+
+/// The first segment of a path, when it is relative to something other than a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathRoot {
+    /// The project's root (`crate`).
+    Project,
+    /// The current module (`self`).
+    Current,
+    /// The parent module (`super`).
+    Parent,
+    /// The enclosing type (`Self`): not resolved through modules.
+    SelfType,
+}
+
+pub trait Conventions: Send + Sync {
+    // -- text --
+    /// A string literal's value, quotes and escapes removed.
+    fn unquote(&self, literal: &str) -> String;
+    /// A callee path as written → its canonical spelling (whitespace and generics removed).
+    fn clean_path(&self, path: &str) -> String;
+    /// The line-comment marker: a gating name after it does not count.
+    fn line_comment(&self) -> &'static str;
+    /// Roots of paths that are always present (the standard library): rules on them need no
+    /// import to count.
+    fn std_roots(&self) -> &'static [&'static str];
+    /// The constructor's name when a rule names `Type::<constructor>` (`new`).
+    fn constructor(&self) -> Option<&'static str>;
+
+    // -- imports --
+    /// Every import under `root` in `scope`.
+    fn imports(&self, root: Node, src: &[u8], scope: ImportScope) -> Imports;
+    /// The imports of one import capture of `risky.scm` (`@use`), and whether it sits at file
+    /// level (then `imports(FileLevel)` already has it).
+    fn import_capture(&self, node: Node, src: &[u8]) -> (Imports, bool);
+    /// True when a top-level item can change how the rest of the file resolves (an import, a
+    /// module); `text` lets a broken item count only when it holds one.
+    fn is_context_item(&self, item: Node, text: Option<&str>) -> bool;
+
+    // -- expressions, for the rules --
+    /// The first argument of an argument list, comments skipped, references looked through.
+    fn first_arg<'t>(&self, args: Node<'t>) -> Option<Node<'t>>;
+    /// A plain name or path (a whole table, not an expression).
+    fn is_bare_path(&self, n: Node) -> bool;
+    /// Where the name of a method call starts (`.delete_stack()` → `delete_stack`).
+    fn method_name_start(&self, call: Node) -> usize;
+    /// The expression inside a wrapper that does not change the value's identity (`x.await`,
+    /// `x?`, `(x)`, `&x`).
+    fn unwrap_expression<'t>(&self, n: Node<'t>) -> Option<Node<'t>>;
+    /// What receives a method call.
+    fn receiver(&self, n: Node, src: &[u8]) -> Receiver;
+    /// The method call made directly on `call`'s value (`Command::new(..).arg(..)` → `.arg`).
+    fn call_on<'t>(&self, call: Node<'t>) -> Option<Node<'t>>;
+    /// The text that says what `name` is where `at` uses it (its declaration or parameter).
+    fn binding_text(&self, at: Node, name: &str, src: &[u8]) -> Option<String>;
+    /// The name a call's value is bound to (`let cmd = Command::new(..)`).
+    fn bound_name(&self, call: Node, src: &[u8]) -> Option<String>;
+    /// The block that scopes a binding made at `n`.
+    fn enclosing_block<'t>(&self, n: Node<'t>) -> Option<Node<'t>>;
+    /// Inside a test function or a test module.
+    fn in_test_code(&self, n: Node, src: &[u8]) -> bool;
+    /// A file that holds only tests (and benches).
+    fn is_test_path(&self, path: &Path) -> bool;
+    /// The method that sends a fluent SDK request (`send`).
+    fn send_method(&self) -> &'static str;
+    /// The methods that add one argument and a list of arguments to a process builder.
+    fn arg_methods(&self) -> (&'static str, &'static str);
+
+    // -- symbols --
+    /// Test, main and HTTP-handler marks of the definition starting at `item_start`.
+    fn def_traits(&self, text: &str, item_start: usize, name: &str, is_fn: bool) -> DefTraits;
+    /// Visible outside its module.
+    fn is_public(&self, item: Node) -> bool;
+    /// `&mut deploy::Env<'a, T>` → `Env`.
+    fn simple_type(&self, t: &str) -> String;
+    /// The qualifier of a qualified reference (`deploy::aws::purge` → [deploy, aws]).
+    fn qualifier(&self, path: Node, src: &[u8]) -> Vec<String>;
+    /// The type a binding (a `let` or a parameter) declares or constructs.
+    fn binding_type(&self, binding: Node, src: &[u8]) -> Option<String>;
+    /// Special first segments of paths.
+    fn path_root(&self, segment: &str) -> Option<PathRoot>;
+
+    // -- project model --
+    /// The project that holds `path`.
+    fn project_of(&self, path: &Path) -> Project;
+    /// A file's module path inside its project.
+    fn module_path(&self, project_dir: &Path, path: &Path) -> Vec<String>;
+}
+
+/// The conventions `queries/languages.toml` names.
+pub fn by_name(name: &str) -> Option<&'static dyn Conventions> {
+    match name {
+        "rust" => Some(&rust::Rust),
+        _ => None,
+    }
+}
+
+/// The text of a node (empty when it is not valid UTF-8).
+pub(crate) fn text_of<'a>(n: Node, src: &'a [u8]) -> &'a str {
+    n.utf8_text(src).unwrap_or("")
+}

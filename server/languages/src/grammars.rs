@@ -1,0 +1,8 @@
+//! The grammar crates: one line per grammar that `queries/languages.toml` may name.
+
+pub fn by_name(name: &str) -> Option<tree_sitter::Language> {
+    match name {
+        "rust" => Some(tree_sitter_rust::LANGUAGE.into()),
+        _ => None,
+    }
+}
