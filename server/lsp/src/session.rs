@@ -1,0 +1,290 @@
+//! The session: the server's state (open documents, workspace folders, settings, the index), the
+//! document lock every handler goes through (`with_doc`) and ordered publication of diagnostics.
+
+use super::*;
+
+pub const SOURCE: &str = "aigis";
+pub(crate) const COMMANDS: [&str; 5] = [
+    "aigis.requestSeniorReview",
+    "aigis.approve",
+    "aigis.markAi",
+    "aigis.markHuman",
+    "aigis.showBlastRadius",
+];
+
+/// Settings the client can change (`initializationOptions`, `workspace/didChangeConfiguration`
+/// under `aigis`); unset ones fall back to `aigis.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ClientSettings {
+    pub(crate) audit_mode: Option<bool>,
+    pub(crate) heuristic: Option<HeuristicSettings>,
+    /// The client reports accepted AI edits itself (`aigis/markAiEdit`): the burst heuristic is
+    /// then off unless the user turns it on.
+    pub(crate) ai_edit_reporting: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct HeuristicSettings {
+    pub(crate) enabled: Option<bool>,
+    pub(crate) min_lines: Option<usize>,
+}
+
+pub(crate) struct OpenFile {
+    pub(crate) file: TrackedFile,
+    pub(crate) path: Option<PathBuf>,
+    pub(crate) burst: BurstDetector,
+    /// The workspace folder that holds the file (the innermost one), if any.
+    pub(crate) ws: Option<Arc<Workspace>>,
+}
+
+/// The server; cheap to clone, so background tasks (history, the ledger watch) share its state.
+#[derive(Clone)]
+pub struct AigisServer {
+    pub(crate) inner: Arc<ServerState>,
+}
+
+pub struct ServerState {
+    pub(crate) client: Client,
+    pub(crate) docs: DashMap<String, OpenFile>,
+    /// Every workspace folder the client opened, each with its own policy, ledger, owners and
+    /// history; a file belongs to the innermost one that holds it.
+    pub(crate) workspaces: RwLock<Vec<Arc<Workspace>>>,
+    pub(crate) encoding: RwLock<PositionEncoding>,
+    pub(crate) settings: RwLock<ClientSettings>,
+    /// Modification times of the ledger logs of open files, to see other writers' records.
+    pub(crate) ledger_seen: DashMap<String, std::time::SystemTime>,
+    /// The workspace symbol index, for blast radius; `indexed` once the first pass is done.
+    pub(crate) index: Arc<aigis_core::index::WorkspaceIndex>,
+    pub(crate) indexed: std::sync::atomic::AtomicBool,
+    /// What the client said it supports.
+    pub(crate) caps: RwLock<ClientCaps>,
+    /// When the client last asked for code actions on a document: the edit a chosen action
+    /// makes (implement members, a snippet, a fix) is a tool's insert, not an AI burst.
+    pub(crate) code_actions_at: DashMap<String, std::time::Instant>,
+    /// Orders diagnostics: taken under the document's lock when they are computed.
+    pub(crate) publish_seq: std::sync::atomic::AtomicU64,
+    /// The newest `seq` sent per document. An async lock, held only while one publication is
+    /// handed to the client, so that checking and sending are one step.
+    pub(crate) published: tokio::sync::Mutex<std::collections::HashMap<String, u64>>,
+}
+
+/// How long after a code-action request an insert is taken for that action's edit.
+pub(crate) const CODE_ACTION_WINDOW: std::time::Duration = std::time::Duration::from_secs(15);
+
+#[derive(Default, Clone)]
+pub(crate) struct ClientCaps {
+    pub(crate) work_done_progress: bool,
+    pub(crate) watch_files_dynamic: bool,
+    pub(crate) code_lens_refresh: bool,
+}
+
+impl std::ops::Deref for AigisServer {
+    type Target = ServerState;
+    fn deref(&self) -> &ServerState {
+        &self.inner
+    }
+}
+
+/// Diagnostics ready to publish, computed while the document was locked.
+pub(crate) struct Publish {
+    pub(crate) uri: Uri,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) version: Option<i32>,
+    /// When they were computed (`ServerState::publish_seq`): an older set is never sent after
+    /// a newer one, even when a background task computed it first and sends it last.
+    pub(crate) seq: u64,
+}
+
+/// Runs a request's work so that a bug answers with an internal error instead of taking the
+/// server down (rust-analyzer runs every request this way).
+pub(crate) fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(Error::internal_error()))
+}
+
+pub(crate) fn invalid_params(msg: impl Into<String>) -> Error {
+    Error {
+        code: ErrorCode::InvalidParams,
+        message: msg.into().into(),
+        data: None,
+    }
+}
+
+pub(crate) fn request_failed(msg: impl Into<String>) -> Error {
+    Error {
+        code: ErrorCode::ServerError(-32803),
+        message: msg.into().into(),
+        data: None,
+    }
+}
+
+pub(crate) fn file_path(uri: &Uri) -> Option<PathBuf> {
+    if !uri.as_str().starts_with("file:") {
+        return None;
+    }
+    uri.to_file_path().map(|p| p.into_owned())
+}
+
+pub(crate) fn lc(p: Position) -> LineCol {
+    LineCol {
+        line: p.line,
+        character: p.character,
+    }
+}
+
+pub(crate) fn severity(s: Severity) -> DiagnosticSeverity {
+    match s {
+        Severity::Critical => DiagnosticSeverity::ERROR,
+        Severity::High => DiagnosticSeverity::WARNING,
+        Severity::Medium => DiagnosticSeverity::INFORMATION,
+    }
+}
+
+impl AigisServer {
+    pub(crate) fn new(client: Client) -> Self {
+        AigisServer {
+            inner: Arc::new(ServerState {
+                client,
+                docs: DashMap::new(),
+                workspaces: RwLock::new(Vec::new()),
+                encoding: RwLock::new(PositionEncoding::Utf16),
+                settings: RwLock::new(ClientSettings::default()),
+                ledger_seen: DashMap::new(),
+                index: Arc::new(aigis_core::index::WorkspaceIndex::new()),
+                indexed: std::sync::atomic::AtomicBool::new(false),
+                caps: RwLock::new(ClientCaps::default()),
+                code_actions_at: DashMap::new(),
+                publish_seq: std::sync::atomic::AtomicU64::new(1),
+                published: tokio::sync::Mutex::new(std::collections::HashMap::new()),
+            }),
+        }
+    }
+
+    /// The innermost workspace folder holding `path`.
+    pub(crate) fn workspace_for(&self, path: Option<&Path>) -> Option<Arc<Workspace>> {
+        let path = path?;
+        self.workspaces
+            .read()
+            .ok()?
+            .iter()
+            .filter(|w| path.starts_with(&w.root))
+            .max_by_key(|w| w.root.components().count())
+            .cloned()
+    }
+
+    pub(crate) fn all_workspaces(&self) -> Vec<Arc<Workspace>> {
+        self.workspaces
+            .read()
+            .map(|w| w.clone())
+            .unwrap_or_default()
+    }
+
+    /// The workspace of an open document.
+    pub(crate) fn doc_workspace(&self, uri: &str) -> Option<Arc<Workspace>> {
+        self.docs.get(uri).and_then(|d| d.ws.clone())
+    }
+
+    /// Opens a workspace folder (a broken `aigis.toml` is reported and the defaults apply).
+    pub(crate) fn open_folder(root: &Path) -> (Workspace, Option<String>) {
+        match Workspace::open(root) {
+            Ok(ws) => (ws, None),
+            Err(e) => (
+                Workspace::with_config(root, Default::default()),
+                Some(e.to_string()),
+            ),
+        }
+    }
+
+    pub(crate) fn audit(&self, ws: Option<&Workspace>) -> bool {
+        let setting = self.settings.read().ok().and_then(|s| s.audit_mode);
+        setting.unwrap_or_else(|| ws.is_some_and(|w| w.config.analysis.audit))
+    }
+
+    pub(crate) fn heuristic(&self, ws: Option<&Workspace>) -> (bool, usize) {
+        let s = self
+            .settings
+            .read()
+            .ok()
+            .and_then(|s| s.heuristic.clone())
+            .unwrap_or_default();
+        let reports = self
+            .settings
+            .read()
+            .ok()
+            .and_then(|s| s.ai_edit_reporting)
+            .unwrap_or(false);
+        let cfg = ws.map(|w| w.config.heuristic.clone()).unwrap_or_default();
+        (
+            s.enabled.unwrap_or(cfg.enabled && !reports),
+            s.min_lines.unwrap_or(cfg.min_lines),
+        )
+    }
+
+    pub(crate) fn rel_path(&self, ws: Option<&Workspace>, path: Option<&Path>) -> Option<String> {
+        ws.zip(path).and_then(|(ws, p)| ws.relative(p))
+    }
+
+    /// Runs `f` on an open document and computes its diagnostics, all without awaiting. A panic
+    /// inside the core is caught and reported: one bad file must not take the server down.
+    pub(crate) fn with_doc<T>(
+        &self,
+        uri: &Uri,
+        f: impl FnOnce(&mut OpenFile, Option<&Workspace>) -> Result<T>,
+    ) -> Result<(T, Publish)> {
+        let mut entry = self
+            .docs
+            .get_mut(uri.as_str())
+            .ok_or_else(|| invalid_params(format!("{} is not open", uri.as_str())))?;
+        let open = entry.value_mut();
+        let ws = open.ws.clone();
+        let audit = self.audit(ws.as_deref());
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let value = f(open, ws.as_deref())?;
+            open.file
+                .analyze(ws.as_deref(), audit, open.path.as_deref());
+            if self.indexed.load(std::sync::atomic::Ordering::Acquire) {
+                let depth = ws.as_deref().map_or(3, |w| w.config.policy.blast_depth);
+                open.file
+                    .update_blast(&self.index, open.path.as_deref(), depth);
+            }
+            let diagnostics = diagnostics(&open.file, ws.as_deref(), audit, uri);
+            Ok((value, diagnostics))
+        }));
+        match result {
+            Ok(Ok((value, diagnostics))) => Ok((
+                value,
+                Publish {
+                    uri: uri.clone(),
+                    diagnostics,
+                    version: Some(open.file.doc.version),
+                    seq: self
+                        .publish_seq
+                        .fetch_add(1, std::sync::atomic::Ordering::AcqRel),
+                },
+            )),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(Error::internal_error()),
+        }
+    }
+
+    pub(crate) async fn publish(&self, p: Publish) {
+        let mut published = self.published.lock().await;
+        let last = published.entry(p.uri.as_str().to_string()).or_insert(0);
+        if p.seq < *last {
+            return;
+        }
+        *last = p.seq;
+        self.client
+            .publish_diagnostics(p.uri, p.diagnostics, p.version)
+            .await;
+    }
+
+    pub(crate) async fn warn(&self, warnings: Vec<LedgerWarning>) {
+        for w in warnings {
+            self.client
+                .show_message(MessageType::WARNING, w.to_string())
+                .await;
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Background tasks: history attribution of opened files, indexing the workspace, re-indexing
+//! an edited file when typing pauses, watching the ledger for other writers.
+
+use super::*;
+
+impl AigisServer {
+    /// Lays the AI regions that git history knows (trailers, git-ai notes, Agent Trace) under
+    /// an open document's exact regions. `git blame` runs off the handler threads; if the
+    /// document changed meanwhile, the result is dropped (the next open computes it again).
+    pub(crate) async fn load_history(&self, uri: Uri, version: i32) {
+        let Some(ws) = self.doc_workspace(uri.as_str()) else {
+            return;
+        };
+        let (rel, human) = match self.docs.get(uri.as_str()) {
+            Some(d) => match &d.file.rel {
+                Some(rel) => (
+                    rel.clone(),
+                    d.file
+                        .human
+                        .iter()
+                        .map(|h| (h.start, h.end))
+                        .collect::<Vec<_>>(),
+                ),
+                None => return,
+            },
+            None => return,
+        };
+        let root = ws.root.clone();
+        let rel2 = rel.clone();
+        let Ok(lines) =
+            tokio::task::spawn_blocking(move || aigis_core::history::attribute(&root, &rel2)).await
+        else {
+            return;
+        };
+        if lines.iter().all(|l| l.ai.is_none()) {
+            return;
+        }
+        let result = self.with_doc(&uri, |open, _| {
+            if open.file.doc.version != version {
+                return Ok(false);
+            }
+            let regions = aigis_core::history::regions_of(open.file.doc.text(), &lines, &human);
+            open.file.set_history(regions);
+            Ok(true)
+        });
+        if let Ok((true, p)) = result {
+            self.publish(p).await;
+        }
+    }
+
+    /// Indexes the workspace in the background, reporting `$/progress`, then refreshes what the
+    /// editor shows (blast radius needs the index).
+    pub(crate) fn index_in_background(&self) {
+        let server = self.clone();
+        tokio::spawn(async move {
+            let roots: Vec<(PathBuf, aigis_core::walk::WalkRules)> = server
+                .all_workspaces()
+                .iter()
+                .map(|w| {
+                    (
+                        w.root.clone(),
+                        aigis_core::walk::WalkRules::new(&w.config.index),
+                    )
+                })
+                .collect();
+            if roots.is_empty() {
+                return;
+            }
+            let caps = server.caps.read().map(|c| c.clone()).unwrap_or_default();
+            let token = NumberOrString::String("aigis-index".into());
+            let progress = if caps.work_done_progress {
+                let created = server
+                    .client
+                    .send_request::<request::WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
+                        token: token.clone(),
+                    })
+                    .await;
+                match created {
+                    Ok(()) => Some(
+                        server
+                            .client
+                            .progress(token, "aigis: indexing")
+                            .with_percentage(0)
+                            .begin()
+                            .await,
+                    ),
+                    Err(_) => None,
+                }
+            } else {
+                None
+            };
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, usize)>();
+            let index = server.index.clone();
+            let job = tokio::task::spawn_blocking(move || {
+                let mut last = None;
+                for (root, rules) in roots {
+                    last = Some(index.index_workspace_with(&root, &rules, &|done, total| {
+                        let _ = tx.send((done, total));
+                    }));
+                }
+                last
+            });
+            while let Some((done, total)) = rx.recv().await {
+                if let Some(p) = &progress {
+                    let pct = (done * 100 / total.max(1)) as u32;
+                    p.report_with_message(format!("{done}/{total} files"), pct)
+                        .await;
+                }
+            }
+            let stats = job.await.ok().flatten();
+            server
+                .indexed
+                .store(true, std::sync::atomic::Ordering::Release);
+            if let Some(p) = progress {
+                let msg = stats
+                    .map(|s| format!("{} files, {} symbols", s.files, s.defs))
+                    .unwrap_or_default();
+                p.finish_with_message(msg).await;
+            }
+            server.republish_blast().await;
+        });
+    }
+
+    /// Recomputes and publishes diagnostics of every open document (the policy changed).
+    pub(crate) async fn republish_all(&self) {
+        self.republish(false).await;
+    }
+
+    /// The index changed: only documents with AI regions show anything that depends on it
+    /// (blast radius), so only those are published again.
+    pub(crate) async fn republish_blast(&self) {
+        self.republish(true).await;
+    }
+
+    pub(crate) async fn republish(&self, only_with_regions: bool) {
+        let uris: Vec<Uri> = self
+            .docs
+            .iter()
+            .filter(|d| !only_with_regions || !d.file.regions.is_empty())
+            .filter_map(|d| d.key().parse::<Uri>().ok())
+            .collect();
+        for uri in uris {
+            if let Ok((_, p)) = self.with_doc(&uri, |_, _| Ok(())) {
+                self.publish(p).await;
+            }
+        }
+        let refresh = self
+            .caps
+            .read()
+            .map(|c| c.code_lens_refresh)
+            .unwrap_or(false);
+        if refresh {
+            let _ = self.client.code_lens_refresh().await;
+        }
+    }
+
+    /// Re-indexes one open document once typing pauses, so every keystroke does not pay for it.
+    pub(crate) fn reindex_soon(&self, uri: Uri, version: i32) {
+        let server = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            let snapshot = server.docs.get(uri.as_str()).and_then(|d| {
+                if d.file.doc.version != version {
+                    return None;
+                }
+                Some((
+                    d.path.clone()?,
+                    d.file.doc.tree()?.clone(),
+                    d.file.doc.text().to_string(),
+                ))
+            });
+            let Some((path, tree, text)) = snapshot else {
+                return;
+            };
+            server.index.update_file(&path, &tree, &text);
+            server.republish_blast().await;
+        });
+    }
+
+    /// Watches the ledger logs of open documents: a region an agent recorded from a terminal
+    /// shows up in the editor within a second (it looks every 400 ms).
+    pub(crate) fn watch_ledger(&self) {
+        let server = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_millis(400));
+            loop {
+                tick.tick().await;
+                let open: Vec<(String, String, Arc<Workspace>)> = server
+                    .docs
+                    .iter()
+                    .filter_map(|d| Some((d.key().clone(), d.file.rel.clone()?, d.ws.clone()?)))
+                    .collect();
+                for (uri, rel, ws) in open {
+                    let log = ws.ledger.dir().join("regions").join(format!("{rel}.jsonl"));
+                    let Ok(modified) = std::fs::metadata(&log).and_then(|m| m.modified()) else {
+                        continue;
+                    };
+                    let seen = server.ledger_seen.insert(uri.clone(), modified);
+                    if seen.is_none_or(|s| s == modified) {
+                        continue;
+                    }
+                    let Ok(uri) = uri.parse::<Uri>() else {
+                        continue;
+                    };
+                    let result = server.with_doc(&uri, |open, ws| {
+                        Ok(ws.is_some_and(|ws| open.file.refresh_from_ledger(ws)))
+                    });
+                    if let Ok((true, p)) = result {
+                        server.publish(p).await;
+                    }
+                }
+            }
+        });
+    }
+}
