@@ -119,7 +119,6 @@ enum FileResult {
 /// that is new (every line counts).
 type ChangedLines = HashMap<String, Option<HashSet<usize>>>;
 
-#[path = "scan_base.rs"]
 mod base;
 use base::{changed_lines, tampered_regions, TamperedRegion};
 

@@ -541,14 +541,11 @@ pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
 }
 
-#[path = "ledger_anchor.rs"]
 mod anchor;
-#[path = "ledger_merge.rs"]
 mod merge;
 use anchor::anchor_of;
 pub use anchor::{locate, place, LineHashes};
 pub use merge::merge;
 
 #[cfg(test)]
-#[path = "ledger_tests.rs"]
 mod tests;

@@ -579,5 +579,4 @@ fn human_span(start: usize, end: usize) -> Region {
 }
 
 #[cfg(test)]
-#[path = "tracked_file_tests.rs"]
 mod tests;

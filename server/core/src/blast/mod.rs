@@ -326,5 +326,4 @@ fn risky_callees(
 }
 
 #[cfg(test)]
-#[path = "blast_tests.rs"]
 mod tests;

@@ -1,0 +1,399 @@
+//! Finds risky operations in a parsed file: one pass of the language's candidate query, then the
+//! catalog's rules decide which candidates are findings. Pure: text and tree in, findings out.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde::Serialize;
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Node, QueryCursor, Tree};
+
+use crate::catalog::{CodeMatcher, CodeRule, RuleInfo, Severity};
+use crate::conventions::{Conventions, ImportScope, Imports, Receiver};
+use crate::language::Language;
+use crate::{shell, sql};
+
+mod matchers;
+use matchers::*;
+
+/// One risky operation found in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub category: String,
+    pub severity: Severity,
+    /// Byte range of the operation in the file.
+    pub start: usize,
+    pub end: usize,
+    /// What the code does and why it is dangerous.
+    pub message: String,
+    /// What raised or lowered the severity.
+    pub notes: Vec<String>,
+}
+
+/// Cheap check before parsing: can any rule of the language match this text at all?
+pub fn may_have_findings(lang: &Language, text: &str) -> bool {
+    let mut gates: Option<HashSet<String>> = None;
+    // Overlapping: `delete` (gated on kube) must not hide `delete_vpc` (gated on the EC2 SDK).
+    lang.triggers.find_overlapping_iter(text).any(|m| {
+        let needs = &lang.trigger_gates[m.pattern().as_usize()];
+        needs.is_empty() || {
+            let present = gates.get_or_insert_with(|| crates_used(lang, text));
+            needs.iter().any(|g| present.contains(g))
+        }
+    })
+}
+
+/// Where the trigger words that count in this file occur.
+fn trigger_hits(lang: &Language, text: &str) -> Vec<std::ops::Range<usize>> {
+    let present = crates_used(lang, text);
+    lang.triggers
+        .find_overlapping_iter(text)
+        .filter(|m| {
+            let needs = &lang.trigger_gates[m.pattern().as_usize()];
+            needs.is_empty() || needs.iter().any(|g| present.contains(g))
+        })
+        .map(|m| m.start()..m.end())
+        .collect()
+}
+
+struct MethodCall<'t> {
+    node: Node<'t>,
+    recv: Node<'t>,
+    name: &'t str,
+    args: Node<'t>,
+}
+
+struct PathCall<'t> {
+    node: Node<'t>,
+    path: String,
+    args: Node<'t>,
+}
+
+/// What a file imports and which gating crates it uses.
+struct FileContext {
+    /// `use` at file or module level: local name → full path.
+    imports: HashMap<String, String>,
+    /// `use` inside an item (a function body), by the item's start byte.
+    item_imports: HashMap<usize, HashMap<String, String>>,
+    wildcards: Vec<String>,
+    crates: HashSet<String>,
+    test_file: bool,
+}
+
+impl FileContext {
+    /// Adds imports, their paths joined with the language's separator.
+    fn add(&mut self, imports: &Imports, sep: &str) {
+        for (local, path) in &imports.names {
+            self.imports.insert(local.clone(), path.join(sep));
+        }
+        self.wildcards
+            .extend(imports.globs.iter().map(|g| g.join(sep)));
+    }
+
+    fn empty() -> FileContext {
+        FileContext {
+            imports: HashMap::new(),
+            item_imports: HashMap::new(),
+            wildcards: Vec::new(),
+            crates: HashSet::new(),
+            test_file: false,
+        }
+    }
+}
+
+/// The child of the root that contains `n`.
+fn top_item(n: Node) -> Node {
+    let mut cur = n;
+    while let Some(p) = cur.parent() {
+        if p.parent().is_none() {
+            return cur;
+        }
+        cur = p;
+    }
+    cur
+}
+
+pub fn analyze(lang: &Language, tree: &Tree, text: &str, path: Option<&Path>) -> Vec<Finding> {
+    // Every rule needs one of the language's trigger words inside the call it matches, so only
+    // the top-level items holding one are queried: most of a file is never visited.
+    let hits = trigger_hits(lang, text);
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    let items = covering_items(tree, &hits);
+    analyze_ranges(lang, tree, text, path, Some(&items))
+}
+
+/// The top-level items (functions, impls, modules...) that cover `ranges`: the unit of
+/// re-analysis after an edit.
+pub fn covering_items(
+    tree: &Tree,
+    ranges: &[std::ops::Range<usize>],
+) -> Vec<std::ops::Range<usize>> {
+    let root = tree.root_node();
+    let mut c = root.walk();
+    let items: Vec<(usize, usize)> = root
+        .children(&mut c)
+        .map(|n| (n.start_byte(), n.end_byte()))
+        .collect();
+    let mut out: Vec<std::ops::Range<usize>> = ranges
+        .iter()
+        .map(|r| {
+            // Items are in order and do not overlap: the first that ends at or after the range's
+            // start, through the last that starts at or before its end.
+            let first = items.partition_point(|&(_, end)| end < r.start);
+            let last = items.partition_point(|&(start, _)| start <= r.end);
+            let (mut lo, mut hi) = (r.start, r.end);
+            if first < last {
+                lo = lo.min(items[first].0);
+                hi = hi.max(items[last - 1].1);
+            }
+            lo..hi
+        })
+        .collect();
+    out.sort_by_key(|r| r.start);
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
+    for r in out {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    merged
+}
+
+/// True when an edit in `ranges` can change how the rest of the file resolves (imports,
+/// modules): then the whole file is analysed again.
+pub fn touches_file_context(
+    lang: &Language,
+    tree: &Tree,
+    ranges: &[std::ops::Range<usize>],
+) -> bool {
+    touches_file_context_in(lang, tree, ranges, None)
+}
+
+/// As [`touches_file_context`]; with the text, a top-level syntax error counts only when it
+/// holds an import (`use`, `mod`, `extern crate`): typing through a broken line inside a
+/// function (`xlet`, `}x`) leaves the file's imports as they were, so it stays incremental.
+pub fn touches_file_context_in(
+    lang: &Language,
+    tree: &Tree,
+    ranges: &[std::ops::Range<usize>],
+    text: Option<&str>,
+) -> bool {
+    let root = tree.root_node();
+    let mut c = root.walk();
+    let found = root.children(&mut c).any(|item| {
+        lang.conventions.is_context_item(item, text)
+            && ranges
+                .iter()
+                .any(|r| item.start_byte() <= r.end && r.start <= item.end_byte())
+    });
+    found || root.is_error()
+}
+
+/// Like [`analyze`], limited to calls that intersect `ranges` (all of the file when `None`).
+/// Imports at file and module level always count; a `use` inside an item counts for that item.
+pub fn analyze_ranges(
+    lang: &Language,
+    tree: &Tree,
+    text: &str,
+    path: Option<&Path>,
+    ranges: Option<&[std::ops::Range<usize>]>,
+) -> Vec<Finding> {
+    if !may_have_findings(lang, text) {
+        return Vec::new();
+    }
+    let src = text.as_bytes();
+    let conv = lang.conventions;
+    let node_text = |n: Node| n.utf8_text(src).unwrap_or("");
+    let cap = |name: &str| lang.capture(name);
+    let (c_method_call, c_recv, c_method, c_args, c_path_call, c_path, c_macro_call, c_use) = (
+        cap("method_call"),
+        cap("recv"),
+        cap("method"),
+        cap("args"),
+        cap("path_call"),
+        cap("path"),
+        cap("macro_call"),
+        cap("use"),
+    );
+
+    let mut methods: Vec<MethodCall> = Vec::new();
+    let mut paths: Vec<PathCall> = Vec::new();
+    let mut macros: Vec<PathCall> = Vec::new();
+    let mut ctx = FileContext {
+        imports: HashMap::new(),
+        item_imports: HashMap::new(),
+        wildcards: Vec::new(),
+        crates: crates_used(lang, text),
+        test_file: path.is_some_and(|p| conv.is_test_path(p)),
+    };
+    let file_imports = conv.imports(tree.root_node(), src, ImportScope::FileLevel);
+    ctx.add(&file_imports, lang.path_separator);
+
+    #[allow(clippy::single_range_in_vec_init)] // one range: the whole text
+    let whole = [0..text.len()];
+    let mut cursor = QueryCursor::new();
+    for range in ranges.unwrap_or(&whole) {
+        cursor.set_byte_range(range.clone());
+        let mut matches = cursor.matches(&lang.query, tree.root_node(), src);
+        while let Some(m) = matches.next() {
+            let get = |idx: Option<u32>| {
+                idx.and_then(|i| m.captures().iter().find(|c| c.index == i).map(|c| c.node))
+            };
+            if let Some(node) = get(c_method_call) {
+                if let (Some(recv), Some(name), Some(args)) =
+                    (get(c_recv), get(c_method), get(c_args))
+                {
+                    methods.push(MethodCall {
+                        node,
+                        recv,
+                        name: node_text(name),
+                        args,
+                    });
+                }
+            } else if let Some(node) = get(c_path_call) {
+                if let (Some(p), Some(args)) = (get(c_path), get(c_args)) {
+                    paths.push(PathCall {
+                        node,
+                        path: conv.clean_path(node_text(p)),
+                        args,
+                    });
+                }
+            } else if let Some(node) = get(c_macro_call) {
+                if let (Some(p), Some(args)) = (get(c_path), get(c_args)) {
+                    macros.push(PathCall {
+                        node,
+                        path: conv.clean_path(node_text(p)),
+                        args,
+                    });
+                }
+            } else if let Some(u) = get(c_use) {
+                let (imports, top_level) = conv.import_capture(u, src);
+                if !top_level {
+                    let item = top_item(u);
+                    // An import inside a function or block: it counts for that item only.
+                    let mut local = FileContext::empty();
+                    local.add(&imports, lang.path_separator);
+                    ctx.item_imports
+                        .entry(item.start_byte())
+                        .or_default()
+                        .extend(local.imports);
+                }
+            }
+        }
+    }
+    methods.sort_by_key(|m| m.node.start_byte());
+    methods.dedup_by_key(|m| m.node.id());
+    paths.sort_by_key(|p| p.node.start_byte());
+    paths.dedup_by_key(|p| p.node.id());
+    macros.sort_by_key(|p| p.node.start_byte());
+    macros.dedup_by_key(|p| p.node.id());
+    for crate_root in ctx
+        .imports
+        .values()
+        .filter_map(|p| p.split(lang.path_separator).next())
+    {
+        if lang.gate_names.iter().any(|g| g == crate_root) {
+            ctx.crates.insert(crate_root.to_string());
+        }
+    }
+
+    let method_at: HashMap<usize, usize> = methods
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.node.id(), i))
+        .collect();
+    let mut found = Vec::new();
+    let a = Analyzer {
+        lang,
+        src,
+        ctx: &ctx,
+        methods: &methods,
+        method_at: &method_at,
+    };
+
+    for m in &methods {
+        if m.name == conv.send_method() {
+            a.sdk_chain(m, &mut found);
+        }
+        for &ri in lang.by_method.get(m.name).into_iter().flatten() {
+            a.method_rule(&lang.rules[ri], m, &mut found);
+        }
+    }
+    for p in &paths {
+        let canonical = a.resolve(&p.path, p.node);
+        for &ri in lang.by_path.get(&canonical).into_iter().flatten() {
+            a.path_rule(&lang.rules[ri], p, &mut found);
+        }
+    }
+    for p in &macros {
+        let canonical = a.resolve(&p.path, p.node);
+        for &ri in lang.by_path.get(&canonical).into_iter().flatten() {
+            let rule = &lang.rules[ri];
+            if let CodeMatcher::SqlMacro { .. } = rule.matcher {
+                let first = a.strings_in(p.args).into_iter().next();
+                if let Some(sql_text) = first {
+                    a.sql_findings(&sql_text, p.node, &format!("{}!", p.path), &mut found);
+                }
+            }
+        }
+    }
+
+    // A more specific rule on the same call replaces the general one.
+    let superseded: HashSet<(usize, String)> = found
+        .iter()
+        .flat_map(|f: &Finding| {
+            supersedes_of(lang, &f.rule)
+                .into_iter()
+                .map(move |s| (f.start, s))
+        })
+        .collect();
+    found.retain(|f| !superseded.contains(&(f.start, f.rule.clone())));
+    found.sort_by_key(|f| (f.start, f.rule.clone()));
+    found.dedup_by(|a, b| a.start == b.start && a.rule == b.rule);
+    found
+}
+
+fn supersedes_of(lang: &Language, id: &str) -> Vec<String> {
+    if let Some(r) = lang.rules.iter().find(|r| r.info.id == id) {
+        return r.info.supersedes.clone();
+    }
+    crate::catalog::SHELL_RULES
+        .iter()
+        .find(|r| r.info.id == id)
+        .map(|r| r.info.supersedes.clone())
+        .unwrap_or_default()
+}
+
+/// The gating crates a file names, sorted: when this changes, every item may read differently.
+pub fn file_gates(lang: &Language, text: &str) -> Vec<String> {
+    let mut v: Vec<String> = crates_used(lang, text).into_iter().collect();
+    v.sort();
+    v
+}
+
+/// Which gating crates the file names as a whole word outside line comments.
+fn crates_used(lang: &Language, text: &str) -> HashSet<String> {
+    let bytes = text.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut out = HashSet::new();
+    for m in lang.gates.find_iter(text) {
+        let before_ok = m.start() == 0 || !is_ident(bytes[m.start() - 1]);
+        let after_ok = m.end() == bytes.len() || !is_ident(bytes[m.end()]);
+        if !before_ok || !after_ok {
+            continue;
+        }
+        let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+        if text[line_start..m.start()].contains(lang.conventions.line_comment()) {
+            continue;
+        }
+        out.insert(lang.gate_names[m.pattern().as_usize()].clone());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
