@@ -274,3 +274,48 @@ fn version_completions_and_man_page() {
         "{out}"
     );
 }
+
+#[test]
+fn every_text_file_is_tracked_with_or_without_a_language() {
+    // An agent writes a Python script, a Markdown runbook and an `.env` file: no grammar reads
+    // them yet, but their regions are in the ledger, the scan, blame and the report.
+    let fx = Fixture::new(&[
+        (
+            "deploy.py",
+            "import boto3\nec2 = boto3.client('ec2')\nec2.terminate_instances(InstanceIds=ids)\n",
+        ),
+        (
+            "RUNBOOK.md",
+            "# Runbook\n\nRun `terraform destroy` in prod.\n",
+        ),
+        (".env", "AWS_REGION=us-east-1\n"),
+        ("src/lib.rs", "pub fn f() {}\n"),
+    ]);
+    let payload = serde_json::json!({ "tool": "claude-code", "cwd": fx.root(), "files": [
+        { "path": "deploy.py", "lines": [[2, 3]] },
+        { "path": "RUNBOOK.md", "lines": [[3, 3]] },
+        { "path": ".env", "lines": [[1, 1]] },
+    ] });
+    let (code, out, err) =
+        fx.aigis_with(&["record", "--agent", "generic"], &payload.to_string(), &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, out, err) = fx.aigis(&["scan", "--format", "json", "--fail-on", "never"]);
+    let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let mut files: Vec<&str> = report["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["file"].as_str().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files, [".env", "RUNBOOK.md", "deploy.py"], "{report:#}");
+    // Tracked is not analysed: no language reads these files, so no finding is invented.
+    assert_eq!(report["summary"]["findings"], 0, "{report:#}");
+    let (code, out, err) = fx.aigis(&["blame", "deploy.py:3"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("claude-code"), "{out}");
+    let (code, out, err) = fx.aigis(&["report", "--format", "markdown"]);
+    assert_eq!(code, 0, "{err}");
+    // 2 + 1 + 1 AI lines of 3 + 3 + 1 + 1: files without a language count on both sides.
+    assert!(out.contains("4 of 8 lines"), "{out}");
+}

@@ -9,8 +9,9 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::config::IndexConfig;
 
-/// Folders that hold generated or third-party code: never walked unless included.
-pub const GENERATED: [&str; 9] = [
+/// Folders that hold generated or third-party code, or tools' caches: never walked unless
+/// included. Other hidden files and folders are walked (`.env`, `.github/workflows`).
+pub const GENERATED: [&str; 16] = [
     "node_modules",
     "vendor",
     "dist",
@@ -20,6 +21,13 @@ pub const GENERATED: [&str; 9] = [
     "__pycache__",
     "build",
     ".terraform",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".tox",
+    ".next",
+    ".gradle",
+    ".idea",
+    ".cache",
 ];
 
 #[derive(Clone, Default)]
@@ -64,7 +72,8 @@ impl WalkRules {
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             return true;
         };
-        if name == crate::ledger::DIR {
+        // Git's own folder and the ledger are never content.
+        if name == crate::ledger::DIR || (is_dir && name == ".git") {
             return false;
         }
         let rel = path
@@ -101,7 +110,7 @@ impl WalkRules {
         let rules = self.clone();
         let root = root.to_path_buf();
         ignore::WalkBuilder::new(top)
-            .hidden(true)
+            .hidden(false)
             .git_ignore(true)
             .require_git(false)
             .filter_entry(move |e| {

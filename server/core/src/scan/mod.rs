@@ -555,10 +555,15 @@ pub fn lines_in_scope(ws: &Workspace, base: Option<&str>) -> usize {
                 .sum();
         }
     }
+    // Source files, and every other text file with AI regions (so that the share's numerator
+    // and denominator count the same files).
+    let tracked: HashSet<String> = ws.ledger.tracked_files().into_iter().collect();
     crate::walk::WalkRules::new(&ws.config.index)
         .files(&ws.root, &ws.root)
         .into_iter()
-        .filter(|p| language::for_path(p).is_some())
+        .filter(|p| {
+            language::for_path(p).is_some() || ws.relative(p).is_some_and(|r| tracked.contains(&r))
+        })
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .map(|t| t.lines().count())
         .sum()
