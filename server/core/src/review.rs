@@ -1,10 +1,70 @@
 //! The review workflow: a request for review and an approval, as ledger records. The editor's
 //! code actions and `aigis review` both call these.
 
+use crate::document::LineCol;
 use crate::identity::Identity;
 use crate::ledger::{now_rfc3339, LedgerError, ReviewEvent};
 use crate::policy::{approval_refusal, ReviewState, Tier};
+use crate::tracked_file::TrackedFile;
 use crate::workspace::{Assessment, Workspace};
+
+/// What to do about a region's review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Request,
+    Approve,
+}
+
+/// Which region: by id (the editor's code action), or a one-based line inside it (the CLI).
+#[derive(Debug, Clone, Copy)]
+pub enum RegionAt<'a> {
+    Id(&'a str),
+    Line(usize),
+}
+
+/// The assessed region of `file` at `at`, with its one-based first and last lines.
+pub fn find(file: &TrackedFile, ws: &Workspace, at: RegionAt) -> Option<(Assessment, [usize; 2])> {
+    let a = match at {
+        RegionAt::Id(id) => file
+            .assessments(Some(ws))
+            .into_iter()
+            .find(|a| a.region.id == id)?,
+        RegionAt::Line(line) => {
+            let offset = file.doc.offset_of(LineCol {
+                line: line.saturating_sub(1) as u32,
+                character: 0,
+            });
+            let line_end = file.doc.text()[offset..]
+                .find('\n')
+                .map_or(file.doc.len_bytes(), |i| offset + i);
+            file.assessments(Some(ws))
+                .into_iter()
+                .find(|a| a.region.overlaps(offset, line_end.max(offset + 1)))?
+        }
+    };
+    let lines = [
+        file.doc.line_of(a.region.start) + 1,
+        file.doc.line_of(a.region.end.saturating_sub(1)) + 1,
+    ];
+    Some((a, lines))
+}
+
+/// Requests a review of, or approves, an assessed region as the workspace's identity. The
+/// reviewed text must be what is on disk: an editor records its regions first.
+pub fn act(
+    ws: &Workspace,
+    rel: &str,
+    a: &Assessment,
+    lines: [usize; 2],
+    action: Action,
+) -> Result<(ReviewEvent, Identity), ReviewError> {
+    let who = Identity::of_workspace(&ws.root);
+    let event = match action {
+        Action::Request => request(ws, rel, a, lines, &who)?,
+        Action::Approve => approve(ws, rel, a, lines, &who)?,
+    };
+    Ok((event, who))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {

@@ -4,50 +4,6 @@
 use super::*;
 
 /// "changes `purge`, used at 3 sites in 2 files, reaches `main` via ops::rotate".
-pub(crate) fn blast_message(b: &aigis_core::blast::BlastRadius) -> String {
-    let names: Vec<String> = b.symbols.iter().map(|s| format!("`{}`", s.name)).collect();
-    let mut msg = format!(
-        "{} {}, used at {} site{} in {} file{}",
-        if b.symbols.iter().all(|s| s.defined) {
-            "defines"
-        } else {
-            "changes"
-        },
-        names.join(", "),
-        b.direct,
-        if b.direct == 1 { "" } else { "s" },
-        b.files,
-        if b.files == 1 { "" } else { "s" }
-    );
-    if b.transitive > b.direct {
-        msg += &format!(" ({} dependents through callers)", b.transitive);
-    }
-    if let Some(e) = b.entry_points.first() {
-        msg += &format!(", reaches {e}");
-        if b.entry_points.len() > 1 {
-            msg += &format!(" and {} more entry point(s)", b.entry_points.len() - 1);
-        }
-    }
-    if !b.tests.is_empty() {
-        msg += &format!("; {} test caller(s) not counted", b.tests.len());
-    }
-    if !b.ambiguous.is_empty() {
-        msg += &format!(
-            "; {} reference(s) by name alone are ambiguous, not counted",
-            b.ambiguous.len()
-        );
-    }
-    for c in b.risky_callees.iter().take(3) {
-        msg += &format!(
-            "; reaches {} ({}) via {} (indirect)",
-            c.rule,
-            c.severity.as_str(),
-            c.via.join(" → ")
-        );
-    }
-    msg
-}
-
 pub(crate) fn attribution(a: &Assessment) -> String {
     let r = &a.region;
     let model = r
@@ -180,7 +136,7 @@ pub(crate) fn diagnostics(
                 }),
                 code: Some(NumberOrString::String("blast-radius".into())),
                 source: Some(SOURCE.into()),
-                message: format!("AI region {}", blast_message(b)),
+                message: format!("AI region {}", b.summary()),
                 related_information: Some(related).filter(|r: &Vec<_>| !r.is_empty()),
                 data: Some(json!({ "regionId": a.region.id })),
                 ..Default::default()

@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use aigis_core::document::PositionEncoding;
-use aigis_core::identity::Identity;
 use aigis_core::language;
 use aigis_core::policy::Tier;
 use aigis_core::review;

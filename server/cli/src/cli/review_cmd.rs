@@ -133,33 +133,19 @@ fn region_action(
         }
         None => {
             let (file, rel) = open_tracked(&ws, &path)?;
-            let offset = file.doc.offset_of(aigis_core::document::LineCol {
-                line: (line - 1) as u32,
-                character: 0,
-            });
-            let line_end = file.doc.text()[offset..]
-                .find('\n')
-                .map_or(file.doc.len_bytes(), |i| offset + i);
-            let a = file
-                .assessments(Some(&ws))
-                .into_iter()
-                .find(|a| a.region.overlaps(offset, line_end.max(offset + 1)))
+            let (a, lines) = review::find(&file, &ws, review::RegionAt::Line(line))
                 .ok_or_else(|| CliError(format!("no AI region at {rel}:{line}")))?;
-            let lines = [
-                file.doc.line_of(a.region.start) + 1,
-                file.doc.line_of(a.region.end.saturating_sub(1)) + 1,
-            ];
             (a, rel, lines)
         }
     };
-    let who = Identity::of_workspace(&ws.root);
-    let result = if approve {
-        review::approve(&ws, &rel, &a, lines, &who)
+    let action = if approve {
+        review::Action::Approve
     } else {
-        review::request(&ws, &rel, &a, lines, &who)
+        review::Action::Request
     };
+    let result = review::act(&ws, &rel, &a, lines, action);
     match result {
-        Ok(_) if approve => {
+        Ok((_, who)) if approve => {
             println!(
                 "approved {} ({rel}:{}-{}) as {who}",
                 a.region.id, lines[0], lines[1]

@@ -72,19 +72,54 @@ pub struct BlastRadius {
 }
 
 impl BlastRadius {
-    /// One line for reports: "3 direct dependents in 2 files, 4 in all; reaches `main` (main)".
+    /// One line for every surface (diagnostic, hover, scan text, report, incident): what the
+    /// region defines or changes, how many sites use it, what it reaches.
     pub fn summary(&self) -> String {
-        let mut s = format!(
-            "{} direct dependents in {} files, {} in all",
-            self.direct, self.files, self.transitive
+        let names: Vec<String> = self
+            .symbols
+            .iter()
+            .map(|s| format!("`{}`", s.name))
+            .collect();
+        let mut msg = format!(
+            "{} {}, used at {} site{} in {} file{}",
+            if self.symbols.iter().all(|s| s.defined) {
+                "defines"
+            } else {
+                "changes"
+            },
+            names.join(", "),
+            self.direct,
+            if self.direct == 1 { "" } else { "s" },
+            self.files,
+            if self.files == 1 { "" } else { "s" }
         );
+        if self.transitive > self.direct {
+            msg += &format!(" ({} dependents through callers)", self.transitive);
+        }
         if let Some(e) = self.entry_points.first() {
-            s += &format!("; reaches {e}");
+            msg += &format!(", reaches {e}");
+            if self.entry_points.len() > 1 {
+                msg += &format!(" and {} more entry point(s)", self.entry_points.len() - 1);
+            }
         }
-        for c in &self.risky_callees {
-            s += &format!("; reaches {} via {} (indirect)", c.rule, c.via.join(" → "));
+        if !self.tests.is_empty() {
+            msg += &format!("; {} test caller(s) not counted", self.tests.len());
         }
-        s
+        if !self.ambiguous.is_empty() {
+            msg += &format!(
+                "; {} reference(s) by name alone are ambiguous, not counted",
+                self.ambiguous.len()
+            );
+        }
+        for c in self.risky_callees.iter().take(3) {
+            msg += &format!(
+                "; reaches {} ({}) via {} (indirect)",
+                c.rule,
+                c.severity.as_str(),
+                c.via.join(" → ")
+            );
+        }
+        msg
     }
 }
 

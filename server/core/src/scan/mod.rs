@@ -12,6 +12,9 @@ use crate::language;
 use crate::regions::{Region, RegionSet};
 use crate::workspace::{Assessment, Workspace};
 
+mod share;
+pub use share::lines_in_scope;
+
 /// Files larger than this are skipped, as the server skips analysing them.
 pub const MAX_FILE_BYTES: u64 = crate::document::MAX_ANALYSED_BYTES as u64;
 
@@ -538,35 +541,6 @@ impl Progress {
             eprint!("\r{}\r", " ".repeat(70));
         }
     }
-}
-
-/// Lines in scope for a report: changed since `base`, or every line of the workspace's files.
-pub fn lines_in_scope(ws: &Workspace, base: Option<&str>) -> usize {
-    if let Some(rev) = base {
-        if let Ok(changed) = changed_lines(&ws.root, rev) {
-            return changed
-                .iter()
-                .map(|(f, set)| match set {
-                    Some(s) => s.len(),
-                    None => {
-                        std::fs::read_to_string(ws.root.join(f)).map_or(0, |t| t.lines().count())
-                    }
-                })
-                .sum();
-        }
-    }
-    // Source files, and every other text file with AI regions (so that the share's numerator
-    // and denominator count the same files).
-    let tracked: HashSet<String> = ws.ledger.tracked_files().into_iter().collect();
-    crate::walk::WalkRules::new(&ws.config.index)
-        .files(&ws.root, &ws.root)
-        .into_iter()
-        .filter(|p| {
-            language::for_path(p).is_some() || ws.relative(p).is_some_and(|r| tracked.contains(&r))
-        })
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .map(|t| t.lines().count())
-        .sum()
 }
 
 /// Byte offset → line and UTF-16 column, for reports that editors and SARIF viewers read.

@@ -26,32 +26,25 @@ impl AigisServer {
                         .ok_or_else(|| request_failed("the file is outside the workspace"))?;
                     let mut warnings = Vec::new();
                     open.file.reload_reviews(&ws, &mut warnings);
-                    let a = open
-                        .file
-                        .assessments(Some(&ws))
-                        .into_iter()
-                        .find(|a| a.region.id == cmd.region_id)
-                        .ok_or_else(|| {
-                            invalid_params(format!(
-                                "no AI region {} in this document",
-                                cmd.region_id
-                            ))
-                        })?;
-                    let who = Identity::of_workspace(&ws.root);
+                    let (a, lines) =
+                        review::find(&open.file, &ws, review::RegionAt::Id(&cmd.region_id))
+                            .ok_or_else(|| {
+                                invalid_params(format!(
+                                    "no AI region {} in this document",
+                                    cmd.region_id
+                                ))
+                            })?;
                     // The reviewed text must be what is on disk: record the regions first.
                     open.file
                         .persist(&ws)
                         .map_err(|e| request_failed(e.to_string()))?;
-                    let lines = [
-                        open.file.doc.line_of(a.region.start) + 1,
-                        open.file.doc.line_of(a.region.end.saturating_sub(1)) + 1,
-                    ];
-                    let event = if approve {
-                        review::approve(&ws, &rel, &a, lines, &who)
+                    let action = if approve {
+                        review::Action::Approve
                     } else {
-                        review::request(&ws, &rel, &a, lines, &who)
-                    }
-                    .map_err(|e| request_failed(e.to_string()))?;
+                        review::Action::Request
+                    };
+                    let (event, _) = review::act(&ws, &rel, &a, lines, action)
+                        .map_err(|e| request_failed(e.to_string()))?;
                     open.file.events.push(event.clone());
                     Ok(event)
                 })?;

@@ -107,7 +107,7 @@ pub(crate) fn hover_markdown(file: &TrackedFile, a: &Assessment) -> String {
         md += &format!("\n- reviewers: {}", a.review.reviewers.join(", "));
     }
     if let Some(b) = &a.blast {
-        md += &format!("\n\n**Blast radius**: {}\n", blast_message(b));
+        md += &format!("\n\n**Blast radius**: {}\n", b.summary());
         for d in b.dependents.iter().take(15) {
             md += &format!(
                 "\n{}- ← `{}` — {}:{}",
