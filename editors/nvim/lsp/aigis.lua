@@ -6,7 +6,8 @@ local cmd = vim.g.aigis_path or vim.env.AIGIS_PATH or 'aigis'
 ---@type vim.lsp.Config
 return {
   cmd = { cmd, 'lsp' },
-  filetypes = { 'rust' },
+  -- No `filetypes`: every text file is tracked (AI regions in any file; analysis where a
+  -- language has rules), so the server attaches to every buffer in the workspace.
   root_markers = { 'aigis.toml', '.aigis', 'Cargo.toml', '.git' },
   init_options = {
     -- The plugin reports accepted AI suggestions itself (aigis/markAiEdit), so the server's burst

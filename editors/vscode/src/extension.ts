@@ -70,7 +70,7 @@ function settings() {
 }
 
 async function refreshRegions(doc: vscode.TextDocument) {
-  if (!client || doc.languageId !== "rust" || doc.uri.scheme !== "file") return;
+  if (!client || doc.uri.scheme !== "file") return;
   try {
     const regions = await client.sendRequest<Region[]>("aigis/regions", { textDocument: { uri: doc.uri.toString() } });
     regionsByUri.set(doc.uri.toString(), regions);
@@ -185,7 +185,9 @@ export async function activate(context: vscode.ExtensionContext) {
   const output = vscode.window.createOutputChannel("aigis");
   output.appendLine(`aigis: using ${server.path} (${server.from})`);
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: "file", language: "rust" }],
+    // Every file on disk: AI regions are tracked in any text file; the server analyses the
+    // languages it has rules for (queries/languages.toml).
+    documentSelector: [{ scheme: "file" }],
     initializationOptions: settings(),
     outputChannel: output,
     middleware: {

@@ -233,22 +233,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bundled_catalog_parses_and_ids_are_unique() {
-        let mut seen = std::collections::HashSet::new();
-        let lang = crate::language::by_name("rust").unwrap();
-        let ids = lang
-            .rules
-            .iter()
-            .map(|r| &r.info.id)
-            .chain(SHELL_RULES.iter().map(|r| &r.info.id))
-            .chain(SQL_RULES.iter().map(|r| &r.info.id));
-        for id in ids {
-            assert!(seen.insert(id.clone()), "duplicate rule id {id}");
+    fn bundled_catalog_parses_and_ids_are_unique_per_language() {
+        // One id may name the same operation in several languages (`aws.ec2.terminate-instances`
+        // in Rust and Python); within a language, and against the embedded rules, it is unique.
+        let mut total = 0;
+        for lang in crate::language::all() {
+            let mut seen = std::collections::HashSet::new();
+            let ids = lang
+                .rules
+                .iter()
+                .map(|r| &r.info.id)
+                .chain(SHELL_RULES.iter().map(|r| &r.info.id))
+                .chain(SQL_RULES.iter().map(|r| &r.info.id));
+            for id in ids {
+                assert!(
+                    seen.insert(id.clone()),
+                    "{}: duplicate rule id {id}",
+                    lang.name
+                );
+            }
+            total += seen.len();
         }
-        assert!(
-            seen.len() > 150,
-            "catalog unexpectedly small: {}",
-            seen.len()
-        );
+        assert!(total > 150, "catalog unexpectedly small: {total}");
+    }
+
+    #[test]
+    fn every_language_has_its_queries_and_every_bundled_file_belongs_somewhere() {
+        let langs = crate::language::all();
+        assert!(!langs.is_empty());
+        for (path, _) in crate::language::bundled_files() {
+            let top = path.split('/').next().unwrap_or("");
+            assert!(
+                *path == "languages.toml"
+                    || top == "embedded"
+                    || langs.iter().any(|l| l.name == top),
+                "queries/{path} belongs to no language in queries/languages.toml"
+            );
+        }
+        for l in langs {
+            assert!(
+                l.query.pattern_count() > 0,
+                "{}: risky.scm is empty",
+                l.name
+            );
+            assert!(!l.rules.is_empty(), "{}: no rule files", l.name);
+        }
     }
 }

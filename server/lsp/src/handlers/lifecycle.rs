@@ -141,10 +141,14 @@ impl AigisServer {
             .unwrap_or(false);
         if dynamic {
             let options = DidChangeWatchedFilesRegistrationOptions {
-                watchers: vec![FileSystemWatcher {
-                    glob_pattern: GlobPattern::String("**/*.rs".into()),
-                    kind: None,
-                }],
+                // The files the symbol index reads: every extension of a language.
+                watchers: language::extensions()
+                    .into_iter()
+                    .map(|ext| FileSystemWatcher {
+                        glob_pattern: GlobPattern::String(format!("**/*.{ext}")),
+                        kind: None,
+                    })
+                    .collect(),
             };
             let registration = Registration {
                 id: "aigis-watch-rs".into(),
