@@ -32,4 +32,5 @@ pub mod sarif;
 pub mod scan;
 pub mod tracked_file;
 pub mod walk;
+pub mod wire;
 pub mod workspace;

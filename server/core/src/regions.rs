@@ -241,6 +241,23 @@ impl RegionSet {
     pub fn apply_edit(&mut self, edit: &ByteEdit) {
         let (s, e, n) = (edit.start, edit.old_end, edit.inserted_len());
         let shift = |x: usize| x + n - (e - s);
+        // A replacement across the seam of two adjacent pieces of the same AI text (a region
+        // split where a human line was carved out, that line since deleted) is an edit inside
+        // that text, as it would be in one region: the piece before the seam keeps the new text.
+        let seams: Vec<usize> = if s < e {
+            self.regions
+                .iter()
+                .filter(|a| a.start <= s && s < a.end && a.end < e)
+                .filter(|a| {
+                    self.regions
+                        .iter()
+                        .any(|b| b.start == a.end && e <= b.end && b.provenance == a.provenance)
+                })
+                .map(|a| a.start)
+                .collect()
+        } else {
+            Vec::new()
+        };
         self.regions.retain_mut(|r| {
             let (a, b) = (r.start, r.end);
             if s == e {
@@ -275,8 +292,8 @@ impl RegionSet {
                 r.modified = true;
                 true
             } else {
-                // The edit eats the region's tail.
-                r.end = s;
+                // The edit eats the region's tail (and keeps the new text across a seam).
+                r.end = if seams.contains(&a) { s + n } else { s };
                 r.modified = true;
                 true
             }

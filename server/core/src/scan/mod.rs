@@ -36,7 +36,8 @@ pub struct FileRegion {
     /// One-based first and last line.
     pub lines: [usize; 2],
     /// The region as `aigis/regions` shows it (SPEC.md).
-    pub json: serde_json::Value,
+    /// The region as the JSON contract describes it (positions in UTF-16).
+    pub wire: crate::wire::Region,
     /// Approvals that do not count, and why (forged, not committed, unsigned, stale).
     pub approval_problems: Vec<String>,
 }
@@ -472,7 +473,7 @@ fn scan_file(
                 lines.line(a.region.start) + 1,
                 lines.line(a.region.end.saturating_sub(1).max(a.region.start)) + 1,
             ],
-            json: crate::report::region_json(&a, &|off| lines.position(&text, off), Some(&ws.root)),
+            wire: crate::wire::Region::new(&a, &|off| lines.position(&text, off), Some(&ws.root)),
             approval_problems: {
                 let mut p = problems.remove(&a.region.id).unwrap_or_default();
                 // Listed or not is judged against the tier aigis assessed, not the record's.
