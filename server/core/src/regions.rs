@@ -249,9 +249,11 @@ impl RegionSet {
                 .iter()
                 .filter(|a| a.start <= s && s < a.end && a.end < e)
                 .filter(|a| {
+                    // Pieces of one region: a carved piece's id is `<id>.<offset>`.
+                    let root = |id: &str| id.split('.').next().unwrap_or(id).to_string();
                     self.regions
                         .iter()
-                        .any(|b| b.start == a.end && e <= b.end && b.provenance == a.provenance)
+                        .any(|b| b.start == a.end && e <= b.end && root(&b.id) == root(&a.id))
                 })
                 .map(|a| a.start)
                 .collect()

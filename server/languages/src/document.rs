@@ -42,11 +42,18 @@ impl ByteEdit {
 /// generated file would make every keystroke slow and holds no hand-reviewable code.
 pub const MAX_ANALYSED_BYTES: usize = 8 * 1024 * 1024;
 
-pub struct Document {
+/// Position conversion for one version of a text: a rope (cloning it is cheap: its nodes are
+/// shared), so that a read request can convert positions from a snapshot without the document.
+#[derive(Clone)]
+pub struct Positions {
     rope: Rope,
+    encoding: PositionEncoding,
+}
+
+pub struct Document {
+    pos: Positions,
     text: String,
     pub version: i32,
-    pub encoding: PositionEncoding,
     language: Option<&'static Language>,
     parser: Option<Parser>,
     tree: Option<Tree>,
@@ -61,10 +68,12 @@ impl Document {
     ) -> Self {
         let parser = language.map(|_| Parser::new());
         let mut doc = Document {
-            rope: Rope::from_str(text),
+            pos: Positions {
+                rope: Rope::from_str(text),
+                encoding,
+            },
             text: text.to_owned(),
             version,
-            encoding,
             language,
             parser,
             tree: None,
@@ -107,10 +116,10 @@ impl Document {
         };
         let start_point = self.point_of(start);
         let old_end_point = self.point_of(old_end);
-        let start_char = self.rope.byte_to_char(start);
-        let old_end_char = self.rope.byte_to_char(old_end);
-        self.rope.remove(start_char..old_end_char);
-        self.rope.insert(start_char, new_text);
+        let start_char = self.pos.rope.byte_to_char(start);
+        let old_end_char = self.pos.rope.byte_to_char(old_end);
+        self.pos.rope.remove(start_char..old_end_char);
+        self.pos.rope.insert(start_char, new_text);
         self.text.replace_range(start..old_end, new_text);
         let new_end = start + new_text.len();
         let new_end_point = self.point_of(new_end);
@@ -155,9 +164,36 @@ impl Document {
 
     /// Byte offset of a position; clamped to the line's end and the document's end.
     pub fn offset_of(&self, pos: LineCol) -> usize {
+        self.pos.offset_of(pos)
+    }
+
+    /// Position of a byte offset (clamped to the document).
+    pub fn position_of(&self, offset: usize) -> LineCol {
+        self.pos.position_of(offset)
+    }
+
+    /// Zero-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.pos.line_of(offset)
+    }
+
+    /// Position conversion for this version, to keep after the document changes.
+    pub fn positions(&self) -> &Positions {
+        &self.pos
+    }
+
+    fn point_of(&self, offset: usize) -> Point {
+        let line = self.pos.rope.byte_to_line(offset);
+        Point::new(line, offset - self.pos.rope.line_to_byte(line))
+    }
+}
+
+impl Positions {
+    /// Byte offset of a position; clamped to the line's end and the document's end.
+    pub fn offset_of(&self, pos: LineCol) -> usize {
         let line = pos.line as usize;
         if line >= self.rope.len_lines() {
-            return self.text.len();
+            return self.rope.len_bytes();
         }
         let line_start = self.rope.line_to_byte(line);
         let line_end = line_end_byte(&self.rope, line);
@@ -180,7 +216,16 @@ impl Document {
 
     /// Position of a byte offset (clamped to the document).
     pub fn position_of(&self, offset: usize) -> LineCol {
-        let offset = not_inside_crlf(self.text.as_bytes(), offset.min(self.text.len()));
+        let offset = offset.min(self.rope.len_bytes());
+        let offset = if offset > 0
+            && offset < self.rope.len_bytes()
+            && self.rope.byte(offset - 1) == b'\r'
+            && self.rope.byte(offset) == b'\n'
+        {
+            offset - 1
+        } else {
+            offset
+        };
         let char_idx = self.rope.byte_to_char(offset);
         let line = self.rope.char_to_line(char_idx);
         let line_start_char = self.rope.line_to_char(line);
@@ -200,12 +245,18 @@ impl Document {
 
     /// Zero-based line of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
-        self.rope.byte_to_line(offset.min(self.text.len()))
+        self.rope.byte_to_line(offset.min(self.rope.len_bytes()))
     }
 
-    fn point_of(&self, offset: usize) -> Point {
-        let line = self.rope.byte_to_line(offset);
-        Point::new(line, offset - self.rope.line_to_byte(line))
+    /// The first line break in `[start, end)`, or `end`: where a range's first line ends.
+    pub fn first_line_end(&self, start: usize, end: usize) -> usize {
+        let end = end.min(self.rope.len_bytes());
+        let start = start.min(end);
+        self.rope
+            .byte_slice(start..end)
+            .bytes()
+            .position(|b| b == b'\n')
+            .map_or(end, |i| start + i)
     }
 }
 

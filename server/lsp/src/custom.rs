@@ -183,16 +183,13 @@ impl AigisServer {
     /// `aigis/regions`: every AI region of a document with its risk and review state.
     pub(crate) async fn regions(&self, params: RegionsParams) -> Result<Vec<Value>> {
         guarded(|| {
-            let entry = self
-                .docs
-                .get(params.text_document.uri.as_str())
+            let snap = self
+                .snapshot(params.text_document.uri.as_str())
                 .ok_or_else(|| invalid_params("the document is not open"))?;
-            let ws = entry.ws.clone();
-            let file = &entry.file;
-            Ok(file
-                .assessments(ws.as_deref())
+            Ok(snap
+                .assessments
                 .iter()
-                .map(|a| region_json(file, a))
+                .map(|a| region_json(&snap.pos, a))
                 .collect())
         })
     }

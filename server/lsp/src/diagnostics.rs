@@ -22,13 +22,12 @@ pub(crate) fn attribution(a: &Assessment) -> String {
 
 pub(crate) fn diagnostics(
     file: &TrackedFile,
-    ws: Option<&Workspace>,
+    assessments: &[Assessment],
     audit: bool,
     uri: &Uri,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let assessments = file.assessments(ws);
-    for a in &assessments {
+    for a in assessments {
         let data = json!({ "regionId": a.region.id });
         if a.region.source == Source::Heuristic {
             let (l1, l2) = (
@@ -48,7 +47,7 @@ pub(crate) fn diagnostics(
                 )
             };
             out.push(Diagnostic {
-                range: head_range(file, &a.region),
+                range: head_range(file.doc.positions(), &a.region),
                 severity: Some(DiagnosticSeverity::HINT),
                 code: Some(NumberOrString::String("ai/possible".into())),
                 source: Some(SOURCE.into()),
@@ -72,7 +71,7 @@ pub(crate) fn diagnostics(
                 format!(" [{}]", f.notes.join("; "))
             };
             out.push(Diagnostic {
-                range: range_of(file, f.start, f.end),
+                range: range_of(file.doc.positions(), f.start, f.end),
                 severity: Some(severity(f.severity)),
                 code: Some(NumberOrString::String(format!("risky/{}", f.rule))),
                 source: Some(SOURCE.into()),
@@ -128,7 +127,7 @@ pub(crate) fn diagnostics(
                 .iter()
                 .any(|r| r.contains("dependents") || r.contains("indirect"));
             out.push(Diagnostic {
-                range: head_range(file, &a.region),
+                range: head_range(file.doc.positions(), &a.region),
                 severity: Some(if severe {
                     DiagnosticSeverity::WARNING
                 } else {
@@ -189,7 +188,7 @@ pub(crate) fn diagnostics(
             ""
         };
         out.push(Diagnostic {
-            range: head_range(file, &a.region),
+            range: head_range(file.doc.positions(), &a.region),
             severity: Some(sev),
             code: Some(NumberOrString::String(code.into())),
             source: Some(SOURCE.into()),
@@ -198,7 +197,10 @@ pub(crate) fn diagnostics(
                 a.findings
                     .iter()
                     .map(|f| DiagnosticRelatedInformation {
-                        location: Location::new(uri.clone(), range_of(file, f.start, f.end)),
+                        location: Location::new(
+                            uri.clone(),
+                            range_of(file.doc.positions(), f.start, f.end),
+                        ),
                         message: format!("risky/{}", f.rule),
                     })
                     .collect(),
@@ -214,7 +216,7 @@ pub(crate) fn diagnostics(
                 continue;
             }
             out.push(Diagnostic {
-                range: range_of(file, f.start, f.end),
+                range: range_of(file.doc.positions(), f.start, f.end),
                 severity: Some(severity(f.severity)),
                 code: Some(NumberOrString::String(format!("risky/{}", f.rule))),
                 source: Some(SOURCE.into()),

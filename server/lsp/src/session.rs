@@ -37,6 +37,37 @@ pub(crate) struct OpenFile {
     pub(crate) burst: BurstDetector,
     /// The workspace folder that holds the file (the innermost one), if any.
     pub(crate) ws: Option<Arc<Workspace>>,
+    /// What read requests see: replaced, never changed, each time the document is assessed.
+    pub(crate) snapshot: Arc<Snapshot>,
+}
+
+/// One assessed version of a document, for read requests (hover, code lens, `aigis/regions`):
+/// its regions' assessments, computed once when the document changed, and position conversion
+/// for that version. A reader holds the document's lock only to clone the `Arc`.
+pub(crate) struct Snapshot {
+    pub(crate) pos: Positions,
+    pub(crate) assessments: Vec<Assessment>,
+    pub(crate) rel: Option<String>,
+    pub(crate) ws: Option<Arc<Workspace>>,
+}
+
+impl Snapshot {
+    /// Before the first assessment.
+    pub(crate) fn empty(file: &TrackedFile, ws: Option<Arc<Workspace>>) -> Arc<Snapshot> {
+        Arc::new(Snapshot {
+            pos: file.doc.positions().clone(),
+            assessments: Vec::new(),
+            rel: file.rel.clone(),
+            ws,
+        })
+    }
+}
+
+impl AigisServer {
+    /// The newest snapshot of an open document.
+    pub(crate) fn snapshot(&self, uri: &str) -> Option<Arc<Snapshot>> {
+        self.docs.get(uri).map(|d| d.snapshot.clone())
+    }
 }
 
 /// The server; cheap to clone, so background tasks (history, the ledger watch) share its state.
@@ -248,7 +279,14 @@ impl AigisServer {
                 open.file
                     .update_blast(&self.index, open.path.as_deref(), depth);
             }
-            let diagnostics = diagnostics(&open.file, ws.as_deref(), audit, uri);
+            let assessments = open.file.assessments(ws.as_deref());
+            let diagnostics = diagnostics(&open.file, &assessments, audit, uri);
+            open.snapshot = Arc::new(Snapshot {
+                pos: open.file.doc.positions().clone(),
+                assessments,
+                rel: open.file.rel.clone(),
+                ws: ws.clone(),
+            });
             Ok((value, diagnostics))
         }));
         match result {

@@ -2,9 +2,9 @@
 
 use super::*;
 
-pub(crate) fn range_of(file: &TrackedFile, start: usize, end: usize) -> Range {
-    let a = file.doc.position_of(start);
-    let b = file.doc.position_of(end);
+pub(crate) fn range_of(pos: &Positions, start: usize, end: usize) -> Range {
+    let a = pos.position_of(start);
+    let b = pos.position_of(end);
     Range::new(
         Position::new(a.line, a.character),
         Position::new(b.line, b.character),
@@ -12,16 +12,13 @@ pub(crate) fn range_of(file: &TrackedFile, start: usize, end: usize) -> Range {
 }
 
 /// The region's first line: where its review diagnostic and code action sit.
-pub(crate) fn head_range(file: &TrackedFile, r: &Region) -> Range {
-    let text = file.doc.text();
-    let line_end = text[r.start..r.end]
-        .find('\n')
-        .map_or(r.end, |i| r.start + i);
-    range_of(file, r.start, line_end.max(r.start))
+pub(crate) fn head_range(pos: &Positions, r: &Region) -> Range {
+    let line_end = pos.first_line_end(r.start, r.end);
+    range_of(pos, r.start, line_end.max(r.start))
 }
 
-pub(crate) fn region_json(file: &TrackedFile, a: &Assessment) -> Value {
-    aigis_core::report::region_json(a, &|off| file.doc.position_of(off), None)
+pub(crate) fn region_json(pos: &Positions, a: &Assessment) -> Value {
+    aigis_core::report::region_json(a, &|off| pos.position_of(off), None)
 }
 
 pub(crate) fn location(file: &Path, line: usize, col: usize) -> Option<Location> {

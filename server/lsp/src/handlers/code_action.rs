@@ -83,9 +83,9 @@ impl AigisServer {
                     ),
                     _ => {}
                 }
-                let human = json!({ "uri": uri.as_str(), "range": range_of(file, r.start, r.end) });
+                let human = json!({ "uri": uri.as_str(), "range": range_of(file.doc.positions(), r.start, r.end) });
                 if r.source == Source::Heuristic {
-                    let ai = json!({ "uri": uri.as_str(), "range": range_of(file, r.start, r.end), "tool": "unknown" });
+                    let ai = json!({ "uri": uri.as_str(), "range": range_of(file.doc.positions(), r.start, r.end), "tool": "unknown" });
                     actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                         title: "Mark as AI-written (confirm the guess)".into(),
                         kind: Some(CodeActionKind::QUICKFIX),

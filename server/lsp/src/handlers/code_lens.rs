@@ -9,16 +9,14 @@ impl AigisServer {
     ) -> Result<Option<Vec<CodeLens>>> {
         guarded(|| {
             let uri = params.text_document.uri;
-            let Some(entry) = self.docs.get(uri.as_str()) else {
+            let Some(snap) = self.snapshot(uri.as_str()) else {
                 return Ok(None);
             };
-            let ws = entry.ws.clone();
-            let file = &entry.file;
-            let lenses = file
-                .assessments(ws.as_deref())
+            let lenses = snap
+                .assessments
                 .iter()
                 .map(|a| {
-                    let range = head_range(file, &a.region);
+                    let range = head_range(&snap.pos, &a.region);
                     let blast = a
                         .blast
                         .as_ref()

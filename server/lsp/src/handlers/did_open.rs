@@ -27,6 +27,7 @@ impl AigisServer {
         self.docs.insert(
             td.uri.as_str().to_string(),
             OpenFile {
+                snapshot: Snapshot::empty(&file, ws.clone()),
                 ws: ws.clone(),
                 file,
                 path,

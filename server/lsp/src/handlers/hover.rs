@@ -6,42 +6,38 @@ impl AigisServer {
     pub(crate) async fn handle_hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         guarded(|| {
             let pos = params.text_document_position_params;
-            let Some(entry) = self.docs.get(pos.text_document.uri.as_str()) else {
+            let Some(snap) = self.snapshot(pos.text_document.uri.as_str()) else {
                 return Ok(None);
             };
-            let file = &entry.file;
-            let offset = file.doc.offset_of(lc(pos.position));
-            let Some(region) = file.regions.at(offset).cloned() else {
+            let offset = snap.pos.offset_of(lc(pos.position));
+            let Some(a) = snap.assessments.iter().find(|a| a.region.contains(offset)) else {
                 return Ok(None);
             };
-            let ws = entry.ws.clone();
-            let assessment = file
-                .assessments(ws.as_deref())
-                .into_iter()
-                .find(|a| a.region.id == region.id);
-            Ok(assessment.map(|a| Hover {
+            let mut md = hover_markdown(&snap.pos, a);
+            let protected = snap
+                .ws
+                .as_deref()
+                .zip(snap.rel.as_deref())
+                .and_then(|(w, rel)| w.config.guard.protecting(rel, None));
+            if let Some(glob) = protected {
+                md += &format!("\n\n**Protected path** (`{glob}` in aigis.toml `[guard] protect`): agents may not edit this file; `aigis guard` refuses their edits here.");
+            }
+            Ok(Some(Hover {
                 contents: HoverContents::Markup(MarkupContent {
                     kind: MarkupKind::Markdown,
-                    value: {
-                        let mut md = hover_markdown(file, &a);
-                        let protected = ws.as_deref().zip(file.rel.as_deref()).and_then(|(w, rel)| w.config.guard.protecting(rel, None));
-                        if let Some(glob) = protected {
-                            md += &format!("\n\n**Protected path** (`{glob}` in aigis.toml `[guard] protect`): agents may not edit this file; `aigis guard` refuses their edits here.");
-                        }
-                        md
-                    },
+                    value: md,
                 }),
-                range: Some(range_of(file, region.start, region.end)),
+                range: Some(range_of(&snap.pos, a.region.start, a.region.end)),
             }))
         })
     }
 }
 
-pub(crate) fn hover_markdown(file: &TrackedFile, a: &Assessment) -> String {
+pub(crate) fn hover_markdown(pos: &Positions, a: &Assessment) -> String {
     let r = &a.region;
     let (l1, l2) = (
-        file.doc.line_of(r.start) + 1,
-        file.doc.line_of(r.end.saturating_sub(1)) + 1,
+        pos.line_of(r.start) + 1,
+        pos.line_of(r.end.saturating_sub(1)) + 1,
     );
     let mut md = if r.source == Source::Heuristic {
         format!("**Possibly AI-written** (lines {l1}–{l2}; a guess, not counted until you confirm it: *Mark as AI-written* or *as human-written*)\n\n")

@@ -210,16 +210,25 @@ impl AigisServer {
         }
         let uris: Vec<String> = self.docs.iter().map(|d| d.key().clone()).collect();
         for uri in uris {
-            if let Some(mut d) = self.docs.get_mut(&uri) {
-                let ws = self.workspace_for(d.path.as_deref());
-                let rel = ws
-                    .as_deref()
-                    .zip(d.path.as_deref())
-                    .and_then(|(w, p)| w.relative(p));
-                if d.ws.as_ref().map(|w| &w.root) != ws.as_ref().map(|w| &w.root) {
-                    d.ws = ws;
-                    d.file.rel = rel;
+            let moved = match self.docs.get_mut(&uri) {
+                Some(mut d) => {
+                    let ws = self.workspace_for(d.path.as_deref());
+                    let rel = ws
+                        .as_deref()
+                        .zip(d.path.as_deref())
+                        .and_then(|(w, p)| w.relative(p));
+                    let moved = d.ws.as_ref().map(|w| &w.root) != ws.as_ref().map(|w| &w.root);
+                    if moved {
+                        d.ws = ws;
+                        d.file.rel = rel;
+                    }
+                    moved
                 }
+                None => false,
+            };
+            // Assessed again before any `.await`: a read request must not see the old folder.
+            if let (true, Ok(uri)) = (moved, uri.parse::<Uri>()) {
+                let _ = self.with_doc(&uri, |_, _| Ok(()));
             }
         }
         if !added.is_empty() {
