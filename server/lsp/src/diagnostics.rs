@@ -71,18 +71,17 @@ pub(crate) fn diagnostics(
                 format!(" [{}]", f.notes.join("; "))
             };
             out.push(Diagnostic {
-                range: range_of(file.doc.positions(), f.start, f.end),
-                severity: Some(severity(f.severity)),
-                code: Some(NumberOrString::String(format!("risky/{}", f.rule))),
-                source: Some(SOURCE.into()),
-                message: format!(
-                    "AI-written {} operation: {}{notes} ({}; {need})",
-                    f.severity.as_str(),
-                    f.message,
-                    attribution(a)
-                ),
                 data: Some(data.clone()),
-                ..Default::default()
+                ..risky(
+                    file,
+                    f,
+                    format!(
+                        "AI-written {} operation: {}{notes} ({}; {need})",
+                        f.severity.as_str(),
+                        f.message,
+                        attribution(a)
+                    ),
+                )
             });
         }
         if let Some(b) = a
@@ -215,19 +214,28 @@ pub(crate) fn diagnostics(
             if file.regions.at(f.start).is_some() {
                 continue;
             }
-            out.push(Diagnostic {
-                range: range_of(file.doc.positions(), f.start, f.end),
-                severity: Some(severity(f.severity)),
-                code: Some(NumberOrString::String(format!("risky/{}", f.rule))),
-                source: Some(SOURCE.into()),
-                message: format!(
+            out.push(risky(
+                file,
+                f,
+                format!(
                     "{} operation (audit mode; not in an AI region): {}",
                     f.severity.as_str(),
                     f.message
                 ),
-                ..Default::default()
-            });
+            ));
         }
     }
     out
+}
+
+/// A `risky/<rule>` diagnostic on a finding.
+fn risky(file: &TrackedFile, f: &aigis_core::analysis::Finding, message: String) -> Diagnostic {
+    Diagnostic {
+        range: range_of(file.doc.positions(), f.start, f.end),
+        severity: Some(severity(f.severity)),
+        code: Some(NumberOrString::String(format!("risky/{}", f.rule))),
+        source: Some(SOURCE.into()),
+        message,
+        ..Default::default()
+    }
 }
