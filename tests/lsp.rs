@@ -373,7 +373,7 @@ fn burst_heuristic_marks_with_low_confidence_but_not_pastes_or_formatting() {
         "aigis/didPaste",
         json!({ "textDocument": { "uri": uri }, "range": range(1, 0, 6, 0) }),
     );
-    assert!(c.diagnostics(&uri).is_empty());
+    c.diagnostics_until(&uri, |d| d.is_empty());
     // A paste reported before the change never becomes a region.
     let block2 = block.replace("wipe", "wipe2");
     c.notify(

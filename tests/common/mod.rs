@@ -336,6 +336,20 @@ impl Client {
         p["diagnostics"].as_array().cloned().unwrap_or_default()
     }
 
+    /// Waits for diagnostics of `uri` that satisfy `done` (the effect of a notification that
+    /// changes no version): a publication may reach the client after the answer to a later
+    /// request, so the newest one already received is not enough.
+    pub fn diagnostics_until(&mut self, uri: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let diags = |p: &Value| p["diagnostics"].as_array().cloned().unwrap_or_default();
+        let p = self.wait_for("textDocument/publishDiagnostics", |p| {
+            p["uri"] == uri && done(&diags(p))
+        });
+        self.pending.retain(|m| {
+            !(m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri)
+        });
+        diags(&p)
+    }
+
     /// The diagnostics published for `uri` at document `version` (or later).
     pub fn diagnostics_at(&mut self, uri: &str, version: i32) -> Vec<Value> {
         let p = self.wait_for("textDocument/publishDiagnostics", |p| {

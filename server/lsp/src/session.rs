@@ -96,9 +96,10 @@ pub struct ServerState {
     pub(crate) code_actions_at: DashMap<String, std::time::Instant>,
     /// Orders diagnostics: taken under the document's lock when they are computed.
     pub(crate) publish_seq: std::sync::atomic::AtomicU64,
-    /// The newest `seq` sent per document. An async lock, held only while one publication is
-    /// handed to the client, so that checking and sending are one step.
-    pub(crate) published: tokio::sync::Mutex<std::collections::HashMap<String, u64>>,
+    /// The newest `seq` sent per document: a set computed before it is not sent. Held only to
+    /// compare and update, never across an `.await`, so a handler's own publication is handed
+    /// to the client at once.
+    pub(crate) published: DashMap<String, u64>,
 }
 
 /// How long after a code-action request an insert is taken for that action's edit.
@@ -187,7 +188,7 @@ impl AigisServer {
                 caps: RwLock::new(ClientCaps::default()),
                 code_actions_at: DashMap::new(),
                 publish_seq: std::sync::atomic::AtomicU64::new(1),
-                published: tokio::sync::Mutex::new(std::collections::HashMap::new()),
+                published: DashMap::new(),
             }),
         }
     }
@@ -307,12 +308,16 @@ impl AigisServer {
     }
 
     pub(crate) async fn publish(&self, p: Publish) {
-        let mut published = self.published.lock().await;
-        let last = published.entry(p.uri.as_str().to_string()).or_insert(0);
-        if p.seq < *last {
-            return;
+        {
+            let mut last = self
+                .published
+                .entry(p.uri.as_str().to_string())
+                .or_insert(0);
+            if p.seq < *last {
+                return;
+            }
+            *last = p.seq;
         }
-        *last = p.seq;
         self.client
             .publish_diagnostics(p.uri, p.diagnostics, p.version)
             .await;
