@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::catalog::{self, Severity};
+use crate::catalog::Severity;
 use crate::policy::{ReviewState, Tier};
 use crate::scan::ScanReport;
 
@@ -41,7 +41,7 @@ const REVIEW_RULES: [(&str, &str, &str); 4] = [
 ];
 
 pub fn sarif(report: &ScanReport) -> Value {
-    let catalog = catalog::all_rules();
+    let catalog = crate::language::all_rules();
     let mut used: BTreeMap<String, usize> = BTreeMap::new();
     let mut rules: Vec<Value> = Vec::new();
     let mut ids: Vec<&String> = catalog.keys().collect();

@@ -5,7 +5,6 @@
 //! a command line or a statement does. The tree-sitter query of each language only finds
 //! candidate calls; these rules decide.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
@@ -181,7 +180,7 @@ struct SqlRuleFile {
 pub static SHELL_RULES: LazyLock<Vec<ShellRule>> = LazyLock::new(|| {
     parse::<ShellRuleFile>(
         "queries/embedded/commands.toml",
-        crate::language::bundled("embedded/commands.toml"),
+        crate::bundle::bundled("embedded/commands.toml"),
     )
     .rule
 });
@@ -189,7 +188,7 @@ pub static SHELL_RULES: LazyLock<Vec<ShellRule>> = LazyLock::new(|| {
 pub static SQL_RULES: LazyLock<Vec<SqlRule>> = LazyLock::new(|| {
     parse::<SqlRuleFile>(
         "queries/embedded/sql.toml",
-        crate::language::bundled("embedded/sql.toml"),
+        crate::bundle::bundled("embedded/sql.toml"),
     )
     .rule
 });
@@ -209,23 +208,6 @@ fn parse<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> T {
         Ok(v) => v,
         Err(e) => panic!("bundled catalog {name} is invalid: {e}"),
     }
-}
-
-/// Every rule of every kind, by id: for hover, SARIF rule metadata and `scan` output.
-pub fn all_rules() -> HashMap<String, RuleInfo> {
-    let mut out = HashMap::new();
-    for lang in crate::language::all() {
-        for r in &lang.rules {
-            out.insert(r.info.id.clone(), r.info.clone());
-        }
-    }
-    for r in SHELL_RULES.iter() {
-        out.insert(r.info.id.clone(), r.info.clone());
-    }
-    for r in SQL_RULES.iter() {
-        out.insert(r.info.id.clone(), r.info.clone());
-    }
-    out
 }
 
 #[cfg(test)]
@@ -261,7 +243,7 @@ mod tests {
     fn every_language_has_its_queries_and_every_bundled_file_belongs_somewhere() {
         let langs = crate::language::all();
         assert!(!langs.is_empty());
-        for (path, _) in crate::language::bundled_files() {
+        for (path, _) in crate::bundle::bundled_files() {
             let top = path.split('/').next().unwrap_or("");
             assert!(
                 *path == "languages.toml"

@@ -11,7 +11,8 @@ use tree_sitter::Query;
 
 use serde::Deserialize;
 
-use crate::catalog::{code_rules, CodeMatcher, CodeRule};
+use crate::bundle::{bundled, bundled_files};
+use crate::catalog::{code_rules, CodeMatcher, CodeRule, RuleInfo, SHELL_RULES, SQL_RULES};
 use crate::conventions::{self, Conventions};
 use crate::grammars;
 
@@ -55,22 +56,6 @@ static LANGUAGES: LazyLock<Vec<Language>> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("queries/languages.toml is invalid: {e}"));
     table.language.into_iter().map(build).collect()
 });
-
-/// The bundled file at `rel` under `queries/` (every one is checked by the tests).
-pub fn bundled(rel: &str) -> &'static str {
-    bundled_files()
-        .iter()
-        .find(|(p, _)| *p == rel)
-        .map(|(_, text)| *text)
-        .unwrap_or_else(|| panic!("queries/{rel} is not bundled"))
-}
-
-/// Every bundled query and rule file: (path under `queries/`, contents).
-pub fn bundled_files() -> &'static [(&'static str, &'static str)] {
-    BUNDLED
-}
-
-include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
 
 /// One `[[language]]` of `queries/languages.toml`.
 #[derive(Debug, Deserialize)]
@@ -278,4 +263,21 @@ pub fn for_path(path: &Path) -> Option<&'static Language> {
 /// The language an editor names in `didOpen` (`languageId`), or the file's extension.
 pub fn for_document(language_id: &str, path: &Path) -> Option<&'static Language> {
     by_lsp_id(language_id).or_else(|| for_path(path))
+}
+
+/// Every rule of every kind, by id: for hover, SARIF rule metadata and `scan` output.
+pub fn all_rules() -> HashMap<String, RuleInfo> {
+    let mut out = HashMap::new();
+    for lang in all() {
+        for r in &lang.rules {
+            out.insert(r.info.id.clone(), r.info.clone());
+        }
+    }
+    for r in SHELL_RULES.iter() {
+        out.insert(r.info.id.clone(), r.info.clone());
+    }
+    for r in SQL_RULES.iter() {
+        out.insert(r.info.id.clone(), r.info.clone());
+    }
+    out
 }

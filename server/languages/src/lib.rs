@@ -4,6 +4,7 @@
 //! everything above it (`aigis-core` and the front ends) works on findings and symbol tables.
 
 pub mod analysis;
+pub mod bundle;
 pub mod catalog;
 pub mod conventions;
 pub mod document;
