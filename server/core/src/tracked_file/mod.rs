@@ -37,6 +37,8 @@ pub struct TrackedFile {
     context_dirty: bool,
     /// The gating crates the file named at the last analysis.
     gates: Vec<String>,
+    /// The file-level imports the last analysis saw (`analysis::file_imports`).
+    imports: Vec<String>,
     /// Blast radius per region id, with the index generation and region range it was for.
     blast: HashMap<String, (u64, usize, usize, crate::blast::BlastRadius)>,
     /// AI text recently deleted, with its regions (offsets into that text): when the same text
@@ -75,6 +77,7 @@ impl TrackedFile {
             dirty: Vec::new(),
             context_dirty: false,
             gates: Vec::new(),
+            imports: Vec::new(),
             blast: HashMap::new(),
             deleted: Default::default(),
             restored: false,
@@ -380,11 +383,16 @@ impl TrackedFile {
         };
         let text = self.doc.text();
         let gates = analysis::file_gates(lang, text);
+        // An edit can change the imports without touching a `use` of the new tree: text that
+        // becomes a string or a comment swallows one.
+        let imports = analysis::file_imports(lang, tree, text);
         let incremental = self.analysed
             && !self.context_dirty
             && gates == self.gates
+            && imports == self.imports
             && !analysis::touches_file_context_in(lang, tree, &self.dirty, Some(text));
         self.gates = gates;
+        self.imports = imports;
         self.context_dirty = false;
         let found = if incremental {
             if self.dirty.is_empty() {

@@ -368,6 +368,27 @@ fn supersedes_of(lang: &Language, id: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// What the file brings into scope at file level (imports, glob imports), as one value: when it
+/// changes, every item may resolve differently. Cheap: only top-level items are read.
+pub fn file_imports(lang: &Language, tree: &Tree, text: &str) -> Vec<String> {
+    let imports =
+        lang.conventions
+            .imports(tree.root_node(), text.as_bytes(), ImportScope::FileLevel);
+    let mut out: Vec<String> = imports
+        .names
+        .iter()
+        .map(|(local, path)| format!("{local}={}", path.join(lang.path_separator)))
+        .chain(
+            imports
+                .globs
+                .iter()
+                .map(|g| format!("*={}", g.join(lang.path_separator))),
+        )
+        .collect();
+    out.sort();
+    out
+}
+
 /// The gating crates a file names, sorted: when this changes, every item may read differently.
 pub fn file_gates(lang: &Language, text: &str) -> Vec<String> {
     let mut v: Vec<String> = crates_used(lang, text).into_iter().collect();
