@@ -13,6 +13,7 @@ pub mod approvals;
 pub mod blast;
 pub mod codeowners;
 pub mod config;
+pub mod engine;
 pub mod git;
 pub mod heuristic;
 pub mod history;

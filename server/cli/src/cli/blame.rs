@@ -13,15 +13,12 @@ pub(super) fn blame_command(location: &str, format: BlameFormat) -> Result<ExitC
         _ => (cwd.join(location), None),
     };
     let ws = Workspace::open(&workspace_root(&file))?;
-    let (mut tracked, rel) = open_tracked(&ws, &file)?;
-    let history = aigis_core::history::attribute(&ws.root, &rel);
-    let human: Vec<(usize, usize)> = tracked.human.iter().map(|h| (h.start, h.end)).collect();
-    tracked.set_history(aigis_core::history::regions_of(
-        tracked.doc.text(),
-        &history,
-        &human,
-    ));
-    tracked.analyze(Some(&ws), false, Some(Path::new(&rel)));
+    let aigis_core::engine::OpenedFile {
+        file: tracked,
+        rel,
+        history,
+        ..
+    } = open_tracked(&ws, &file)?;
     let assessments = tracked.assessments(Some(&ws));
     let text = tracked.doc.text();
     let starts: Vec<usize> = std::iter::once(0)

@@ -7,12 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use aigis_core::document::PositionEncoding;
-use aigis_core::language;
 use aigis_core::policy::Tier;
 use aigis_core::review;
 use aigis_core::scan::{self, ScanOptions, ScanReport};
-use aigis_core::tracked_file::TrackedFile;
 use aigis_core::workspace::{workspace_root, Workspace};
 
 #[derive(Parser)]

@@ -15,42 +15,17 @@ pub(super) fn parse_location(loc: &str) -> Result<(PathBuf, usize), CliError> {
     Ok((std::env::current_dir()?.join(file), line))
 }
 
-pub(super) fn open_tracked(ws: &Workspace, path: &Path) -> Result<(TrackedFile, String), CliError> {
-    let rel = ws
-        .relative(
-            &path
-                .canonicalize()
-                .map_err(|e| CliError(format!("{}: {e}", path.display())))?,
-        )
-        .ok_or_else(|| {
-            CliError(format!(
-                "{} is outside the workspace {}",
-                path.display(),
-                ws.root.display()
-            ))
-        })?;
-    let text =
-        std::fs::read_to_string(path).map_err(|e| CliError(format!("{}: {e}", path.display())))?;
-    let mut warnings = Vec::new();
-    let mut file = TrackedFile::load(
-        Some(ws),
-        Some(rel.clone()),
-        &text,
-        0,
-        PositionEncoding::Utf16,
-        language::for_path(path),
-        &mut warnings,
-    );
-    for w in warnings {
+/// A file with its regions from the ledger and history, analysed (`engine::open_file`); the
+/// ledger's warnings go to stderr.
+pub(super) fn open_tracked(
+    ws: &Workspace,
+    path: &Path,
+) -> Result<aigis_core::engine::OpenedFile, CliError> {
+    let opened = aigis_core::engine::open_file(ws, path).map_err(CliError)?;
+    for w in &opened.warnings {
         eprintln!("warning: {w}");
     }
-    // Regions history attributes (git-ai notes, Agent Trace, trailers) are reviewed like the
-    // ledger's: `scan` shows them, so `review` must find them.
-    let origins = aigis_core::history::attribute(&ws.root, &rel);
-    let human: Vec<(usize, usize)> = file.human.iter().map(|h| (h.start, h.end)).collect();
-    file.set_history(aigis_core::history::regions_of(&text, &origins, &human));
-    file.analyze(Some(ws), false, Some(Path::new(&rel)));
-    Ok((file, rel))
+    Ok(opened)
 }
 
 pub(super) fn review_command(action: ReviewAction) -> Result<ExitCode, CliError> {
@@ -132,7 +107,8 @@ fn region_action(
             (r.assessment, rel, r.lines)
         }
         None => {
-            let (file, rel) = open_tracked(&ws, &path)?;
+            let opened = open_tracked(&ws, &path)?;
+            let (file, rel) = (opened.file, opened.rel);
             let (a, lines) = review::find(&file, &ws, review::RegionAt::Line(line))
                 .ok_or_else(|| CliError(format!("no AI region at {rel}:{line}")))?;
             (a, rel, lines)
