@@ -36,12 +36,7 @@ impl AigisServer {
                 modified: false,
                 created_at: now_rfc3339(),
             });
-            if let Some(ws) = ws {
-                open.file
-                    .persist(ws)
-                    .map_err(|e| request_failed(e.to_string()))?;
-            }
-            Ok(())
+            persist(&mut open.file, ws)
         })?;
         Ok(publish)
     }

@@ -331,3 +331,12 @@ impl AigisServer {
         }
     }
 }
+
+/// Records a document's regions in its workspace's ledger (nothing outside a workspace).
+pub(crate) fn persist(file: &mut TrackedFile, ws: Option<&Workspace>) -> Result<()> {
+    if let Some(ws) = ws {
+        file.persist(ws)
+            .map_err(|e| request_failed(e.to_string()))?;
+    }
+    Ok(())
+}

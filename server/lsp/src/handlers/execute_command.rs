@@ -75,12 +75,7 @@ impl AigisServer {
                     // A selection made backwards (anchor after cursor) is the same span.
                     let (s, e) = (a.min(b), a.max(b));
                     open.file.regions.clear_range(s, e);
-                    if let Some(ws) = ws {
-                        open.file
-                            .persist(ws)
-                            .map_err(|e| request_failed(e.to_string()))?;
-                    }
-                    Ok(())
+                    persist(&mut open.file, ws)
                 })?;
                 self.publish(p).await;
                 Ok(None)
