@@ -1,12 +1,15 @@
 //! Bundles the query folder into the binary: every `.toml` and `.scm` file under `queries/`
 //! (fixtures and tools left out) becomes an entry of `BUNDLED` (path relative to `queries/`,
 //! contents), so a new language or rule file needs no Rust change to be embedded. The folder is
-//! the repository's top-level `queries/`; a packaged crate carries its own copy in `queries/`.
+//! the repository's top-level `queries/`, which `server/languages/queries` links to, so that
+//! `cargo package` puts it in the crate and the packaged crate builds on its own.
 use std::path::{Path, PathBuf};
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    let root = [manifest.join("../../queries"), manifest.join("queries")]
+    // `queries/` in the crate: a link to the repository's top-level folder, or the copy a
+    // packaged crate carries. A checkout without links (Windows) reads the top-level folder.
+    let root = [manifest.join("queries"), manifest.join("../../queries")]
         .into_iter()
         .find(|p| p.join("languages.toml").is_file())
         .expect("queries/languages.toml: neither the repository's nor a packaged copy");
