@@ -234,13 +234,7 @@ pub fn extract(
                 .map(|p| conv.qualifier(p, src))
                 .unwrap_or_default();
             // Receivers named by a binding are typed after the pass, from the bindings found.
-            let receiver = match recv.map(|r| conv.receiver(r, src)) {
-                Some(Receiver::SelfValue) => Receiver::SelfValue,
-                Some(Receiver::Binding(name)) => Receiver::Binding(name),
-                Some(Receiver::Other(t)) => Receiver::Other(t),
-                Some(Receiver::Field) | None => Receiver::Other(None),
-            };
-            let shadowed = false;
+            let receiver = recv.map_or(Receiver::Other(None), |r| conv.receiver(r, src));
             let start_node = path_node.unwrap_or(name_node);
             let start = start_node.start_byte();
             let col = start_node.start_position().column;
@@ -257,7 +251,8 @@ pub fn extract(
                     col,
                     enclosing: None,
                     in_test: out.is_test_file,
-                    shadowed,
+                    // Set below, once the local bindings are known.
+                    shadowed: false,
                 },
                 receiver,
             ));
