@@ -30,6 +30,9 @@ pub struct Recorded {
     pub regions: Vec<(String, usize, usize)>,
     /// Changes that could not be placed (ambiguous or missing text): reported, not guessed.
     pub skipped: Vec<String>,
+    /// For the agent, where it takes context after an edit: each risky operation the edit
+    /// wrote, with its blast radius and the review it needs. Empty when it wrote nothing risky.
+    pub context: Vec<String>,
 }
 
 /// The folder the agent works in: the payload's `cwd`, else the hook's own.
@@ -221,6 +224,15 @@ pub fn record(agent: Agent, input: &str, cwd: &Path) -> Result<Recorded, HookErr
                 retired: Vec::new(),
             }
         })?;
+        if let Some(lang) = language::for_path(&path) {
+            let found = findings_in(lang, &text, &spans, &path);
+            if !found.is_empty() {
+                let policy_ws = Workspace::open(&root).unwrap_or(ws);
+                for f in &found {
+                    out.context.push(describe_finding(&policy_ws, &rel, &path, &text, f, "added"));
+                }
+            }
+        }
         let starts = line_starts(&text);
         for (s, e) in spans {
             let first = starts.partition_point(|&x| x <= s);
@@ -231,14 +243,31 @@ pub fn record(agent: Agent, input: &str, cwd: &Path) -> Result<Recorded, HookErr
     Ok(out)
 }
 
-/// Why `guard` stops a tool call.
-#[derive(Debug)]
-pub struct Blocked {
-    pub reasons: Vec<String>,
+/// What `guard` decides about a tool call: empty lets it run.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    /// Policy forbids it: the agent must not run it.
+    pub deny: Vec<String>,
+    /// A person confirms it first, in the agent's own prompt where it has one.
+    pub ask: Vec<String>,
+}
+
+impl Verdict {
+    pub fn allows(&self) -> bool {
+        self.deny.is_empty() && self.ask.is_empty()
+    }
+}
+
+/// What policy does with a finding of this rule and severity from an agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Ask,
+    Deny,
 }
 
 /// The text a change would leave in the file, and the byte ranges it would write.
-fn proposed(current: &str, change: &Change) -> Option<(String, Vec<(usize, usize)>)> {
+pub(crate) fn proposed(current: &str, change: &Change) -> Option<(String, Vec<(usize, usize)>)> {
     let appended = |text: &str| {
         let base = format!("{current}\n");
         let start = base.len();
@@ -283,8 +312,64 @@ fn proposed(current: &str, change: &Change) -> Option<(String, Vec<(usize, usize
     }
 }
 
-/// `aigis guard`: checks a tool call before it runs. `Ok(None)` lets it run.
-pub fn guard(agent: Agent, input: &str, cwd: &Path) -> Result<Option<Blocked>, HookError> {
+/// One finding as an agent is told of it: where, the rule, what it destroys, the blast radius
+/// in one line, the review it needs and the safer way (`verb`: "would add", "added").
+pub fn describe_finding(
+    ws: &Workspace,
+    rel: &str,
+    abs: &Path,
+    text: &str,
+    f: &Finding,
+    verb: &str,
+) -> String {
+    let line = text[..f.start.min(text.len())].matches('\n').count() + 1;
+    let blast = crate::blast::blast_of_text(ws, abs, text, f.start, f.end);
+    let risk = crate::policy::risk(&crate::policy::TierInputs {
+        findings: std::slice::from_ref(f),
+        critical_path: ws.is_critical_path(rel),
+        transitive_dependents: blast.as_ref().map_or(0, |b| b.transitive),
+        indirect: &[],
+        senior_dependents: ws.config.policy.senior_dependents,
+        peer_dependents: ws.config.policy.peer_dependents,
+        author_level: None,
+        senior_signoff: &[],
+    });
+    let reviewers = ws.reviewers_for(rel, risk.tier);
+    let details = crate::catalog::rule_details();
+    let d = details.get(&f.rule);
+    let mut out = format!(
+        "{rel}:{line} {verb} {} ({}, {})",
+        f.message,
+        f.rule,
+        f.severity.as_str()
+    );
+    if let Some(t) = d.and_then(|d| d.target.as_deref()) {
+        out += &format!("; it destroys: {t}");
+    }
+    if let Some(b) = blast.filter(|b| !b.symbols.is_empty()) {
+        out += &format!("; blast radius: {}", b.summary());
+    }
+    if risk.tier != crate::policy::Tier::None {
+        let count = if f.severity == Severity::Critical && risk.tier == crate::policy::Tier::Senior {
+            ws.config.policy.critical_approvals.max(1)
+        } else {
+            1
+        };
+        out += &format!(
+            "; a {} review is required{}{}",
+            risk.tier.as_str(),
+            if count > 1 { format!(" ({count} approvals)") } else { String::new() },
+            if reviewers.is_empty() { String::new() } else { format!(" ({})", reviewers.join(", ")) }
+        );
+    }
+    if let Some(d) = d {
+        out += &format!("; safer: {}", d.safer);
+    }
+    out
+}
+
+/// `aigis guard`: checks a tool call before it runs.
+pub fn guard(agent: Agent, input: &str, cwd: &Path) -> Result<Verdict, HookError> {
     let payload = agents::parse(agent, input)?;
     let base = payload
         .cwd
@@ -294,7 +379,12 @@ pub fn guard(agent: Agent, input: &str, cwd: &Path) -> Result<Option<Blocked>, H
     let root = crate::workspace::workspace_root(&base);
     let ws = Workspace::open(&root).map_err(|e| HookError::Config(e.to_string()))?;
     let policy = &ws.config.guard;
-    let mut reasons = Vec::new();
+    let mut out = Verdict::default();
+    let mut decide = |d: Decision, reason: String| match d {
+        Decision::Deny => out.deny.push(reason),
+        Decision::Ask => out.ask.push(reason),
+        Decision::Allow => {}
+    };
     // Production paths are off limits to agents, risky or not. (A generic hook names its agent
     // in the payload's `tool`.)
     let agent_name = match agent {
@@ -308,24 +398,15 @@ pub fn guard(agent: Agent, input: &str, cwd: &Path) -> Result<Option<Blocked>, H
             let p = root.join(&fc.path);
             ws.relative(&p)
         });
-        if let Some(glob) = rel
-            .as_deref()
-            .and_then(|r| policy.protecting(r, Some(agent_name)))
-        {
-            let owners =
-                ws.reviewers_for(rel.as_deref().unwrap_or(""), crate::policy::Tier::Senior);
-            reasons.push(format!(
-                "{} is a protected path (`{glob}` in aigis.toml [guard] protect): agents may not edit it. A person makes this change{}; or [guard] allow_agents opens `{glob}` to named agents",
-                fc.path,
-                if owners.is_empty() { String::new() } else { format!(" (owners: {})", owners.join(", ")) }
-            ));
+        if let Some(why) = rel.as_deref().and_then(|r| protected(&ws, r, agent_name)) {
+            decide(Decision::Deny, why);
         }
     }
     // The ledger is written by `aigis record` only: an agent that edits or deletes it could
     // remove the record of its own risky regions.
     for fc in &payload.files {
         if touches_ledger(&resolve(&payload, &fc.path, cwd)) {
-            reasons.push(format!(
+            decide(Decision::Deny, format!(
                 "{} is aigis's review ledger: agents may not edit it (aigis records their edits itself; a person changes it with `aigis review`)",
                 fc.path
             ));
@@ -333,21 +414,16 @@ pub fn guard(agent: Agent, input: &str, cwd: &Path) -> Result<Option<Blocked>, H
     }
     for command in &payload.commands {
         if command_touches_ledger(command) {
-            reasons.push(format!(
-                "`{}` touches aigis's review ledger (.aigis/): agents may not change it",
-                command.trim()
-            ));
+            decide(
+                Decision::Deny,
+                format!(
+                    "`{}` touches aigis's review ledger (.aigis/): agents may not change it",
+                    command.trim()
+                ),
+            );
         }
-        for f in shell::scan_command_line(command) {
-            if policy.blocks(&f.rule.info.id, f.severity) {
-                reasons.push(format!(
-                    "`{}` ({}, {}): {}",
-                    f.command,
-                    f.rule.info.id,
-                    f.severity.as_str(),
-                    f.rule.info.why
-                ));
-            }
+        for (decision, why) in command_reasons(policy, command) {
+            decide(decision, why);
         }
     }
     for fc in &payload.files {
@@ -355,29 +431,69 @@ pub fn guard(agent: Agent, input: &str, cwd: &Path) -> Result<Option<Blocked>, H
         let Some(lang) = language::for_path(&path) else {
             continue;
         };
-        let mut current = std::fs::read_to_string(&path).unwrap_or_default();
-        let mut written: Vec<(usize, usize)> = Vec::new();
+        let before = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut after = before.clone();
+        let mut changed = false;
         for change in &fc.changes {
-            if let Some((text, ranges)) = proposed(&current, change) {
-                current = text;
-                written = ranges;
-                let findings = findings_in(lang, &current, &written, &path);
-                for f in findings {
-                    if policy.blocks(&f.rule, f.severity) {
-                        reasons.push(format!(
-                            "{} would add {} ({}): {}",
-                            fc.path,
-                            f.message,
-                            f.rule,
-                            f.severity.as_str()
-                        ));
-                    }
-                }
+            if let Some((text, _)) = proposed(&after, change) {
+                after = text;
+                changed = true;
             }
         }
-        let _ = written;
+        if !changed {
+            continue;
+        }
+        let rel = ws.relative(&path).unwrap_or_else(|| fc.path.clone());
+        let compared = crate::change::compare(Some(lang), &path, &before, &after, Some(&ws));
+        for f in compared.added {
+            let d = policy.decide(&f.rule, f.severity);
+            if d != Decision::Allow {
+                decide(d, describe_finding(&ws, &rel, &path, &after, &f, "would add"));
+            }
+        }
     }
-    Ok((!reasons.is_empty()).then_some(Blocked { reasons }))
+    Ok(out)
+}
+
+/// Why `rel` is off limits to `agent`, if it is.
+pub fn protected(ws: &Workspace, rel: &str, agent: &str) -> Option<String> {
+    let glob = ws.config.guard.protecting(rel, Some(agent))?;
+    let owners = ws.reviewers_for(rel, crate::policy::Tier::Senior);
+    Some(format!(
+        "{rel} is a protected path (`{glob}` in aigis.toml [guard] protect): agents may not edit it. A person makes this change{}; or [guard] allow_agents opens `{glob}` to named agents",
+        if owners.is_empty() { String::new() } else { format!(" (owners: {})", owners.join(", ")) }
+    ))
+}
+
+/// What policy says of each risky part of a shell command line, with the reason.
+pub fn command_reasons(
+    policy: &crate::config::GuardConfig,
+    command: &str,
+) -> Vec<(Decision, String)> {
+    let details = crate::catalog::rule_details();
+    shell::scan_command_line(command)
+        .into_iter()
+        .map(|f| {
+            let d = details.get(&f.rule.info.id);
+            (
+                policy.decide(&f.rule.info.id, f.severity),
+                format!(
+                    "`{}` ({}, {}): {}{}{}",
+                    f.command,
+                    f.rule.info.id,
+                    f.severity.as_str(),
+                    f.rule.info.why,
+                    f.rule
+                        .info
+                        .target
+                        .as_deref()
+                        .map(|t| format!(" It destroys: {t}."))
+                        .unwrap_or_default(),
+                    d.map(|d| format!(" Safer: {}", d.safer)).unwrap_or_default()
+                ),
+            )
+        })
+        .collect()
 }
 
 /// A path inside a `.aigis` folder.
@@ -388,7 +504,7 @@ fn touches_ledger(path: &Path) -> bool {
 
 /// A shell command naming a path in `.aigis` (other than running `aigis` itself, whose
 /// commands write the ledger as policy allows).
-fn command_touches_ledger(command: &str) -> bool {
+pub(crate) fn command_touches_ledger(command: &str) -> bool {
     command
         .split(|c: char| {
             c.is_whitespace()
@@ -406,7 +522,7 @@ fn command_touches_ledger(command: &str) -> bool {
         })
 }
 
-fn findings_in(
+pub(crate) fn findings_in(
     lang: &'static language::Language,
     text: &str,
     ranges: &[(usize, usize)],
@@ -424,10 +540,23 @@ fn findings_in(
 impl crate::config::GuardConfig {
     /// True when policy stops a finding of this rule and severity without approval.
     pub fn blocks(&self, rule: &str, severity: Severity) -> bool {
+        self.decide(rule, severity) == Decision::Deny
+    }
+
+    /// Deny at `block` and above, ask at `ask` and above, unless `allow` approves the rule.
+    pub fn decide(&self, rule: &str, severity: Severity) -> Decision {
         let allowed = self.allow.iter().any(|a| match a.strip_suffix('*') {
             Some(prefix) => rule.starts_with(prefix),
             None => a == rule,
         });
-        !allowed && self.block.is_some_and(|min| severity >= min)
+        if allowed {
+            Decision::Allow
+        } else if self.block.is_some_and(|min| severity >= min) {
+            Decision::Deny
+        } else if self.ask.is_some_and(|min| severity >= min) {
+            Decision::Ask
+        } else {
+            Decision::Allow
+        }
     }
 }

@@ -140,6 +140,10 @@ pub struct GuardConfig {
     /// The lowest severity that is stopped: `critical` (default), `high`, `medium` or `never`.
     #[serde(default = "default_block", deserialize_with = "block_level")]
     pub block: Option<crate::catalog::Severity>,
+    /// The lowest severity for which the agent asks the person first (`high`: the agent's own
+    /// confirmation prompt) where the agent has one; `never` (default) lets it through.
+    #[serde(default, deserialize_with = "block_level")]
+    pub ask: Option<crate::catalog::Severity>,
     /// Rule ids (or prefixes ending in `*`) that are approved for agents.
     #[serde(default)]
     pub allow: Vec<String>,
@@ -155,6 +159,7 @@ impl Default for GuardConfig {
     fn default() -> Self {
         GuardConfig {
             block: default_block(),
+            ask: None,
             allow: Vec::new(),
             protect: Vec::new(),
             allow_agents: Default::default(),
@@ -192,7 +197,7 @@ fn block_level<'de, D: serde::Deserializer<'de>>(
         "medium" => Ok(Some(Severity::Medium)),
         "never" => Ok(None),
         other => Err(serde::de::Error::custom(format!(
-            "guard.block must be \"critical\", \"high\", \"medium\" or \"never\", not {other:?}"
+            "guard.block and guard.ask must be \"critical\", \"high\", \"medium\" or \"never\", not {other:?}"
         ))),
     }
 }

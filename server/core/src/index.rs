@@ -107,7 +107,13 @@ impl WorkspaceIndex {
         rules: &crate::walk::WalkRules,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> IndexStats {
-        let files: Vec<PathBuf> = rules
+        self.index_paths(Self::indexable(root, rules), progress)
+    }
+
+    /// The files under `root` the index reads: those `rules` admit, in a language with a symbol
+    /// query, small enough to analyse.
+    pub fn indexable(root: &Path, rules: &crate::walk::WalkRules) -> Vec<PathBuf> {
+        rules
             .files(root, root)
             .into_iter()
             .filter(|p| language::for_path(p).is_some_and(|l| l.tags.is_some()))
@@ -116,7 +122,15 @@ impl WorkspaceIndex {
                 std::fs::metadata(p)
                     .is_ok_and(|m| m.len() <= crate::document::MAX_ANALYSED_BYTES as u64)
             })
-            .collect();
+            .collect()
+    }
+
+    /// Indexes these files (as `index_workspace_with` does its walk).
+    pub fn index_paths(
+        &self,
+        files: Vec<PathBuf>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> IndexStats {
         // Every core, at a lower priority than the threads that answer the editor.
         let pool = rayon::ThreadPoolBuilder::new()
             .thread_name(|i| format!("aigis-index-{i}"))
@@ -128,7 +142,8 @@ impl WorkspaceIndex {
         }
     }
 
-    fn index_files(
+    /// Indexes these files on the current thread pool, at normal priority.
+    pub fn index_files(
         &self,
         files: Vec<PathBuf>,
         progress: &(dyn Fn(usize, usize) + Sync),

@@ -88,6 +88,26 @@ pub fn request(
     lines: [usize; 2],
     requester: &Identity,
 ) -> Result<ReviewEvent, ReviewError> {
+    request_from(ws, rel, a, lines, requester, By::default())
+}
+
+/// Who else stands behind a request: an agent asking through `aigis mcp`, with its note.
+#[derive(Debug, Clone, Default)]
+pub struct By {
+    pub agent: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Records a request for review, made by `requester` (the workspace's identity) or by an agent
+/// on their behalf.
+pub fn request_from(
+    ws: &Workspace,
+    rel: &str,
+    a: &Assessment,
+    lines: [usize; 2],
+    requester: &Identity,
+    by: By,
+) -> Result<ReviewEvent, ReviewError> {
     match a.review.state {
         ReviewState::None => return Err(ReviewError::NothingToReview),
         ReviewState::Requested => {
@@ -124,6 +144,8 @@ pub fn request(
             .collect(),
         reviewers: ws.reviewers_for(rel, a.risk.tier),
         lines,
+        note: by.note,
+        agent: by.agent,
     };
     ws.ledger.append_review(&event)?;
     Ok(event)

@@ -262,3 +262,102 @@ mod tests {
         }
     }
 }
+
+/// Everything known about one rule, for `explain_rule`: what it is, where it is matched, and what
+/// raises or lowers its severity.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleDetails {
+    pub id: String,
+    pub category: String,
+    pub severity: Severity,
+    pub why: String,
+    pub target: Option<String>,
+    /// Languages (and `shell`, `sql`) whose code it is matched in.
+    pub matched_in: Vec<String>,
+    /// Arguments, setters or flags that raise its severity.
+    pub escalators: Vec<String>,
+    /// Arguments or flags that lower it or make it safe (`dry_run`).
+    pub mitigators: Vec<String>,
+    pub supersedes: Vec<String>,
+    /// The safer way to do the same job.
+    pub safer: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct SaferFile {
+    #[serde(default)]
+    category: std::collections::HashMap<String, String>,
+    #[serde(default)]
+    rule: std::collections::HashMap<String, String>,
+}
+
+static SAFER: LazyLock<SaferFile> =
+    LazyLock::new(|| parse::<SaferFile>("queries/safer.toml", crate::bundle::bundled("safer.toml")));
+
+/// The safer way to do what `rule` does (its own advice, else its category's).
+pub fn safer(rule: &str, category: &str) -> String {
+    SAFER
+        .rule
+        .get(rule)
+        .or_else(|| SAFER.category.get(category))
+        .cloned()
+        .unwrap_or_else(|| "Make the change through a reviewed, staged rollout (canary or flag) after a person confirms what it affects.".into())
+}
+
+/// Merges into `out` what one place a rule is matched says about it.
+fn add_details(
+    out: &mut std::collections::BTreeMap<String, RuleDetails>,
+    info: &RuleInfo,
+    place: &str,
+    escalators: &[String],
+    mitigators: &[String],
+) {
+    let d = out.entry(info.id.clone()).or_insert_with(|| RuleDetails {
+        id: info.id.clone(),
+        category: info.category.clone(),
+        severity: info.severity,
+        why: info.why.clone(),
+        target: info.target.clone(),
+        matched_in: Vec::new(),
+        escalators: Vec::new(),
+        mitigators: Vec::new(),
+        supersedes: info.supersedes.clone(),
+        safer: safer(&info.id, &info.category),
+    });
+    for (list, new) in [
+        (&mut d.matched_in, &[place.to_string()][..]),
+        (&mut d.escalators, escalators),
+        (&mut d.mitigators, mitigators),
+    ] {
+        for n in new {
+            if !list.contains(n) {
+                list.push(n.clone());
+            }
+        }
+    }
+}
+
+/// Every rule with its details, by id.
+pub fn rule_details() -> std::collections::BTreeMap<String, RuleDetails> {
+    let mut out = std::collections::BTreeMap::new();
+    for lang in crate::language::all() {
+        for r in &lang.rules {
+            let (esc, mit) = match &r.matcher {
+                CodeMatcher::SdkChain {
+                    escalators,
+                    mitigators,
+                    ..
+                } => (escalators.clone(), mitigators.clone()),
+                _ => (Vec::new(), Vec::new()),
+            };
+            add_details(&mut out, &r.info, lang.name, &esc, &mit);
+        }
+    }
+    for r in SHELL_RULES.iter() {
+        add_details(&mut out, &r.info, "shell", &r.escalators, &r.unless);
+    }
+    for r in SQL_RULES.iter() {
+        add_details(&mut out, &r.info, "sql", &r.escalators, &r.unless);
+    }
+    out
+}

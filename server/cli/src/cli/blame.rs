@@ -13,63 +13,14 @@ pub(super) fn blame_command(location: &str, format: BlameFormat) -> Result<ExitC
         _ => (cwd.join(location), None),
     };
     let ws = Workspace::open(&workspace_root(&file))?;
-    let aigis_core::engine::OpenedFile {
-        file: tracked,
-        rel,
-        history,
-        ..
-    } = open_tracked(&ws, &file)?;
-    let assessments = tracked.assessments(Some(&ws));
-    let text = tracked.doc.text();
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .filter(|&s| s < text.len())
-        .collect();
-    if let Some(l) = only {
-        if l > starts.len() {
-            return Err(CliError(format!(
-                "{rel} has {} lines; there is no line {l}",
-                starts.len()
-            )));
-        }
-    }
-    let mut rows = Vec::new();
-    for (i, &s) in starts.iter().enumerate() {
-        let line = i + 1;
-        if only.is_some_and(|l| l != line) {
-            continue;
-        }
-        let e = starts.get(i + 1).copied().unwrap_or(text.len());
-        let code = text[s..e].trim_end_matches(['\n', '\r']);
-        let origin = history.get(i);
-        let a = assessments
-            .iter()
-            .find(|a| a.region.overlaps(s, e.max(s + 1)));
-        let mut context: Vec<String> = origin.map(|o| o.context.clone()).unwrap_or_default();
-        if let (Some(a), Some(h)) = (a, origin.and_then(|o| o.ai.as_ref())) {
-            if a.region.source != h.source {
-                context.push(format!("{}: {}", h.source.as_str(), h.tool));
-            }
-        }
-        let commit = origin
-            .map(|o| o.commit.clone())
-            .filter(|c| c != aigis_core::history::UNCOMMITTED);
-        rows.push(serde_json::json!({
-            "line": line,
-            "ai": a.is_some(),
-            "tool": a.map(|a| a.region.provenance.tool.clone()),
-            "model": a.and_then(|a| a.region.provenance.model.clone()),
-            "session": a.and_then(|a| a.region.provenance.session.clone()),
-            "source": a.map(|a| a.region.source.as_str()),
-            "confidence": a.map(|a| a.region.source.confidence().as_str()),
-            "regionId": a.map(|a| a.region.id.clone()),
-            "commit": commit,
-            "author": origin.map(|o| o.author.clone()),
-            "review": a.map(|a| serde_json::json!({ "state": a.review.state.as_str(), "by": a.review.by, "at": a.review.at, "tier": a.risk.tier.as_str() })),
-            "context": context,
-            "text": code,
-        }));
-    }
+    let opened = open_tracked(&ws, &file)?;
+    let rows: Vec<serde_json::Value> =
+        aigis_core::engine::blame_rows(&ws, &opened, only.map(|l| (l, l)))
+            .map_err(CliError)?
+            .into_iter()
+            .map(|r| serde_json::to_value(r).unwrap_or_default())
+            .collect();
+    let rel = opened.rel;
     match format {
         BlameFormat::Json => println!(
             "{}",

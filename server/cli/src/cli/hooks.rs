@@ -1,6 +1,90 @@
-//! `aigis hooks install AGENT`: writes the agent's hook configuration (project or user level).
+//! `aigis hooks install AGENT`: writes the agent's hook configuration (project or user level) and
+//! registers `aigis mcp` in the project's MCP configuration; and the answers `guard` and `record`
+//! give each agent in its own format.
 
 use super::*;
+
+use aigis_core::agent_hooks::{Recorded, Verdict};
+use aigis_core::agents::Agent;
+use serde_json::json;
+
+/// `guard`'s answer. Claude Code reads a `permissionDecision` (deny, or ask: the person confirms
+/// in its prompt); Cursor a `permission`; the others stop on exit code 2 and show stderr, and
+/// having no prompt of their own, an `ask` stops them too.
+pub(super) fn guard_output(agent: Agent, input: &str, verdict: &Verdict) -> ExitCode {
+    if verdict.allows() {
+        return ExitCode::SUCCESS;
+    }
+    let deny = !verdict.deny.is_empty();
+    let reasons = if deny { &verdict.deny } else { &verdict.ask };
+    let list = reasons
+        .iter()
+        .map(|r| format!("- {r}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let text = if deny {
+        format!("aigis guard: blocked by the project's review policy (aigis.toml [guard]):\n{list}\nThis needs a senior's review before it runs. Do not work around it; tell the user.")
+    } else {
+        format!("aigis guard: the project's policy asks a person to confirm this first (aigis.toml [guard] ask):\n{list}")
+    };
+    let event = serde_json::from_str::<serde_json::Value>(input)
+        .ok()
+        .and_then(|v| v.get("hook_event_name").and_then(|e| e.as_str()).map(str::to_string));
+    match agent {
+        Agent::ClaudeCode => {
+            let out = json!({ "hookSpecificOutput": {
+                "hookEventName": event.as_deref().unwrap_or("PreToolUse"),
+                "permissionDecision": if deny { "deny" } else { "ask" },
+                "permissionDecisionReason": text,
+            }});
+            println!("{out}");
+            ExitCode::SUCCESS
+        }
+        Agent::Cursor => {
+            let out = json!({
+                "permission": if deny { "deny" } else { "ask" },
+                "continue": !deny,
+                "userMessage": text,
+                "agentMessage": text,
+            });
+            println!("{out}");
+            // A Cursor that predates the JSON answer still stops on exit code 2.
+            if deny {
+                eprintln!("{text}");
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        _ => {
+            eprintln!("{text}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `record`'s answer where the agent takes context after an edit (Claude Code's
+/// `additionalContext`); nothing when the edit wrote nothing risky.
+pub(super) fn record_output(agent: Agent, out: &Recorded) -> Option<String> {
+    if out.context.is_empty() || agent != Agent::ClaudeCode {
+        return None;
+    }
+    let text = format!(
+        "aigis: {}. Tell the user; do not approve it yourself (aigis review request FILE:LINE asks a reviewer).",
+        out.context.join("; and ")
+    );
+    Some(
+        json!({ "hookSpecificOutput": { "hookEventName": "PostToolUse", "additionalContext": text } })
+            .to_string(),
+    )
+}
+
+/// One file to write: where, what it holds now, and what it will hold.
+struct Edit {
+    path: PathBuf,
+    current: String,
+    next: String,
+}
 
 pub(super) fn hooks_install(agent: &str, user: bool, dry_run: bool) -> Result<ExitCode, CliError> {
     let agent = parse_agent(agent)?;
@@ -19,51 +103,94 @@ pub(super) fn hooks_install(agent: &str, user: bool, dry_run: bool) -> Result<Ex
         }
         aigis_core::safe_fs::check(&root, p).map_err(|e| CliError(e.to_string()))
     };
-    confined(&path)?;
-    let current = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(CliError(format!("{}: {e}", path.display()))),
+    let read = |p: &Path| -> Result<String, CliError> {
+        confined(p)?;
+        match std::fs::read_to_string(p) {
+            Ok(t) => Ok(t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+            Err(e) => Err(CliError(format!("{}: {e}", p.display()))),
+        }
     };
+    let current = read(&path)?;
     let next = aigis_core::hook_setup::merged(agent, &current)
         .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
-    if next == current {
-        println!(
-            "{}: aigis hooks already installed; nothing changed",
-            path.display()
-        );
-        return Ok(ExitCode::SUCCESS);
+    let mut edits = vec![Edit { path, current, next }];
+    // MCP servers are registered per project: the user's own files are theirs.
+    if !user {
+        for (path, kind) in aigis_core::mcp_setup::files(agent, &root) {
+            let at = edits.iter().position(|e| e.path == path);
+            let base = match at {
+                Some(i) => edits[i].next.clone(),
+                None => read(&path)?,
+            };
+            let next = aigis_core::mcp_setup::merged(kind, &base)
+                .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
+            match at {
+                Some(i) => edits[i].next = next,
+                None => edits.push(Edit { path, current: base, next }),
+            }
+        }
     }
+    edits.retain(|e| {
+        let same = e.next == e.current;
+        if same {
+            println!("{}: aigis already installed; nothing changed", e.path.display());
+        }
+        !same
+    });
     if dry_run {
-        print!("{}", aigis_core::hook_setup::diff(&path, &current, &next));
+        for e in &edits {
+            print!("{}", aigis_core::hook_setup::diff(&e.path, &e.current, &e.next));
+        }
         return Ok(ExitCode::SUCCESS);
     }
+    for e in &edits {
+        write_settings(&root, user, e, &confined)?;
+    }
+    if !edits.is_empty() {
+        println!(
+            "installed aigis for {} (record/guard hooks{})",
+            agent.name(),
+            if user { "" } else { " and the `aigis mcp` server" }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes one settings file atomically, keeping a backup of what was there.
+fn write_settings(
+    root: &Path,
+    user: bool,
+    e: &Edit,
+    confined: &dyn Fn(&Path) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let path = &e.path;
     if let Some(dir) = path.parent() {
         if user {
             std::fs::create_dir_all(dir)
         } else {
-            aigis_core::safe_fs::create_dir_all(&root, dir)
+            aigis_core::safe_fs::create_dir_all(root, dir)
         }
-        .map_err(|e| CliError(format!("{}: {e}", dir.display())))?;
+        .map_err(|err| CliError(format!("{}: {err}", dir.display())))?;
     }
-    if !current.is_empty() {
-        let backup = path.with_extension("json.aigis-backup");
+    let ext = path
+        .extension()
+        .map(|x| x.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !e.current.is_empty() {
+        let backup = path.with_extension(format!("{ext}.aigis-backup"));
         confined(&backup)?;
         let _ = std::fs::remove_file(&backup);
-        std::fs::write(&backup, &current)
-            .map_err(|e| CliError(format!("{}: {e}", backup.display())))?;
+        std::fs::write(&backup, &e.current)
+            .map_err(|err| CliError(format!("{}: {err}", backup.display())))?;
         println!("backed up {} to {}", path.display(), backup.display());
     }
-    let tmp = path.with_extension("json.aigis-tmp");
+    let tmp = path.with_extension(format!("{ext}.aigis-tmp"));
     confined(&tmp)?;
     let _ = std::fs::remove_file(&tmp);
-    std::fs::write(&tmp, &next)
-        .and_then(|_| std::fs::rename(&tmp, &path))
-        .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
-    println!(
-        "installed aigis record/guard hooks for {} in {}",
-        agent.name(),
-        path.display()
-    );
-    Ok(ExitCode::SUCCESS)
+    std::fs::write(&tmp, &e.next)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|err| CliError(format!("{}: {err}", path.display())))?;
+    println!("wrote {}", path.display());
+    Ok(())
 }

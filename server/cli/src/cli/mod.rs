@@ -112,7 +112,14 @@ enum Commands {
         #[arg(long)]
         output: Option<PathBuf>,
     },
-    /// Install aigis's hooks into an agent's settings.
+    /// Serve the Model Context Protocol on stdin/stdout: coding agents ask for the blast radius,
+    /// the risky operations of a change and the review policy before they edit.
+    Mcp {
+        /// The workspace (default: found from the current directory upwards).
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+    /// Install aigis's hooks (and its MCP server) into an agent's settings.
     Hooks {
         #[command(subcommand)]
         action: HooksAction,
@@ -121,7 +128,8 @@ enum Commands {
 
 #[derive(Subcommand)]
 enum HooksAction {
-    /// Merge `aigis record` and `aigis guard` into AGENT's settings (project-level by default).
+    /// Merge `aigis record` and `aigis guard` into AGENT's settings (project-level by default),
+    /// and register `aigis mcp` in the project's MCP configuration for that agent.
     Install {
         agent: String,
         /// The user's settings instead of the project's.
@@ -342,21 +350,26 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             for s in &out.skipped {
                 eprintln!("aigis record: {s}");
             }
+            if let Some(json) = hooks::record_output(agent, &out) {
+                println!("{json}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Commands::Guard { agent } => {
             let agent = parse_agent(&agent)?;
             let input = read_stdin()?;
-            match aigis_core::agent_hooks::guard(agent, &input, &std::env::current_dir()?)? {
-                None => Ok(ExitCode::SUCCESS),
-                Some(blocked) => {
-                    eprintln!(
-                        "aigis guard: blocked by the project's review policy (aigis.toml [guard]):\n{}\nThis needs a senior's review before it runs. Do not work around it; ask the user.",
-                        blocked.reasons.iter().map(|r| format!("- {r}")).collect::<Vec<_>>().join("\n")
-                    );
-                    Ok(ExitCode::from(2))
-                }
-            }
+            let verdict =
+                aigis_core::agent_hooks::guard(agent, &input, &std::env::current_dir()?)?;
+            Ok(hooks::guard_output(agent, &input, &verdict))
+        }
+        Commands::Mcp { root } => {
+            let cwd = std::env::current_dir()?;
+            let start = root.map(|r| cwd.join(r)).unwrap_or(cwd);
+            let start = start
+                .canonicalize()
+                .map_err(|e| CliError(format!("{}: {e}", start.display())))?;
+            aigis_mcp::run_stdio(&workspace_root(&start)).map_err(CliError)?;
+            Ok(ExitCode::SUCCESS)
         }
         Commands::Hooks {
             action:

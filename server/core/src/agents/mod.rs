@@ -8,6 +8,7 @@
 use serde_json::Value;
 
 mod patch;
+pub use patch::parse_apply_patch;
 use patch::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,6 +10,9 @@ use serde::Serialize;
 use crate::catalog::Severity;
 use crate::index::{Certainty, DefId, DefKind, Entry, WorkspaceIndex};
 
+mod quick;
+pub use quick::blast_of_text;
+
 /// One place that depends on the region.
 #[derive(Debug, Clone, Serialize)]
 pub struct Dependent {

@@ -127,6 +127,12 @@ pub enum ReviewEvent {
         /// One-based first and last line of the region when it was requested.
         #[serde(default)]
         lines: [usize; 2],
+        /// What the requester asks the reviewer to look at.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+        /// The agent that asked (through `aigis mcp`), on behalf of `requester`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent: Option<String>,
     },
     Approval {
         v: u32,

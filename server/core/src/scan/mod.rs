@@ -127,6 +127,16 @@ mod base;
 use base::{changed_lines, tampered_regions, TamperedRegion};
 
 pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError> {
+    scan_with(ws, opts, None)
+}
+
+/// `scan` with a symbol index a long-lived front end (`aigis mcp`) keeps up to date, instead of
+/// building one for this scan.
+pub fn scan_with(
+    ws: &Workspace,
+    opts: &ScanOptions,
+    prebuilt: Option<&crate::index::WorkspaceIndex>,
+) -> Result<ScanReport, ScanError> {
     let roots: Vec<PathBuf> = if opts.paths.is_empty() {
         vec![ws.root.clone()]
     } else {
@@ -177,10 +187,16 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
         });
     }
     // Blast radius needs the symbol index, built only when there are AI regions to measure.
-    let index = crate::index::WorkspaceIndex::new();
-    if !opts.all && (!ai_files.is_empty() || !tracked.is_empty()) {
-        index.index_workspace_with(&ws.root, &rules, &|_, _| {});
-    }
+    let own = crate::index::WorkspaceIndex::new();
+    let index = match prebuilt {
+        Some(index) => index,
+        None => {
+            if !opts.all && (!ai_files.is_empty() || !tracked.is_empty()) {
+                own.index_workspace_with(&ws.root, &rules, &|_, _| {});
+            }
+            &own
+        }
+    };
     let progress = Progress::new(files.len());
     let results: Vec<FileResult> = files
         .par_iter()
@@ -192,7 +208,7 @@ pub fn scan(ws: &Workspace, opts: &ScanOptions) -> Result<ScanReport, ScanError>
                 changed.as_ref(),
                 &ai_files,
                 &tampered,
-                &index,
+                index,
                 parser,
                 path,
             )
