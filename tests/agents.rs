@@ -329,9 +329,9 @@ fn guard_blocks_critical_operations_and_lets_ordinary_work_through() {
         "rm -rf /",
         "cd infra && terraform apply -destroy",
     ] {
-        let (code, _, err) = hook(&fx, &["guard", "--agent", "claude-code"], &bash(cmd));
-        assert_eq!(code, 2, "{cmd} should be blocked");
-        assert!(err.contains("blocked") && err.contains("senior"), "{err}");
+        let (decision, why) = claude_guard(&fx, &bash(cmd));
+        assert_eq!(decision, "deny", "{cmd} should be blocked");
+        assert!(why.contains("blocked") && why.contains("senior"), "{why}");
     }
     for cmd in [
         "ls -la",
@@ -342,25 +342,25 @@ fn guard_blocks_critical_operations_and_lets_ordinary_work_through() {
         "rm -rf target",
         "git push origin main",
     ] {
-        let (code, _, err) = hook(&fx, &["guard", "--agent", "claude-code"], &bash(cmd));
-        assert_eq!(code, 0, "{cmd} must not be blocked: {err}");
+        let (decision, why) = claude_guard(&fx, &bash(cmd));
+        assert_eq!(decision, "allow", "{cmd} must not be blocked: {why}");
     }
     let edit = |new: &str| {
         json!({ "tool_name": "Edit", "cwd": fx.root(), "tool_input": { "file_path": ops, "old_string": "fn f() {}", "new_string": new } }).to_string()
     };
-    let (code, _, err) = hook(
+    let (decision, why) = claude_guard(
         &fx,
-        &["guard", "--agent", "claude-code"],
         &edit("async fn f(c: &ec2::Client) { c.terminate_instances().send().await; }"),
     );
-    assert_eq!(code, 2);
-    assert!(err.contains("aws.ec2.terminate-instances"), "{err}");
-    let (code, _, _) = hook(
+    assert_eq!(decision, "deny");
+    assert!(why.contains("aws.ec2.terminate-instances"), "{why}");
+    // The reason names what it destroys, the review and a safer way.
+    assert!(why.contains("a senior review is required") && why.contains("safer:"), "{why}");
+    let (decision, _) = claude_guard(
         &fx,
-        &["guard", "--agent", "claude-code"],
         &edit("fn f(m: &mut HashMap<u8, u8>) { m.remove(&1); }"),
     );
-    assert_eq!(code, 0, "HashMap::remove is an ordinary edit");
+    assert_eq!(decision, "allow", "HashMap::remove is an ordinary edit");
     // Codex's patch, Gemini's shell tool and Cursor's shell hook go through the same policy.
     let patch = "*** Begin Patch\n*** Update File: src/ops.rs\n@@\n-fn f() {}\n+fn f() { std::process::Command::new(\"terraform\").arg(\"destroy\").status(); }\n*** End Patch\n";
     let p =
@@ -381,27 +381,18 @@ fn guard_blocks_critical_operations_and_lets_ordinary_work_through() {
     );
     // Policy can allow a rule, or lower the bar.
     fx.write("aigis.toml", "[guard]\nallow = [\"shell.terraform-*\"]\n");
-    assert_eq!(
-        hook(
-            &fx,
-            &["guard", "--agent", "claude-code"],
-            &bash("terraform destroy")
-        )
-        .0,
-        0
-    );
+    assert_eq!(claude_guard(&fx, &bash("terraform destroy")).0, "allow");
     fx.write("aigis.toml", "[guard]\nblock = \"high\"\n");
-    assert_eq!(
-        hook(
-            &fx,
-            &["guard", "--agent", "claude-code"],
-            &bash("rm -rf target")
-        )
-        .0,
-        2
-    );
+    assert_eq!(claude_guard(&fx, &bash("rm -rf target")).0, "deny");
+    // `ask` lets the person confirm in Claude Code's own prompt; agents without one are stopped.
+    fx.write("aigis.toml", "[guard]\nask = \"high\"\n");
+    let (decision, why) = claude_guard(&fx, &bash("rm -rf target"));
+    assert_eq!(decision, "ask", "{why}");
+    assert!(why.contains("confirm"), "{why}");
+    let p = json!({ "cwd": fx.root(), "tool_name": "run_shell_command", "tool_input": { "command": "rm -rf target" } });
+    assert_eq!(hook(&fx, &["guard", "--agent", "gemini"], &p.to_string()).0, 2);
     fx.write("aigis.toml", "[guard]\nblock = \"sometimes\"\n");
-    let (code, _, err) = hook(&fx, &["guard", "--agent", "claude-code"], &bash("ls"));
+    let (code, _, err) = claude_guard_exit(&fx, &bash("ls"));
     assert_eq!(code, 2);
     assert!(err.contains("guard.block"), "{err}");
 }
@@ -464,4 +455,70 @@ fn hooks_install_keeps_other_hooks_and_is_idempotent() {
     assert_eq!(code, 2);
     assert!(err.contains("not valid JSON"), "{err}");
     assert_eq!(fx.read(".cursor/hooks.json"), "{ not json");
+}
+
+#[test]
+fn hooks_install_registers_the_mcp_server_for_each_agent_keeping_the_users_servers() {
+    // Real-shaped files, each with a server of the user's own.
+    let fx = Fixture::new(&[
+        (".mcp.json", "{\n  \"mcpServers\": {\n    \"github\": { \"type\": \"stdio\", \"command\": \"github-mcp\", \"args\": [] }\n  }\n}\n"),
+        (".vscode/mcp.json", "{\n  \"servers\": { \"db\": { \"type\": \"stdio\", \"command\": \"db-mcp\" } },\n  \"inputs\": [ { \"id\": \"token\", \"type\": \"promptString\" } ]\n}\n"),
+        (".cursor/mcp.json", "{ \"mcpServers\": { \"linear\": { \"url\": \"https://mcp.linear.app/sse\" } } }\n"),
+        (".gemini/settings.json", "{ \"theme\": \"GitHub\", \"mcpServers\": { \"fs\": { \"command\": \"fs-mcp\" } } }\n"),
+        (".kiro/settings/mcp.json", "{ \"mcpServers\": { \"docs\": { \"command\": \"docs-mcp\", \"disabled\": true } } }\n"),
+        (".codex/config.toml", "# the team's Codex settings\nmodel = \"gpt-5-codex\"\n\n[mcp_servers.docs]\ncommand = \"docs-mcp\"\nargs = [\"--stdio\"]\n"),
+    ]);
+    let files = [
+        ("claude-code", vec![".mcp.json", ".claude/settings.json"]),
+        ("copilot", vec![".mcp.json", ".vscode/mcp.json"]),
+        ("cursor", vec![".cursor/mcp.json"]),
+        ("gemini", vec![".gemini/settings.json"]),
+        ("kiro", vec![".kiro/settings/mcp.json"]),
+        ("codex", vec![".codex/config.toml"]),
+    ];
+    for (agent, paths) in &files {
+        let before: Vec<String> = paths.iter().map(|p| fx.read(p)).collect();
+        let (code, out, err) = fx.aigis(&["hooks", "install", agent, "--dry-run"]);
+        assert_eq!(code, 0, "{agent}: {err}");
+        assert!(out.contains("\"mcp\"") || out.contains("[mcp_servers.aigis]") || out.contains("enabledMcpjsonServers"), "{agent}: {out}");
+        let after: Vec<String> = paths.iter().map(|p| fx.read(p)).collect();
+        assert_eq!(before, after, "{agent}: a dry run writes nothing");
+        let (code, _, err) = fx.aigis(&["hooks", "install", agent]);
+        assert_eq!(code, 0, "{agent}: {err}");
+        let once: Vec<String> = paths.iter().map(|p| fx.read(p)).collect();
+        let (code, out, _) = fx.aigis(&["hooks", "install", agent]);
+        assert_eq!(code, 0);
+        let twice: Vec<String> = paths.iter().map(|p| fx.read(p)).collect();
+        assert_eq!(once, twice, "{agent}: a second run changes nothing ({out})");
+    }
+    let json = |p: &str| -> Value { serde_json::from_str(&fx.read(p)).unwrap() };
+    let mcp = json(".mcp.json");
+    assert_eq!(mcp["mcpServers"]["github"]["command"], "github-mcp");
+    assert_eq!(mcp["mcpServers"]["aigis"], json!({ "type": "stdio", "command": "aigis", "args": ["mcp"], "env": {} }));
+    assert_eq!(json(".claude/settings.json")["enabledMcpjsonServers"], json!(["aigis"]));
+    let vscode = json(".vscode/mcp.json");
+    assert_eq!(vscode["servers"]["db"]["command"], "db-mcp");
+    assert_eq!(vscode["inputs"][0]["id"], "token");
+    assert_eq!(vscode["servers"]["aigis"]["args"], json!(["mcp", "--root", "${workspaceFolder}"]));
+    assert_eq!(json(".cursor/mcp.json")["mcpServers"]["linear"]["url"], "https://mcp.linear.app/sse");
+    let gemini = json(".gemini/settings.json");
+    assert_eq!(gemini["theme"], "GitHub");
+    assert_eq!(gemini["mcpServers"]["fs"]["command"], "fs-mcp");
+    assert_eq!(gemini["mcpServers"]["aigis"]["command"], "aigis");
+    assert!(gemini["hooks"]["BeforeTool"].is_array(), "the hooks and the server share the file: {gemini}");
+    let kiro = json(".kiro/settings/mcp.json");
+    assert_eq!(kiro["mcpServers"]["docs"]["disabled"], true);
+    assert!(kiro["mcpServers"]["aigis"]["autoApprove"].as_array().unwrap().contains(&json!("blast_radius")));
+    assert!(!kiro["mcpServers"]["aigis"]["autoApprove"].as_array().unwrap().contains(&json!("request_review")));
+    let codex = fx.read(".codex/config.toml");
+    assert!(codex.starts_with("# the team's Codex settings\nmodel = \"gpt-5-codex\""), "{codex}");
+    assert!(codex.contains("[mcp_servers.docs]") && codex.contains("[mcp_servers.aigis]"), "{codex}");
+    let parsed: toml::Value = toml::from_str(&codex).unwrap();
+    assert_eq!(parsed["mcp_servers"]["aigis"]["command"].as_str(), Some("aigis"));
+    // A broken file is left alone, with a clear error.
+    fx.write(".cursor/mcp.json", "{ broken");
+    let (code, _, err) = fx.aigis(&["hooks", "install", "cursor"]);
+    assert_eq!(code, 2);
+    assert!(err.contains(".cursor/mcp.json") && err.contains("not valid JSON"), "{err}");
+    assert_eq!(fx.read(".cursor/mcp.json"), "{ broken");
 }

@@ -494,11 +494,7 @@ fn d8_dropping_a_region_record_in_a_branch_is_caught() {
         json!({ "hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": fx.root(),
                 "tool_input": { "command": "rm -rf .aigis" } }),
     ] {
-        let (code, _, err) = fx.aigis_with(
-            &["guard", "--agent", "claude-code"],
-            &payload.to_string(),
-            &[],
-        );
+        let (code, _, err) = claude_guard_exit(&fx, &payload.to_string());
         assert_eq!(code, 2, "{payload}: {err}");
         assert!(err.contains("ledger"), "{err}");
     }
@@ -506,8 +502,7 @@ fn d8_dropping_a_region_record_in_a_branch_is_caught() {
     let ok = json!({ "hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": fx.root(),
                      "tool_input": { "command": "cargo test && ls src/aigis_notes" } });
     assert_eq!(
-        fx.aigis_with(&["guard", "--agent", "claude-code"], &ok.to_string(), &[])
-            .0,
+        claude_guard_exit(&fx, &ok.to_string()).0,
         0
     );
 }

@@ -146,11 +146,7 @@ fn protected_paths_refuse_agent_edits() {
             "tool_input": { "file_path": fx.path(file), "content": "# harmless\n" } });
         let generic = json!({ "tool": agent, "cwd": fx.root(), "files": [ { "path": file, "content": "# harmless\n" } ] });
         match agent {
-            "claude-code" => fx.aigis_with(
-                &["guard", "--agent", "claude-code"],
-                &payload.to_string(),
-                &[],
-            ),
+            "claude-code" => claude_guard_exit(&fx, &payload.to_string()),
             _ => fx.aigis_with(&["guard", "--agent", "generic"], &generic.to_string(), &[]),
         }
     };

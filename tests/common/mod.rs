@@ -142,6 +142,35 @@ impl Fixture {
     }
 }
 
+/// Claude Code's guard answer: `allow` (exit 0, nothing printed), or the `permissionDecision`
+/// it printed (`deny`, `ask`) with its reason; `exit 2` with stderr for an error.
+pub fn claude_guard(fx: &Fixture, payload: &str) -> (String, String) {
+    let (code, out, err) = fx.aigis_with(&["guard", "--agent", "claude-code"], payload, &[]);
+    if code != 0 {
+        return (format!("exit {code}"), err);
+    }
+    if out.trim().is_empty() {
+        return ("allow".into(), err);
+    }
+    let v: Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let o = &v["hookSpecificOutput"];
+    assert_eq!(o["hookEventName"], "PreToolUse", "{out}");
+    (
+        o["permissionDecision"].as_str().unwrap().to_string(),
+        o["permissionDecisionReason"].as_str().unwrap().to_string(),
+    )
+}
+
+/// Claude Code's guard answer as the other agents give theirs: exit 2 with the reason for a
+/// `deny` or `ask`, 0 otherwise.
+pub fn claude_guard_exit(fx: &Fixture, payload: &str) -> (i32, String, String) {
+    match claude_guard(fx, payload) {
+        (d, why) if d == "allow" => (0, String::new(), why),
+        (d, why) if d == "deny" || d == "ask" => (2, String::new(), why),
+        (d, why) => (d.trim_start_matches("exit ").parse().unwrap_or(-1), String::new(), why),
+    }
+}
+
 /// A language client over the server's stdio.
 pub struct Client {
     child: Child,

@@ -33,9 +33,10 @@ pub fn blast(b: &BlastAnswer) -> String {
             r.reviewed_by.as_deref().map(|b| format!(" by {b}")).unwrap_or_default()
         );
     }
-    for (title, list) in [("Direct dependents", &b.dependents), ("Through callers", &b.transitive_dependents)] {
+    let through = b.transitive.saturating_sub(b.direct);
+    for (title, list, total) in [("Direct dependents", &b.dependents, b.direct), ("Through callers", &b.transitive_dependents, through)] {
         if !list.is_empty() {
-            out += &format!("{title} ({}):\n", list.len());
+            out += &format!("{title} ({total}):\n");
             for s in list.iter().take(SHOWN) {
                 out += &format!(
                     "  {}:{} in {} (uses {}, {})\n",
@@ -46,7 +47,7 @@ pub fn blast(b: &BlastAnswer) -> String {
                     s.confidence
                 );
             }
-            out += &more(list.len());
+            out += &more(total.max(list.len()));
         }
     }
     if !b.entry_points.is_empty() {

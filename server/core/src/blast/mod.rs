@@ -83,19 +83,23 @@ impl BlastRadius {
             .iter()
             .map(|s| format!("`{}`", s.name))
             .collect();
-        let mut msg = format!(
-            "{} {}, used at {} site{} in {} file{}",
-            if self.symbols.iter().all(|s| s.defined) {
-                "defines"
-            } else {
-                "changes"
-            },
-            names.join(", "),
-            self.direct,
-            if self.direct == 1 { "" } else { "s" },
-            self.files,
-            if self.files == 1 { "" } else { "s" }
-        );
+        let verb = if self.symbols.iter().all(|s| s.defined) {
+            "defines"
+        } else {
+            "changes"
+        };
+        let mut msg = if self.direct == 0 {
+            format!("{verb} {}, used nowhere else", names.join(", "))
+        } else {
+            format!(
+                "{verb} {}, used at {} site{} in {} file{}",
+                names.join(", "),
+                self.direct,
+                if self.direct == 1 { "" } else { "s" },
+                self.files,
+                if self.files == 1 { "" } else { "s" }
+            )
+        };
         if self.transitive > self.direct {
             msg += &format!(" ({} dependents through callers)", self.transitive);
         }

@@ -232,12 +232,12 @@ impl Engine {
         };
         let depth = self.ws.config.policy.blast_depth;
         let b: BlastRadius = crate::blast::blast_radius(&self.index, id, start, end, depth);
-        let in_target: Vec<_> = opened
-            .file
-            .findings
-            .iter()
+        // Every risky operation in the target, AI-written or not.
+        let in_target: Vec<_> = lang
+            .map(|l| crate::change::findings(l, doc.text(), &at.abs, Some(&self.ws)))
+            .unwrap_or_default()
+            .into_iter()
             .filter(|f| f.start < end && start < f.end)
-            .cloned()
             .collect();
         let risk = policy::risk(&TierInputs {
             findings: &in_target,
@@ -261,7 +261,11 @@ impl Engine {
             name,
             lines: [line_of(start), line_of(end.saturating_sub(1).max(start))],
         };
-        let sites = |v: &[Dependent]| v.iter().map(|d| self.site(d)).collect::<Vec<_>>();
+        let sites = |v: &[Dependent]| {
+            let mut out: Vec<SiteOut> = v.iter().map(|d| self.site(d)).collect();
+            out.sort_by(|a, b| (a.depth, &a.file, a.line).cmp(&(b.depth, &b.file, b.line)));
+            out
+        };
         let direct: Vec<Dependent> = b.dependents.iter().filter(|d| d.depth == 1).cloned().collect();
         let further: Vec<Dependent> = b.dependents.iter().filter(|d| d.depth > 1).cloned().collect();
         let risky_in_target = in_target
