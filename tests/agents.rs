@@ -355,7 +355,10 @@ fn guard_blocks_critical_operations_and_lets_ordinary_work_through() {
     assert_eq!(decision, "deny");
     assert!(why.contains("aws.ec2.terminate-instances"), "{why}");
     // The reason names what it destroys, the review and a safer way.
-    assert!(why.contains("a senior review is required") && why.contains("safer:"), "{why}");
+    assert!(
+        why.contains("a senior review is required") && why.contains("safer:"),
+        "{why}"
+    );
     let (decision, _) = claude_guard(
         &fx,
         &edit("fn f(m: &mut HashMap<u8, u8>) { m.remove(&1); }"),
@@ -390,7 +393,10 @@ fn guard_blocks_critical_operations_and_lets_ordinary_work_through() {
     assert_eq!(decision, "ask", "{why}");
     assert!(why.contains("confirm"), "{why}");
     let p = json!({ "cwd": fx.root(), "tool_name": "run_shell_command", "tool_input": { "command": "rm -rf target" } });
-    assert_eq!(hook(&fx, &["guard", "--agent", "gemini"], &p.to_string()).0, 2);
+    assert_eq!(
+        hook(&fx, &["guard", "--agent", "gemini"], &p.to_string()).0,
+        2
+    );
     fx.write("aigis.toml", "[guard]\nblock = \"sometimes\"\n");
     let (code, _, err) = claude_guard_exit(&fx, &bash("ls"));
     assert_eq!(code, 2);
@@ -480,7 +486,12 @@ fn hooks_install_registers_the_mcp_server_for_each_agent_keeping_the_users_serve
         let before: Vec<String> = paths.iter().map(|p| fx.read(p)).collect();
         let (code, out, err) = fx.aigis(&["hooks", "install", agent, "--dry-run"]);
         assert_eq!(code, 0, "{agent}: {err}");
-        assert!(out.contains("\"mcp\"") || out.contains("[mcp_servers.aigis]") || out.contains("enabledMcpjsonServers"), "{agent}: {out}");
+        assert!(
+            out.contains("\"mcp\"")
+                || out.contains("[mcp_servers.aigis]")
+                || out.contains("enabledMcpjsonServers"),
+            "{agent}: {out}"
+        );
         let after: Vec<String> = paths.iter().map(|p| fx.read(p)).collect();
         assert_eq!(before, after, "{agent}: a dry run writes nothing");
         let (code, _, err) = fx.aigis(&["hooks", "install", agent]);
@@ -494,31 +505,64 @@ fn hooks_install_registers_the_mcp_server_for_each_agent_keeping_the_users_serve
     let json = |p: &str| -> Value { serde_json::from_str(&fx.read(p)).unwrap() };
     let mcp = json(".mcp.json");
     assert_eq!(mcp["mcpServers"]["github"]["command"], "github-mcp");
-    assert_eq!(mcp["mcpServers"]["aigis"], json!({ "type": "stdio", "command": "aigis", "args": ["mcp"], "env": {} }));
-    assert_eq!(json(".claude/settings.json")["enabledMcpjsonServers"], json!(["aigis"]));
+    assert_eq!(
+        mcp["mcpServers"]["aigis"],
+        json!({ "type": "stdio", "command": "aigis", "args": ["mcp"], "env": {} })
+    );
+    assert_eq!(
+        json(".claude/settings.json")["enabledMcpjsonServers"],
+        json!(["aigis"])
+    );
     let vscode = json(".vscode/mcp.json");
     assert_eq!(vscode["servers"]["db"]["command"], "db-mcp");
     assert_eq!(vscode["inputs"][0]["id"], "token");
-    assert_eq!(vscode["servers"]["aigis"]["args"], json!(["mcp", "--root", "${workspaceFolder}"]));
-    assert_eq!(json(".cursor/mcp.json")["mcpServers"]["linear"]["url"], "https://mcp.linear.app/sse");
+    assert_eq!(
+        vscode["servers"]["aigis"]["args"],
+        json!(["mcp", "--root", "${workspaceFolder}"])
+    );
+    assert_eq!(
+        json(".cursor/mcp.json")["mcpServers"]["linear"]["url"],
+        "https://mcp.linear.app/sse"
+    );
     let gemini = json(".gemini/settings.json");
     assert_eq!(gemini["theme"], "GitHub");
     assert_eq!(gemini["mcpServers"]["fs"]["command"], "fs-mcp");
     assert_eq!(gemini["mcpServers"]["aigis"]["command"], "aigis");
-    assert!(gemini["hooks"]["BeforeTool"].is_array(), "the hooks and the server share the file: {gemini}");
+    assert!(
+        gemini["hooks"]["BeforeTool"].is_array(),
+        "the hooks and the server share the file: {gemini}"
+    );
     let kiro = json(".kiro/settings/mcp.json");
     assert_eq!(kiro["mcpServers"]["docs"]["disabled"], true);
-    assert!(kiro["mcpServers"]["aigis"]["autoApprove"].as_array().unwrap().contains(&json!("blast_radius")));
-    assert!(!kiro["mcpServers"]["aigis"]["autoApprove"].as_array().unwrap().contains(&json!("request_review")));
+    assert!(kiro["mcpServers"]["aigis"]["autoApprove"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("blast_radius")));
+    assert!(!kiro["mcpServers"]["aigis"]["autoApprove"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("request_review")));
     let codex = fx.read(".codex/config.toml");
-    assert!(codex.starts_with("# the team's Codex settings\nmodel = \"gpt-5-codex\""), "{codex}");
-    assert!(codex.contains("[mcp_servers.docs]") && codex.contains("[mcp_servers.aigis]"), "{codex}");
+    assert!(
+        codex.starts_with("# the team's Codex settings\nmodel = \"gpt-5-codex\""),
+        "{codex}"
+    );
+    assert!(
+        codex.contains("[mcp_servers.docs]") && codex.contains("[mcp_servers.aigis]"),
+        "{codex}"
+    );
     let parsed: toml::Value = toml::from_str(&codex).unwrap();
-    assert_eq!(parsed["mcp_servers"]["aigis"]["command"].as_str(), Some("aigis"));
+    assert_eq!(
+        parsed["mcp_servers"]["aigis"]["command"].as_str(),
+        Some("aigis")
+    );
     // A broken file is left alone, with a clear error.
     fx.write(".cursor/mcp.json", "{ broken");
     let (code, _, err) = fx.aigis(&["hooks", "install", "cursor"]);
     assert_eq!(code, 2);
-    assert!(err.contains(".cursor/mcp.json") && err.contains("not valid JSON"), "{err}");
+    assert!(
+        err.contains(".cursor/mcp.json") && err.contains("not valid JSON"),
+        "{err}"
+    );
     assert_eq!(fx.read(".cursor/mcp.json"), "{ broken");
 }

@@ -85,9 +85,9 @@ fn dependencies(manifest: &str) -> Vec<String> {
 }
 
 #[test]
-fn the_crates_are_the_four_layers() {
+fn the_crates_are_the_layers() {
     let names: Vec<String> = crates().into_iter().map(|c| c.0).collect();
-    assert_eq!(names, ["cli", "core", "languages", "lsp"]);
+    assert_eq!(names, ["cli", "core", "languages", "lsp", "mcp"]);
 }
 
 #[test]
@@ -125,27 +125,34 @@ fn the_node_kind_check_catches_node_kinds() {
 }
 
 #[test]
-fn only_lsp_speaks_lsp_and_only_cli_knows_clap() {
+fn only_lsp_speaks_lsp_only_mcp_speaks_mcp_and_only_cli_knows_clap() {
     let mut bad = Vec::new();
     for (name, files, manifest) in crates() {
         let deps = dependencies(&manifest);
-        for (dep, owner) in [
-            ("tower-lsp-server", "lsp"),
-            ("clap", "cli"),
-            ("tokio", "lsp"),
+        for (dep, owners) in [
+            ("tower-lsp-server", &["lsp"][..]),
+            ("rmcp", &["mcp"][..]),
+            ("clap", &["cli"][..]),
+            // The engine is synchronous; the protocol front ends bring the runtime.
+            ("tokio", &["lsp", "mcp"][..]),
         ] {
-            if name != owner && deps.iter().any(|d| d == dep) {
+            if !owners.contains(&name.as_str()) && deps.iter().any(|d| d == dep) {
                 bad.push(format!("server/{name}/Cargo.toml depends on {dep}"));
             }
         }
         // Front ends reach the syntax layer through the core only.
-        if matches!(name.as_str(), "lsp" | "cli") && deps.iter().any(|d| d == "aigis-languages") {
+        if matches!(name.as_str(), "lsp" | "cli" | "mcp")
+            && deps.iter().any(|d| d == "aigis-languages")
+        {
             bad.push(format!("server/{name} depends on aigis-languages directly"));
         }
         for f in files {
             let text = std::fs::read_to_string(&f).unwrap();
             if name != "lsp" && text.contains("tower_lsp_server") {
                 bad.push(format!("{} names tower_lsp_server", f.display()));
+            }
+            if name != "mcp" && text.contains("rmcp") {
+                bad.push(format!("{} names rmcp", f.display()));
             }
             if name != "cli" && (text.contains("use clap") || text.contains("clap::")) {
                 bad.push(format!("{} names clap", f.display()));

@@ -501,10 +501,7 @@ fn d8_dropping_a_region_record_in_a_branch_is_caught() {
     // Its ordinary work is not stopped.
     let ok = json!({ "hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": fx.root(),
                      "tool_input": { "command": "cargo test && ls src/aigis_notes" } });
-    assert_eq!(
-        claude_guard_exit(&fx, &ok.to_string()).0,
-        0
-    );
+    assert_eq!(claude_guard_exit(&fx, &ok.to_string()).0, 0);
 }
 
 #[test]

@@ -167,7 +167,11 @@ pub fn claude_guard_exit(fx: &Fixture, payload: &str) -> (i32, String, String) {
     match claude_guard(fx, payload) {
         (d, why) if d == "allow" => (0, String::new(), why),
         (d, why) if d == "deny" || d == "ask" => (2, String::new(), why),
-        (d, why) => (d.trim_start_matches("exit ").parse().unwrap_or(-1), String::new(), why),
+        (d, why) => (
+            d.trim_start_matches("exit ").parse().unwrap_or(-1),
+            String::new(),
+            why,
+        ),
     }
 }
 

@@ -229,7 +229,8 @@ pub fn record(agent: Agent, input: &str, cwd: &Path) -> Result<Recorded, HookErr
             if !found.is_empty() {
                 let policy_ws = Workspace::open(&root).unwrap_or(ws);
                 for f in &found {
-                    out.context.push(describe_finding(&policy_ws, &rel, &path, &text, f, "added"));
+                    out.context
+                        .push(describe_finding(&policy_ws, &rel, &path, &text, f, "added"));
                 }
             }
         }
@@ -350,7 +351,8 @@ pub fn describe_finding(
         out += &format!("; blast radius: {}", b.summary());
     }
     if risk.tier != crate::policy::Tier::None {
-        let count = if f.severity == Severity::Critical && risk.tier == crate::policy::Tier::Senior {
+        let count = if f.severity == Severity::Critical && risk.tier == crate::policy::Tier::Senior
+        {
             ws.config.policy.critical_approvals.max(1)
         } else {
             1
@@ -358,8 +360,16 @@ pub fn describe_finding(
         out += &format!(
             "; a {} review is required{}{}",
             risk.tier.as_str(),
-            if count > 1 { format!(" ({count} approvals)") } else { String::new() },
-            if reviewers.is_empty() { String::new() } else { format!(" ({})", reviewers.join(", ")) }
+            if count > 1 {
+                format!(" ({count} approvals)")
+            } else {
+                String::new()
+            },
+            if reviewers.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", reviewers.join(", "))
+            }
         );
     }
     if let Some(d) = d {
@@ -448,7 +458,10 @@ pub fn guard(agent: Agent, input: &str, cwd: &Path) -> Result<Verdict, HookError
         for f in compared.added {
             let d = policy.decide(&f.rule, f.severity);
             if d != Decision::Allow {
-                decide(d, describe_finding(&ws, &rel, &path, &after, &f, "would add"));
+                decide(
+                    d,
+                    describe_finding(&ws, &rel, &path, &after, &f, "would add"),
+                );
             }
         }
     }
@@ -489,7 +502,8 @@ pub fn command_reasons(
                         .as_deref()
                         .map(|t| format!(" It destroys: {t}."))
                         .unwrap_or_default(),
-                    d.map(|d| format!(" Safer: {}", d.safer)).unwrap_or_default()
+                    d.map(|d| format!(" Safer: {}", d.safer))
+                        .unwrap_or_default()
                 ),
             )
         })

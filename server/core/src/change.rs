@@ -59,7 +59,12 @@ pub fn changed_ranges(old: &str, new: &str) -> (Vec<(usize, usize)>, Vec<(usize,
     (olds, news)
 }
 
-pub(crate) fn findings(lang: &'static Language, text: &str, path: &Path, ws: Option<&Workspace>) -> Vec<Finding> {
+pub(crate) fn findings(
+    lang: &'static Language,
+    text: &str,
+    path: &Path,
+    ws: Option<&Workspace>,
+) -> Vec<Finding> {
     let Some(tree) = crate::parse::parse(lang, text) else {
         return Vec::new();
     };

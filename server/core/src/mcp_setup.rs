@@ -61,11 +61,19 @@ pub fn files(agent: Agent, root: &Path) -> Vec<(PathBuf, McpFile)> {
 
 fn entry(kind: McpFile) -> Value {
     match kind {
-        McpFile::Portable => json!({ "type": "stdio", "command": "aigis", "args": ["mcp"], "env": {} }),
-        McpFile::VsCode => json!({ "type": "stdio", "command": "aigis", "args": ["mcp", "--root", "${workspaceFolder}"] }),
-        McpFile::Cursor => json!({ "type": "stdio", "command": "aigis", "args": ["mcp", "--root", "${workspaceFolder}"] }),
+        McpFile::Portable => {
+            json!({ "type": "stdio", "command": "aigis", "args": ["mcp"], "env": {} })
+        }
+        McpFile::VsCode => {
+            json!({ "type": "stdio", "command": "aigis", "args": ["mcp", "--root", "${workspaceFolder}"] })
+        }
+        McpFile::Cursor => {
+            json!({ "type": "stdio", "command": "aigis", "args": ["mcp", "--root", "${workspaceFolder}"] })
+        }
         McpFile::Gemini => json!({ "command": "aigis", "args": ["mcp"], "timeout": 30000 }),
-        McpFile::Kiro => json!({ "command": "aigis", "args": ["mcp"], "env": {}, "disabled": false, "autoApprove": READ_ONLY_TOOLS }),
+        McpFile::Kiro => {
+            json!({ "command": "aigis", "args": ["mcp"], "env": {}, "disabled": false, "autoApprove": READ_ONLY_TOOLS })
+        }
         McpFile::Codex | McpFile::ClaudeApproval => Value::Null,
     }
 }
@@ -78,9 +86,8 @@ pub fn merged(kind: McpFile, current: &str) -> Result<String, String> {
     let mut root: Value = if current.trim().is_empty() {
         json!({})
     } else {
-        serde_json::from_str(current).map_err(|e| {
-            format!("not valid JSON ({e}); fix it first, nothing was changed")
-        })?
+        serde_json::from_str(current)
+            .map_err(|e| format!("not valid JSON ({e}); fix it first, nothing was changed"))?
     };
     let obj = root
         .as_object_mut()
@@ -96,7 +103,11 @@ pub fn merged(kind: McpFile, current: &str) -> Result<String, String> {
             list.push(json!("aigis"));
         }
     } else {
-        let key = if kind == McpFile::VsCode { "servers" } else { "mcpServers" };
+        let key = if kind == McpFile::VsCode {
+            "servers"
+        } else {
+            "mcpServers"
+        };
         let servers = obj.entry(key).or_insert_with(|| json!({}));
         let servers = servers
             .as_object_mut()
@@ -105,7 +116,9 @@ pub fn merged(kind: McpFile, current: &str) -> Result<String, String> {
         match servers.get_mut("aigis").and_then(Value::as_object_mut) {
             Some(existing) => {
                 for (k, v) in entry(kind).as_object().into_iter().flatten() {
-                    if matches!(k.as_str(), "command" | "args" | "type") || !existing.contains_key(k) {
+                    if matches!(k.as_str(), "command" | "args" | "type")
+                        || !existing.contains_key(k)
+                    {
                         existing.insert(k.clone(), v.clone());
                     }
                 }
@@ -176,11 +189,17 @@ mod tests {
     fn codex_toml_keeps_comments_and_tables() {
         let current = "# mine\nmodel = \"o5\"\n\n[mcp_servers.docs]\ncommand = \"docs-mcp\"\n";
         let once = merged(McpFile::Codex, current).unwrap();
-        assert!(once.contains("# mine") && once.contains("[mcp_servers.docs]"), "{once}");
+        assert!(
+            once.contains("# mine") && once.contains("[mcp_servers.docs]"),
+            "{once}"
+        );
         assert!(once.contains("[mcp_servers.aigis]"), "{once}");
         assert_eq!(merged(McpFile::Codex, &once).unwrap(), once);
         let parsed: toml::Value = toml::from_str(&once).unwrap();
-        assert_eq!(parsed["mcp_servers"]["aigis"]["args"][0].as_str(), Some("mcp"));
+        assert_eq!(
+            parsed["mcp_servers"]["aigis"]["args"][0].as_str(),
+            Some("mcp")
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The text of each answer: what a model reads in one glance (the full data is in
 //! `structuredContent`).
 
-use aigis_core::engine::{BlastAnswer, ChangeAnswer, CommandAnswer, ScanAnswer, StatusAnswer, WhoWroteAnswer};
+use aigis_core::engine::{
+    BlastAnswer, ChangeAnswer, CommandAnswer, ScanAnswer, StatusAnswer, WhoWroteAnswer,
+};
 
 /// How many items of a list the text shows.
 const SHOWN: usize = 10;
@@ -26,15 +28,24 @@ pub fn blast(b: &BlastAnswer) -> String {
         out += &format!(
             "Written by AI: {}{} ({}, {}); review {}{}.\n",
             r.tool,
-            r.model.as_deref().map(|m| format!("/{m}")).unwrap_or_default(),
+            r.model
+                .as_deref()
+                .map(|m| format!("/{m}"))
+                .unwrap_or_default(),
             r.source,
             r.confidence,
             r.review,
-            r.reviewed_by.as_deref().map(|b| format!(" by {b}")).unwrap_or_default()
+            r.reviewed_by
+                .as_deref()
+                .map(|b| format!(" by {b}"))
+                .unwrap_or_default()
         );
     }
     let through = b.transitive.saturating_sub(b.direct);
-    for (title, list, total) in [("Direct dependents", &b.dependents, b.direct), ("Through callers", &b.transitive_dependents, through)] {
+    for (title, list, total) in [
+        ("Direct dependents", &b.dependents, b.direct),
+        ("Through callers", &b.transitive_dependents, through),
+    ] {
         if !list.is_empty() {
             out += &format!("{title} ({total}):\n");
             for s in list.iter().take(SHOWN) {
@@ -57,10 +68,20 @@ pub fn blast(b: &BlastAnswer) -> String {
         out += &format!("Tests that call it (not counted): {}\n", b.tests.len());
     }
     for r in &b.risky_in_target {
-        out += &format!("Risky here: {} ({}) at line {}\n", r.rule, r.severity, r.line);
+        out += &format!(
+            "Risky here: {} ({}) at line {}\n",
+            r.rule, r.severity, r.line
+        );
     }
     for r in b.risky_reachable.iter().take(SHOWN) {
-        out += &format!("Reaches: {} ({}) at {}:{} via {}\n", r.rule, r.severity, r.file, r.line, r.via.join(" → "));
+        out += &format!(
+            "Reaches: {} ({}) at {}:{} via {}\n",
+            r.rule,
+            r.severity,
+            r.file,
+            r.line,
+            r.via.join(" → ")
+        );
     }
     if !b.reasons.is_empty() {
         out += &format!("Why {}: {}\n", b.tier, b.reasons.join("; "));
@@ -78,17 +99,27 @@ pub fn change(c: &ChangeAnswer) -> String {
             a.severity,
             a.line,
             a.message,
-            a.destroys.as_deref().map(|d| format!(" It destroys: {d}.")).unwrap_or_default(),
+            a.destroys
+                .as_deref()
+                .map(|d| format!(" It destroys: {d}."))
+                .unwrap_or_default(),
             a.safer
         );
     }
     for r in &c.removed {
-        out += &format!("Removes {} ({}) that was at line {}\n", r.rule, r.severity, r.line);
+        out += &format!(
+            "Removes {} ({}) that was at line {}\n",
+            r.rule, r.severity, r.line
+        );
     }
     if c.guard.would_block || c.guard.would_ask {
         out += &format!(
             "aigis guard would {} this edit:\n",
-            if c.guard.would_block { "BLOCK" } else { "ask the user about" }
+            if c.guard.would_block {
+                "BLOCK"
+            } else {
+                "ask the user about"
+            }
         );
         for r in &c.guard.reasons {
             out += &format!("  - {r}\n");
@@ -122,8 +153,15 @@ fn rows(out: &mut String, rows: &[aigis_core::engine::RegionRowRef]) {
             r.tool,
             r.tier,
             r.review,
-            r.reviewed_by.as_deref().map(|b| format!(" by {b}")).unwrap_or_default(),
-            if r.risky.is_empty() { String::new() } else { format!(" [{}]", r.risky.join(", ")) }
+            r.reviewed_by
+                .as_deref()
+                .map(|b| format!(" by {b}"))
+                .unwrap_or_default(),
+            if r.risky.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", r.risky.join(", "))
+            }
         );
     }
     *out += &more(rows.len());
@@ -164,7 +202,10 @@ pub fn who(w: &WhoWroteAnswer) -> String {
             format!(
                 "AI {}{} ({}, {})",
                 r.tool.as_deref().unwrap_or("?"),
-                r.model.as_deref().map(|m| format!("/{m}")).unwrap_or_default(),
+                r.model
+                    .as_deref()
+                    .map(|m| format!("/{m}"))
+                    .unwrap_or_default(),
                 r.source.unwrap_or("?"),
                 r.confidence.unwrap_or("?")
             )
@@ -175,7 +216,10 @@ pub fn who(w: &WhoWroteAnswer) -> String {
             "  {}-{}: {who}{}\n",
             r.lines[0],
             r.lines[1],
-            r.commit.as_deref().map(|c| format!(", commit {}", &c[..8.min(c.len())])).unwrap_or_else(|| ", uncommitted".into())
+            r.commit
+                .as_deref()
+                .map(|c| format!(", commit {}", &c[..8.min(c.len())]))
+                .unwrap_or_else(|| ", uncommitted".into())
         );
     }
     if w.ranges.len() > SHOWN * 2 {

@@ -125,8 +125,9 @@ fn answer<T: Serialize>(
     match result {
         Ok(data) => {
             let text = render(&data);
-            let value = serde_json::to_value(&data)
-                .map_err(|e| ErrorData::internal_error(format!("cannot encode the answer: {e}"), None))?;
+            let value = serde_json::to_value(&data).map_err(|e| {
+                ErrorData::internal_error(format!("cannot encode the answer: {e}"), None)
+            })?;
             let mut r = CallToolResult::success(vec![Content::text(text)]);
             r.structured_content = Some(value);
             Ok(r)
@@ -168,16 +169,30 @@ impl Aigis {
         description = "Before changing code: what depends on the code at FILE:LINE (or a SYMBOL in FILE). Returns direct and transitive dependents {file, line, caller, confidence}, entry points reached (main, handlers), test callers (listed apart), risky operations in the code and reachable through its calls, who wrote it (AI or human) and the review tier a change there needs, with reviewers.",
         annotations(title = "Blast radius", read_only_hint = true, open_world_hint = false)
     )]
-    async fn blast_radius(&self, Parameters(a): Parameters<BlastArgs>) -> Result<CallToolResult, ErrorData> {
+    async fn blast_radius(
+        &self,
+        Parameters(a): Parameters<BlastArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
         let r = self
-            .run(move |e| e.blast(&a.file, a.line.map(|l| l as usize), a.symbol.as_deref(), limit(a.limit)))
+            .run(move |e| {
+                e.blast(
+                    &a.file,
+                    a.line.map(|l| l as usize),
+                    a.symbol.as_deref(),
+                    limit(a.limit),
+                )
+            })
             .await;
         answer(r, text::blast)
     }
 
     #[tool(
         description = "Before applying an edit: give the exact edit (the whole new `content`, or `old_string` + `new_string`, or a unified diff `patch`). Returns the verdict (allow, needs_review, blocked), the risky operations the edit adds or removes with what they destroy, the review tier and reviewers, the blast radius of the code it touches, and whether aigis guard would let it through. Writes nothing. If the verdict is blocked, do not apply the edit: tell the user.",
-        annotations(title = "Check a change", read_only_hint = true, open_world_hint = false)
+        annotations(
+            title = "Check a change",
+            read_only_hint = true,
+            open_world_hint = false
+        )
     )]
     async fn check_change(
         &self,
@@ -196,7 +211,10 @@ impl Aigis {
         let file = a.file;
         let lim = limit(a.limit);
         let r = match edit {
-            Ok(edit) => self.run(move |e| e.check_change(&file, &edit, agent.as_deref(), lim)).await,
+            Ok(edit) => {
+                self.run(move |e| e.check_change(&file, &edit, agent.as_deref(), lim))
+                    .await
+            }
             Err(why) => Err(why),
         };
         answer(r, text::change)
@@ -206,23 +224,43 @@ impl Aigis {
         description = "What `aigis scan --base BASE` reports for the work since BASE (default HEAD, the uncommitted work): AI regions changed with their tier and review state, risky operations, and the rollout a deploy pipeline should use (hold, canary, standard).",
         annotations(title = "Scan changes", read_only_hint = true, open_world_hint = false)
     )]
-    async fn scan_changes(&self, Parameters(a): Parameters<ScanArgs>) -> Result<CallToolResult, ErrorData> {
-        let r = self.run(move |e| e.scan_changes(a.base.as_deref(), limit(a.limit))).await;
+    async fn scan_changes(
+        &self,
+        Parameters(a): Parameters<ScanArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let r = self
+            .run(move |e| e.scan_changes(a.base.as_deref(), limit(a.limit)))
+            .await;
         answer(r, text::scan)
     }
 
     #[tool(
         description = "AI-written regions (of FILE, or of the whole workspace) with the tool and model that wrote them, their review tier (senior, peer, none), review state (required, requested, approved) and reviewers. Regions needing a person come first.",
-        annotations(title = "Review status", read_only_hint = true, open_world_hint = false)
+        annotations(
+            title = "Review status",
+            read_only_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn review_status(&self, Parameters(a): Parameters<StatusArgs>) -> Result<CallToolResult, ErrorData> {
-        let r = self.run(move |e| e.review_status(a.file.as_deref(), limit(a.limit))).await;
+    async fn review_status(
+        &self,
+        Parameters(a): Parameters<StatusArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let r = self
+            .run(move |e| e.review_status(a.file.as_deref(), limit(a.limit)))
+            .await;
         answer(r, text::status)
     }
 
     #[tool(
         description = "Ask a person to review the AI region at FILE:LINE (recorded in the repository's review ledger as requested by this agent, with an optional note). It does not approve anything: agents never approve their own changes.",
-        annotations(title = "Request a review", read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Request a review",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
     async fn request_review(
         &self,
@@ -241,9 +279,16 @@ impl Aigis {
 
     #[tool(
         description = "Before running a shell command: whether it deletes or destroys something (terraform destroy, kubectl delete namespace, aws cloudformation delete-stack, rm -rf, DROP TABLE through psql) and what aigis guard would answer (allow, ask, deny), with the reason and a safer way.",
-        annotations(title = "Check a command", read_only_hint = true, open_world_hint = false)
+        annotations(
+            title = "Check a command",
+            read_only_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn check_command(&self, Parameters(a): Parameters<CommandArgs>) -> Result<CallToolResult, ErrorData> {
+    async fn check_command(
+        &self,
+        Parameters(a): Parameters<CommandArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
         let r = self.run(move |e| Ok(e.check_command(&a.command))).await;
         answer(r, text::command)
     }
@@ -252,18 +297,35 @@ impl Aigis {
         description = "Who wrote lines of FILE: human or AI, which tool, model and session, the source and confidence of that attribution, the commit and the review state, in runs of lines.",
         annotations(title = "Who wrote it", read_only_hint = true, open_world_hint = false)
     )]
-    async fn who_wrote(&self, Parameters(a): Parameters<WhoArgs>) -> Result<CallToolResult, ErrorData> {
+    async fn who_wrote(
+        &self,
+        Parameters(a): Parameters<WhoArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
         let r = self
-            .run(move |e| e.who_wrote(&a.file, a.line.map(|l| l as usize), a.end_line.map(|l| l as usize), limit(a.limit)))
+            .run(move |e| {
+                e.who_wrote(
+                    &a.file,
+                    a.line.map(|l| l as usize),
+                    a.end_line.map(|l| l as usize),
+                    limit(a.limit),
+                )
+            })
             .await;
         answer(r, text::who)
     }
 
     #[tool(
         description = "Explain a rule id from a finding (e.g. aws.cloudformation.delete-stack): what the operation destroys, why it is risky, what makes it worse or safer (dry_run), the safer way to do the same job, and what guard does with it here.",
-        annotations(title = "Explain a rule", read_only_hint = true, open_world_hint = false)
+        annotations(
+            title = "Explain a rule",
+            read_only_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn explain_rule(&self, Parameters(a): Parameters<RuleArgs>) -> Result<CallToolResult, ErrorData> {
+    async fn explain_rule(
+        &self,
+        Parameters(a): Parameters<RuleArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
         let r = self.run(move |e| e.explain_rule(&a.rule)).await;
         answer(r, |d| d.summary.clone())
     }
@@ -272,8 +334,15 @@ impl Aigis {
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for Aigis {
     fn get_info(&self) -> rmcp::model::ServerConfig {
-        rmcp::model::ServerConfig::new(rmcp::model::ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(rmcp::model::Implementation::new("aigis", env!("CARGO_PKG_VERSION")))
-            .with_instructions(crate::INSTRUCTIONS.to_string())
+        rmcp::model::ServerConfig::new(
+            rmcp::model::ServerCapabilities::builder()
+                .enable_tools()
+                .build(),
+        )
+        .with_server_info(rmcp::model::Implementation::new(
+            "aigis",
+            env!("CARGO_PKG_VERSION"),
+        ))
+        .with_instructions(crate::INSTRUCTIONS.to_string())
     }
 }

@@ -29,7 +29,11 @@ pub(super) fn guard_output(agent: Agent, input: &str, verdict: &Verdict) -> Exit
     };
     let event = serde_json::from_str::<serde_json::Value>(input)
         .ok()
-        .and_then(|v| v.get("hook_event_name").and_then(|e| e.as_str()).map(str::to_string));
+        .and_then(|v| {
+            v.get("hook_event_name")
+                .and_then(|e| e.as_str())
+                .map(str::to_string)
+        });
     match agent {
         Agent::ClaudeCode => {
             let out = json!({ "hookSpecificOutput": {
@@ -114,7 +118,11 @@ pub(super) fn hooks_install(agent: &str, user: bool, dry_run: bool) -> Result<Ex
     let current = read(&path)?;
     let next = aigis_core::hook_setup::merged(agent, &current)
         .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
-    let mut edits = vec![Edit { path, current, next }];
+    let mut edits = vec![Edit {
+        path,
+        current,
+        next,
+    }];
     // MCP servers are registered per project: the user's own files are theirs.
     if !user {
         for (path, kind) in aigis_core::mcp_setup::files(agent, &root) {
@@ -127,20 +135,30 @@ pub(super) fn hooks_install(agent: &str, user: bool, dry_run: bool) -> Result<Ex
                 .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
             match at {
                 Some(i) => edits[i].next = next,
-                None => edits.push(Edit { path, current: base, next }),
+                None => edits.push(Edit {
+                    path,
+                    current: base,
+                    next,
+                }),
             }
         }
     }
     edits.retain(|e| {
         let same = e.next == e.current;
         if same {
-            println!("{}: aigis already installed; nothing changed", e.path.display());
+            println!(
+                "{}: aigis already installed; nothing changed",
+                e.path.display()
+            );
         }
         !same
     });
     if dry_run {
         for e in &edits {
-            print!("{}", aigis_core::hook_setup::diff(&e.path, &e.current, &e.next));
+            print!(
+                "{}",
+                aigis_core::hook_setup::diff(&e.path, &e.current, &e.next)
+            );
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -151,7 +169,11 @@ pub(super) fn hooks_install(agent: &str, user: bool, dry_run: bool) -> Result<Ex
         println!(
             "installed aigis for {} (record/guard hooks{})",
             agent.name(),
-            if user { "" } else { " and the `aigis mcp` server" }
+            if user {
+                ""
+            } else {
+                " and the `aigis mcp` server"
+            }
         );
     }
     Ok(ExitCode::SUCCESS)

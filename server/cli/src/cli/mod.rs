@@ -358,8 +358,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Commands::Guard { agent } => {
             let agent = parse_agent(&agent)?;
             let input = read_stdin()?;
-            let verdict =
-                aigis_core::agent_hooks::guard(agent, &input, &std::env::current_dir()?)?;
+            let verdict = aigis_core::agent_hooks::guard(agent, &input, &std::env::current_dir()?)?;
             Ok(hooks::guard_output(agent, &input, &verdict))
         }
         Commands::Mcp { root } => {

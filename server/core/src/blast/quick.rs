@@ -49,9 +49,7 @@ pub fn blast_of_text(
         let found: Vec<PathBuf> = files
             .par_iter()
             .filter(|p| !read.contains(*p))
-            .filter(|p| {
-                std::fs::read(p).is_ok_and(|bytes| needles.is_match(&bytes))
-            })
+            .filter(|p| std::fs::read(p).is_ok_and(|bytes| needles.is_match(&bytes)))
             .cloned()
             .collect();
         if found.is_empty() {

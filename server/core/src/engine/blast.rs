@@ -150,25 +150,35 @@ impl Engine {
                 character: 0,
             })
         };
-        let id = self
-            .index
-            .file_id(&at.abs)
-            .ok_or_else(|| format!("{} is not indexed (too large, or not readable as UTF-8)", at.rel))?;
+        let id = self.index.file_id(&at.abs).ok_or_else(|| {
+            format!(
+                "{} is not indexed (too large, or not readable as UTF-8)",
+                at.rel
+            )
+        })?;
         let symbols = self.index.file(id).ok_or("the file left the index")?;
         let mut notes = Vec::new();
         let assessments = opened.file.assessments(Some(&self.ws));
         let (kind, name, start, end, region) = match (line, symbol) {
             (Some(0), _) => return Err("lines start at 1".into()),
             (Some(l), _) if l > lines.max(1) => {
-                return Err(format!("{} has {lines} lines; there is no line {l}", at.rel))
+                return Err(format!(
+                    "{} has {lines} lines; there is no line {l}",
+                    at.rel
+                ))
             }
             (Some(l), sym) => {
                 let s = offset_of_line(l);
-                let e = doc.text()[s..].find('\n').map_or(doc.len_bytes(), |i| s + i);
+                let e = doc.text()[s..]
+                    .find('\n')
+                    .map_or(doc.len_bytes(), |i| s + i);
                 if sym.is_some() {
                     notes.push("both `line` and `symbol` given: `line` chose the target".into());
                 }
-                match assessments.iter().find(|a| a.region.overlaps(s, e.max(s + 1))) {
+                match assessments
+                    .iter()
+                    .find(|a| a.region.overlaps(s, e.max(s + 1)))
+                {
                     Some(a) => ("region", None, a.region.start, a.region.end, Some(a)),
                     None => {
                         let def = symbols
@@ -211,7 +221,11 @@ impl Engine {
                         return Err(format!(
                             "no symbol `{sym}` is defined in {}; defined there: {}",
                             at.rel,
-                            if names.is_empty() { "nothing".into() } else { names.join(", ") }
+                            if names.is_empty() {
+                                "nothing".into()
+                            } else {
+                                names.join(", ")
+                            }
                         ));
                     }
                     many => {
@@ -266,8 +280,18 @@ impl Engine {
             out.sort_by(|a, b| (a.depth, &a.file, a.line).cmp(&(b.depth, &b.file, b.line)));
             out
         };
-        let direct: Vec<Dependent> = b.dependents.iter().filter(|d| d.depth == 1).cloned().collect();
-        let further: Vec<Dependent> = b.dependents.iter().filter(|d| d.depth > 1).cloned().collect();
+        let direct: Vec<Dependent> = b
+            .dependents
+            .iter()
+            .filter(|d| d.depth == 1)
+            .cloned()
+            .collect();
+        let further: Vec<Dependent> = b
+            .dependents
+            .iter()
+            .filter(|d| d.depth > 1)
+            .cloned()
+            .collect();
         let risky_in_target = in_target
             .iter()
             .map(|f| RiskyOut {
@@ -306,10 +330,22 @@ impl Engine {
             target.lines[0],
             target.lines[1],
             kind,
-            target.name.as_deref().map(|n| format!(" `{n}`")).unwrap_or_default(),
-            if b.symbols.is_empty() { "defines no symbol".to_string() } else { b.summary() },
+            target
+                .name
+                .as_deref()
+                .map(|n| format!(" `{n}`"))
+                .unwrap_or_default(),
+            if b.symbols.is_empty() {
+                "defines no symbol".to_string()
+            } else {
+                b.summary()
+            },
             tier.as_str(),
-            if reviewers.is_empty() { String::new() } else { format!(" ({})", reviewers.join(", ")) },
+            if reviewers.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", reviewers.join(", "))
+            },
         );
         Ok(BlastAnswer {
             summary,
@@ -318,18 +354,42 @@ impl Engine {
             symbols: b
                 .symbols
                 .iter()
-                .map(|s| SymbolOut { name: s.name.clone(), kind: s.kind, line: s.line + 1 })
+                .map(|s| SymbolOut {
+                    name: s.name.clone(),
+                    kind: s.kind,
+                    line: s.line + 1,
+                })
                 .collect(),
             direct: b.direct,
             files: b.files,
             transitive: b.transitive,
             dependents: capped(sites(&direct), limit, "direct dependents", &mut notes),
-            transitive_dependents: capped(sites(&further), limit, "dependents through callers", &mut notes),
+            transitive_dependents: capped(
+                sites(&further),
+                limit,
+                "dependents through callers",
+                &mut notes,
+            ),
             entry_points: capped(b.entry_points.clone(), limit, "entry points", &mut notes),
             tests: capped(sites(&b.tests), limit, "test callers", &mut notes),
-            ambiguous: capped(sites(&b.ambiguous), limit, "ambiguous references", &mut notes),
-            risky_in_target: capped(risky_in_target, limit, "risky operations in the target", &mut notes),
-            risky_reachable: capped(risky_reachable, limit, "reachable risky operations", &mut notes),
+            ambiguous: capped(
+                sites(&b.ambiguous),
+                limit,
+                "ambiguous references",
+                &mut notes,
+            ),
+            risky_in_target: capped(
+                risky_in_target,
+                limit,
+                "risky operations in the target",
+                &mut notes,
+            ),
+            risky_reachable: capped(
+                risky_reachable,
+                limit,
+                "reachable risky operations",
+                &mut notes,
+            ),
             tier: tier.as_str(),
             reasons,
             reviewers,

@@ -119,8 +119,8 @@ fn diff_section(patch: &str, rel: &str) -> (Option<String>, Vec<String>) {
     let mut name: Option<String> = None;
     let mut lines = patch.split_inclusive('\n').peekable();
     while let Some(line) = lines.next() {
-        let starts_file = line.starts_with("--- ")
-            && lines.peek().is_some_and(|n| n.starts_with("+++ "));
+        let starts_file =
+            line.starts_with("--- ") && lines.peek().is_some_and(|n| n.starts_with("+++ "));
         if line.starts_with("diff --git ") || starts_file {
             if let Some(n) = name.take() {
                 sections.push((n, std::mem::take(&mut cur)));
@@ -166,7 +166,13 @@ impl Engine {
         }
     }
 
-    fn apply(&self, rel: &str, current: &str, edit: &ProposedEdit, notes: &mut Vec<String>) -> Result<String, String> {
+    fn apply(
+        &self,
+        rel: &str,
+        current: &str,
+        edit: &ProposedEdit,
+        notes: &mut Vec<String>,
+    ) -> Result<String, String> {
         match edit {
             ProposedEdit::Content(c) => Ok(c.clone()),
             ProposedEdit::Replace { old, new, all } => {
@@ -186,17 +192,33 @@ impl Engine {
                     let path = f.path.trim_start_matches("./");
                     path == rel || self.ws.root.join(path) == self.ws.root.join(rel)
                 });
-                let others: Vec<&str> = files.iter().map(|f| f.path.as_str()).filter(|p| p.trim_start_matches("./") != rel).collect();
+                let others: Vec<&str> = files
+                    .iter()
+                    .map(|f| f.path.as_str())
+                    .filter(|p| p.trim_start_matches("./") != rel)
+                    .collect();
                 if !others.is_empty() {
-                    notes.push(format!("the patch also changes {}: check each with its own call", others.join(", ")));
+                    notes.push(format!(
+                        "the patch also changes {}: check each with its own call",
+                        others.join(", ")
+                    ));
                 }
                 let Some(fc) = ours else {
-                    return Err(format!("the patch does not change {rel} (it changes {})", if others.is_empty() { "nothing".into() } else { others.join(", ") }));
+                    return Err(format!(
+                        "the patch does not change {rel} (it changes {})",
+                        if others.is_empty() {
+                            "nothing".into()
+                        } else {
+                            others.join(", ")
+                        }
+                    ));
                 };
                 let mut text = current.to_string();
                 for c in &fc.changes {
                     match c {
-                        crate::agents::Change::Hunk { before, .. } if !before.is_empty() && !text.contains(before.as_str()) => {
+                        crate::agents::Change::Hunk { before, .. }
+                            if !before.is_empty() && !text.contains(before.as_str()) =>
+                        {
                             return Err(format!("a hunk of the patch does not apply to {rel}: its context is not in the file (read it again)"));
                         }
                         _ => {}
@@ -210,12 +232,16 @@ impl Engine {
             ProposedEdit::Patch(p) => {
                 let (section, others) = diff_section(p, rel);
                 if !others.is_empty() {
-                    notes.push(format!("the patch also changes {}: check each with its own call", others.join(", ")));
+                    notes.push(format!(
+                        "the patch also changes {}: check each with its own call",
+                        others.join(", ")
+                    ));
                 }
                 let section = section.ok_or_else(|| {
                     format!("the patch does not change {rel}: it needs `--- a/{rel}` and `+++ b/{rel}` headers{}", if others.is_empty() { String::new() } else { format!(" (it changes {})", others.join(", ")) })
                 })?;
-                let patch = diffy::Patch::from_str(&section).map_err(|e| format!("the patch is not a unified diff diffy can read: {e}"))?;
+                let patch = diffy::Patch::from_str(&section)
+                    .map_err(|e| format!("the patch is not a unified diff diffy can read: {e}"))?;
                 diffy::apply(current, &patch).map_err(|e| format!("the patch does not apply to {rel} as it is on disk ({e}): read the file again"))
             }
         }
@@ -233,10 +259,14 @@ impl Engine {
         let at = self.locate(file, true)?;
         let current = if at.exists {
             let bytes = std::fs::read(&at.abs).map_err(|e| format!("{}: {e}", at.rel))?;
-            String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text: aigis checks text files", at.rel))?
+            String::from_utf8(bytes)
+                .map_err(|_| format!("{} is not UTF-8 text: aigis checks text files", at.rel))?
         } else {
             if matches!(edit, ProposedEdit::Replace { .. }) {
-                return Err(format!("{} does not exist: use `content` for a new file", at.rel));
+                return Err(format!(
+                    "{} does not exist: use `content` for a new file",
+                    at.rel
+                ));
             }
             String::new()
         };
@@ -244,7 +274,10 @@ impl Engine {
         let proposed = self.apply(&at.rel, &current, edit, &mut notes)?;
         let lang = crate::language::for_path(&at.abs);
         if proposed.len() > crate::document::MAX_ANALYSED_BYTES {
-            notes.push(format!("the new text is over {} bytes: not analysed", crate::document::MAX_ANALYSED_BYTES));
+            notes.push(format!(
+                "the new text is over {} bytes: not analysed",
+                crate::document::MAX_ANALYSED_BYTES
+            ));
         }
         let lang = lang.filter(|_| proposed.len() <= crate::document::MAX_ANALYSED_BYTES);
         let compared = crate::change::compare(lang, &at.abs, &current, &proposed, Some(&self.ws));
@@ -265,7 +298,12 @@ impl Engine {
                 }
             }
         }
-        let touched: Vec<Finding> = compared.added.iter().chain(&compared.kept).cloned().collect();
+        let touched: Vec<Finding> = compared
+            .added
+            .iter()
+            .chain(&compared.kept)
+            .cloned()
+            .collect();
         let who = crate::identity::Identity::of_workspace(&self.ws.root);
         let team = self.ws.config.team.as_ref();
         let risk = policy::risk(&TierInputs {
@@ -275,8 +313,14 @@ impl Engine {
             indirect: blast.as_ref().map_or(&[][..], |b| &b.risky_callees[..]),
             senior_dependents: self.ws.config.policy.senior_dependents,
             peer_dependents: self.ws.config.policy.peer_dependents,
-            author_level: team.filter(|_| who.is_known()).map(|t| (t.level_of(&who), who.to_string())),
-            senior_signoff: if team.is_some() { &self.ws.config.policy.senior_signoff } else { &[] },
+            author_level: team
+                .filter(|_| who.is_known())
+                .map(|t| (t.level_of(&who), who.to_string())),
+            senior_signoff: if team.is_some() {
+                &self.ws.config.policy.senior_signoff
+            } else {
+                &[]
+            },
         });
         let reviewers = self.ws.reviewers_for(&at.rel, risk.tier);
         let critical = touched.iter().any(|f| f.severity == Severity::Critical);
@@ -286,14 +330,22 @@ impl Engine {
             _ => 1,
         };
         // What `guard` would say of this edit by an agent.
-        let mut guard = GuardOut { would_block: false, would_ask: false, reasons: Vec::new(), allow_hint: None };
+        let mut guard = GuardOut {
+            would_block: false,
+            would_ask: false,
+            reasons: Vec::new(),
+            allow_hint: None,
+        };
         if let Some(why) = agent_hooks::protected(&self.ws, &at.rel, agent.unwrap_or("")) {
             guard.would_block = true;
             guard.reasons.push(why);
         }
         if at.rel.split('/').any(|c| c == crate::ledger::DIR) {
             guard.would_block = true;
-            guard.reasons.push(format!("{} is aigis's review ledger: agents may not edit it", at.rel));
+            guard.reasons.push(format!(
+                "{} is aigis's review ledger: agents may not edit it",
+                at.rel
+            ));
         }
         for f in &compared.added {
             match self.ws.config.guard.decide(&f.rule, f.severity) {
@@ -305,7 +357,14 @@ impl Engine {
                     } else {
                         guard.would_ask = true;
                     }
-                    guard.reasons.push(agent_hooks::describe_finding(&self.ws, &at.rel, &at.abs, &proposed, f, "would add"));
+                    guard.reasons.push(agent_hooks::describe_finding(
+                        &self.ws,
+                        &at.rel,
+                        &at.abs,
+                        &proposed,
+                        f,
+                        "would add",
+                    ));
                 }
             }
         }
@@ -317,14 +376,23 @@ impl Engine {
             "allow"
         };
         let (old_starts, new_starts) = (line_starts(&current), line_starts(&proposed));
-        let ops = |v: &[Finding], text: &str, starts: &[usize]| v.iter().map(|f| self.op(f, text, starts)).collect::<Vec<_>>();
+        let ops = |v: &[Finding], text: &str, starts: &[usize]| {
+            v.iter()
+                .map(|f| self.op(f, text, starts))
+                .collect::<Vec<_>>()
+        };
         let added = ops(&compared.added, &proposed, &new_starts);
         let removed = ops(&compared.removed, &current, &old_starts);
         let kept = ops(&compared.kept, &proposed, &new_starts);
         let changed_lines: Vec<[usize; 2]> = compared
             .new_changed
             .iter()
-            .map(|&(s, e)| [new_starts.partition_point(|&x| x <= s), new_starts.partition_point(|&x| x < e).max(1)])
+            .map(|&(s, e)| {
+                [
+                    new_starts.partition_point(|&x| x <= s),
+                    new_starts.partition_point(|&x| x < e).max(1),
+                ]
+            })
             .collect();
         let blast = blast.filter(|b| !b.symbols.is_empty()).map(|b| BlastBrief {
             summary: b.summary(),
@@ -332,13 +400,23 @@ impl Engine {
             direct: b.direct,
             transitive: b.transitive,
             entry_points: b.entry_points.clone(),
-            dependents: b.dependents.iter().filter(|d| d.depth == 1).take(limit).map(|d| self.site(d)).collect(),
+            dependents: b
+                .dependents
+                .iter()
+                .filter(|d| d.depth == 1)
+                .take(limit)
+                .map(|d| self.site(d))
+                .collect(),
         });
-        let mut summary = format!("{}: {}", at.rel, match verdict {
-            "blocked" => "BLOCKED: guard would stop this edit",
-            "needs_review" => "allowed, but it needs a review",
-            _ => "allowed; no review needed",
-        });
+        let mut summary = format!(
+            "{}: {}",
+            at.rel,
+            match verdict {
+                "blocked" => "BLOCKED: guard would stop this edit",
+                "needs_review" => "allowed, but it needs a review",
+                _ => "allowed; no review needed",
+            }
+        );
         for a in &added {
             summary += &format!("; adds {} at line {} ({})", a.rule, a.line, a.severity);
         }
@@ -346,7 +424,17 @@ impl Engine {
             summary += &format!("; removes {} ({})", r.rule, r.severity);
         }
         if risk.tier != Tier::None {
-            summary += &format!("; {} review ({} approval{}{})", risk.tier.as_str(), approvals_needed, if approvals_needed == 1 { "" } else { "s" }, if reviewers.is_empty() { String::new() } else { format!(" from {}", reviewers.join(", ")) });
+            summary += &format!(
+                "; {} review ({} approval{}{})",
+                risk.tier.as_str(),
+                approvals_needed,
+                if approvals_needed == 1 { "" } else { "s" },
+                if reviewers.is_empty() {
+                    String::new()
+                } else {
+                    format!(" from {}", reviewers.join(", "))
+                }
+            );
         }
         if let Some(b) = &blast {
             summary += &format!("; touches code that {}", b.summary);
@@ -375,7 +463,10 @@ impl Engine {
     pub fn check_command(&self, command: &str) -> CommandAnswer {
         let mut findings: Vec<CommandOp> = Vec::new();
         let scanned = crate::shell::scan_command_line(command);
-        for ((d, reason), f) in agent_hooks::command_reasons(&self.ws.config.guard, command).into_iter().zip(scanned) {
+        for ((d, reason), f) in agent_hooks::command_reasons(&self.ws.config.guard, command)
+            .into_iter()
+            .zip(scanned)
+        {
             findings.push(CommandOp {
                 rule: f.rule.info.id.clone(),
                 severity: f.severity.as_str(),
@@ -395,19 +486,36 @@ impl Engine {
         let summary = if findings.is_empty() && !touches_ledger {
             "no destructive operation found in this command; guard would let it run".to_string()
         } else {
-            let mut parts: Vec<String> = findings.iter().map(|f| format!("`{}`: {} ({}), guard would {}", f.command, f.rule, f.severity, f.decision)).collect();
+            let mut parts: Vec<String> = findings
+                .iter()
+                .map(|f| {
+                    format!(
+                        "`{}`: {} ({}), guard would {}",
+                        f.command, f.rule, f.severity, f.decision
+                    )
+                })
+                .collect();
             if touches_ledger {
                 parts.push("it touches aigis's review ledger (.aigis/), which agents may not change: guard would deny".into());
             }
             parts.join("; ")
         };
-        CommandAnswer { summary, decision, findings, touches_ledger }
+        CommandAnswer {
+            summary,
+            decision,
+            findings,
+            touches_ledger,
+        }
     }
 }
 
 /// Two blast radii as one (an edit in several places).
 fn merge(mut a: BlastRadius, b: BlastRadius) -> BlastRadius {
-    let seen: std::collections::HashSet<(std::path::PathBuf, usize)> = a.dependents.iter().map(|d| (d.file.clone(), d.start)).collect();
+    let seen: std::collections::HashSet<(std::path::PathBuf, usize)> = a
+        .dependents
+        .iter()
+        .map(|d| (d.file.clone(), d.start))
+        .collect();
     for s in b.symbols {
         if !a.symbols.iter().any(|x| x.name == s.name) {
             a.symbols.push(s);
@@ -426,12 +534,22 @@ fn merge(mut a: BlastRadius, b: BlastRadius) -> BlastRadius {
         }
     }
     for c in b.risky_callees {
-        if !a.risky_callees.iter().any(|x| x.rule == c.rule && x.file == c.file && x.line == c.line) {
+        if !a
+            .risky_callees
+            .iter()
+            .any(|x| x.rule == c.rule && x.file == c.file && x.line == c.line)
+        {
             a.risky_callees.push(c);
         }
     }
     a.direct = a.dependents.iter().filter(|d| d.depth == 1).count();
     a.transitive = a.dependents.len();
-    a.files = a.dependents.iter().filter(|d| d.depth == 1).map(|d| &d.file).collect::<std::collections::HashSet<_>>().len();
+    a.files = a
+        .dependents
+        .iter()
+        .filter(|d| d.depth == 1)
+        .map(|d| &d.file)
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     a
 }

@@ -23,7 +23,9 @@ pub use blame::{blame_rows, BlameRow};
 pub use blast::{BlastAnswer, BlastTarget};
 pub use change::{ChangeAnswer, CommandAnswer, ProposedEdit};
 pub use rules::RuleAnswer;
-pub use status::{RegionRow as RegionRowRef, RequestAnswer, ScanAnswer, StatusAnswer, WhoWroteAnswer};
+pub use status::{
+    RegionRow as RegionRowRef, RequestAnswer, ScanAnswer, StatusAnswer, WhoWroteAnswer,
+};
 
 use crate::document::PositionEncoding;
 use crate::history::{self, LineOrigin};
@@ -49,7 +51,11 @@ pub fn open_file(ws: &Workspace, path: &Path) -> Result<OpenedFile, String> {
 
 /// `open_file`, with or without the regions git history attributes (reading history runs git;
 /// a question asked on every edit can do without it).
-pub fn open_file_with(ws: &Workspace, path: &Path, with_history: bool) -> Result<OpenedFile, String> {
+pub fn open_file_with(
+    ws: &Workspace,
+    path: &Path,
+    with_history: bool,
+) -> Result<OpenedFile, String> {
     let abs = path
         .canonicalize()
         .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -346,7 +352,11 @@ impl Engine {
                     return Err(format!("{file} is not a file"));
                 }
                 let rel = self.ws.relative(&abs).ok_or_else(outside)?;
-                Ok(Located { abs, rel, exists: true })
+                Ok(Located {
+                    abs,
+                    rel,
+                    exists: true,
+                })
             }
             Err(_) if may_be_new => {
                 // A file to be created: every existing ancestor must be inside the workspace,
@@ -372,7 +382,11 @@ impl Engine {
                     return Err(outside());
                 }
                 let rel = self.ws.relative(&clean).ok_or_else(outside)?;
-                Ok(Located { abs: clean, rel, exists: false })
+                Ok(Located {
+                    abs: clean,
+                    rel,
+                    exists: false,
+                })
             }
             Err(_) => Err(format!(
                 "no file {file} in the workspace {} (paths are relative to its root)",
@@ -383,7 +397,12 @@ impl Engine {
 }
 
 /// Caps a list at `limit`, saying how many were left out.
-pub(crate) fn capped<T>(mut v: Vec<T>, limit: usize, what: &str, notes: &mut Vec<String>) -> Vec<T> {
+pub(crate) fn capped<T>(
+    mut v: Vec<T>,
+    limit: usize,
+    what: &str,
+    notes: &mut Vec<String>,
+) -> Vec<T> {
     if v.len() > limit {
         notes.push(format!(
             "showing {limit} of {} {what}; pass a larger `limit` to see more",

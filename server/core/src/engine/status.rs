@@ -110,17 +110,30 @@ fn counts(rows: &[RegionRow]) -> Counts {
         regions: rows.len(),
         senior: rows.iter().filter(|r| r.tier == "senior").count(),
         peer: rows.iter().filter(|r| r.tier == "peer").count(),
-        needs_review: rows.iter().filter(|r| r.review == "required" || r.review == "requested").count(),
+        needs_review: rows
+            .iter()
+            .filter(|r| r.review == "required" || r.review == "requested")
+            .count(),
         requested: rows.iter().filter(|r| r.review == "requested").count(),
         approved: rows.iter().filter(|r| r.review == "approved").count(),
     }
 }
 
 impl Engine {
-    fn scan(&self, paths: Vec<std::path::PathBuf>, base: Option<&str>) -> Result<(ScanReport, IndexInfo), String> {
+    fn scan(
+        &self,
+        paths: Vec<std::path::PathBuf>,
+        base: Option<&str>,
+    ) -> Result<(ScanReport, IndexInfo), String> {
         let index = self.wait_for_index(INDEX_WAIT);
-        let opts = ScanOptions { paths, all: false, base: base.map(str::to_string), verify_approvals: false };
-        let report = crate::scan::scan_with(&self.ws, &opts, index.complete.then_some(&self.index)).map_err(|e| e.to_string())?;
+        let opts = ScanOptions {
+            paths,
+            all: false,
+            base: base.map(str::to_string),
+            verify_approvals: false,
+        };
+        let report = crate::scan::scan_with(&self.ws, &opts, index.complete.then_some(&self.index))
+            .map_err(|e| e.to_string())?;
         Ok((report, index))
     }
 
@@ -143,12 +156,24 @@ impl Engine {
                     reviewed_by: a.review.by.clone(),
                     reviewers: a.review.reviewers.clone(),
                     reasons: a.risk.reasons.clone(),
-                    risky: a.findings.iter().map(|f| format!("{} ({})", f.rule, f.severity.as_str())).collect(),
+                    risky: a
+                        .findings
+                        .iter()
+                        .map(|f| format!("{} ({})", f.rule, f.severity.as_str()))
+                        .collect(),
                 }
             })
             .collect();
         // What needs a person first: senior before peer, unreviewed before approved.
-        rows.sort_by_key(|r| (r.review == "approved" || r.review == "none", r.tier != "senior", r.tier != "peer", r.file.clone(), r.lines[0]));
+        rows.sort_by_key(|r| {
+            (
+                r.review == "approved" || r.review == "none",
+                r.tier != "senior",
+                r.tier != "peer",
+                r.file.clone(),
+                r.lines[0],
+            )
+        });
         rows
     }
 
@@ -161,7 +186,11 @@ impl Engine {
         let (report, index) = self.scan(paths, None)?;
         let rows = self.rows(&report);
         let c = counts(&rows);
-        let mut notes: Vec<String> = report.warnings.iter().map(|w| format!("ledger: {w}")).collect();
+        let mut notes: Vec<String> = report
+            .warnings
+            .iter()
+            .map(|w| format!("ledger: {w}"))
+            .collect();
         let summary = format!(
             "{} AI region{} in {}: {} need{} a review ({} senior, {} peer; {} requested), {} approved.",
             c.regions,
@@ -174,7 +203,13 @@ impl Engine {
             c.requested,
             c.approved
         );
-        Ok(StatusAnswer { summary, counts: c, regions: capped(rows, limit, "regions", &mut notes), index, notes })
+        Ok(StatusAnswer {
+            summary,
+            counts: c,
+            regions: capped(rows, limit, "regions", &mut notes),
+            index,
+            notes,
+        })
     }
 
     /// `scan --base BASE` in brief (default base: `HEAD`, the uncommitted work).
@@ -198,7 +233,11 @@ impl Engine {
                 message: f.finding.message.clone(),
             })
             .collect();
-        let mut notes: Vec<String> = report.warnings.iter().map(|w| format!("ledger: {w}")).collect();
+        let mut notes: Vec<String> = report
+            .warnings
+            .iter()
+            .map(|w| format!("ledger: {w}"))
+            .collect();
         let (rollout, rollout_reasons) = match &report.rollout {
             Some(r) => (Some(r.strategy.as_str().to_string()), r.reasons.clone()),
             None => (None, Vec::new()),
@@ -230,7 +269,13 @@ impl Engine {
 
     /// Records a request for a person's review of the AI region at `file:line`, made by
     /// `agent` on behalf of the workspace's git identity. Never an approval.
-    pub fn request_review(&self, file: &str, line: usize, note: Option<&str>, agent: &str) -> Result<RequestAnswer, String> {
+    pub fn request_review(
+        &self,
+        file: &str,
+        line: usize,
+        note: Option<&str>,
+        agent: &str,
+    ) -> Result<RequestAnswer, String> {
         let at = self.locate(file, false)?;
         if line == 0 {
             return Err("lines start at 1".into());
@@ -238,13 +283,23 @@ impl Engine {
         let opened = super::open_file(&self.ws, &at.abs)?;
         let lines_in = opened.file.doc.text().lines().count();
         if line > lines_in.max(1) {
-            return Err(format!("{} has {lines_in} lines; there is no line {line}", at.rel));
+            return Err(format!(
+                "{} has {lines_in} lines; there is no line {line}",
+                at.rel
+            ));
         }
-        let (a, lines) = review::find(&opened.file, &self.ws, RegionAt::Line(line)).ok_or_else(|| {
-            format!("no AI region at {}:{line}: review_status lists the AI regions and their lines", at.rel)
-        })?;
+        let (a, lines) =
+            review::find(&opened.file, &self.ws, RegionAt::Line(line)).ok_or_else(|| {
+                format!(
+                    "no AI region at {}:{line}: review_status lists the AI regions and their lines",
+                    at.rel
+                )
+            })?;
         let who = crate::identity::Identity::of_workspace(&self.ws.root);
-        let by = review::By { agent: Some(agent.to_string()), note: note.map(str::to_string).filter(|n| !n.trim().is_empty()) };
+        let by = review::By {
+            agent: Some(agent.to_string()),
+            note: note.map(str::to_string).filter(|n| !n.trim().is_empty()),
+        };
         let reviewers = self.ws.reviewers_for(&at.rel, a.risk.tier);
         let answer = |requested: bool, review: ReviewState, summary: String| RequestAnswer {
             summary,
@@ -272,7 +327,13 @@ impl Engine {
 
     /// Who wrote `file` (lines `line..=end_line`, or the whole file), in runs of lines by the
     /// same hand.
-    pub fn who_wrote(&self, file: &str, line: Option<usize>, end_line: Option<usize>, limit: usize) -> Result<WhoWroteAnswer, String> {
+    pub fn who_wrote(
+        &self,
+        file: &str,
+        line: Option<usize>,
+        end_line: Option<usize>,
+        limit: usize,
+    ) -> Result<WhoWroteAnswer, String> {
         let at = self.locate(file, false)?;
         let opened = super::open_file(&self.ws, &at.abs)?;
         let range = match (line, end_line) {
@@ -285,7 +346,14 @@ impl Engine {
         let mut ranges: Vec<LinesOwner> = Vec::new();
         for r in rows {
             let same = ranges.last().is_some_and(|o| {
-                o.lines[1] + 1 == r.line && o.ai == r.ai && o.tool == r.tool && o.model == r.model && o.session == r.session && o.source == r.source && o.commit == r.commit && o.review == r.review
+                o.lines[1] + 1 == r.line
+                    && o.ai == r.ai
+                    && o.tool == r.tool
+                    && o.model == r.model
+                    && o.session == r.session
+                    && o.source == r.source
+                    && o.commit == r.commit
+                    && o.review == r.review
             });
             if same {
                 if let Some(o) = ranges.last_mut() {
@@ -293,18 +361,47 @@ impl Engine {
                 }
                 continue;
             }
-            ranges.push(LinesOwner { lines: [r.line, r.line], ai: r.ai, tool: r.tool, model: r.model, session: r.session, source: r.source, confidence: r.confidence, commit: r.commit, author: r.author, review: r.review });
+            ranges.push(LinesOwner {
+                lines: [r.line, r.line],
+                ai: r.ai,
+                tool: r.tool,
+                model: r.model,
+                session: r.session,
+                source: r.source,
+                confidence: r.confidence,
+                commit: r.commit,
+                author: r.author,
+                review: r.review,
+            });
         }
-        let ai_lines: usize = ranges.iter().filter(|o| o.ai).map(|o| o.lines[1] + 1 - o.lines[0]).sum();
+        let ai_lines: usize = ranges
+            .iter()
+            .filter(|o| o.ai)
+            .map(|o| o.lines[1] + 1 - o.lines[0])
+            .sum();
         let all_lines: usize = ranges.iter().map(|o| o.lines[1] + 1 - o.lines[0]).sum();
-        let tools: std::collections::BTreeSet<String> = ranges.iter().filter_map(|o| o.tool.clone()).collect();
-        let mut notes: Vec<String> = opened.warnings.iter().map(|w| format!("ledger: {w}")).collect();
+        let tools: std::collections::BTreeSet<String> =
+            ranges.iter().filter_map(|o| o.tool.clone()).collect();
+        let mut notes: Vec<String> = opened
+            .warnings
+            .iter()
+            .map(|w| format!("ledger: {w}"))
+            .collect();
         let summary = format!(
             "{}: {ai_lines} of {all_lines} line{} written by AI{}",
             at.rel,
             if all_lines == 1 { "" } else { "s" },
-            if tools.is_empty() { String::new() } else { format!(" ({})", tools.into_iter().collect::<Vec<_>>().join(", ")) }
+            if tools.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", tools.into_iter().collect::<Vec<_>>().join(", "))
+            }
         );
-        Ok(WhoWroteAnswer { summary, file: at.rel, ranges: capped(ranges, limit, "line ranges", &mut notes), notes })
+        Ok(WhoWroteAnswer {
+            summary,
+            file: at.rel,
+            ranges: capped(ranges, limit, "line ranges", &mut notes),
+            notes,
+        })
     }
 }
