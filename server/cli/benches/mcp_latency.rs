@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 #[path = "common/corpus.rs"]
+#[allow(dead_code)] // read_and_parse is the other benchmarks' floor
 mod corpus;
 use corpus::{corpus, rust_files};
 
@@ -205,12 +206,13 @@ fn main() {
         "protocol round trip (explain_rule): p50 {f50:.2} ms  p99 {:.2} ms",
         pct(&mut floor, 0.99)
     );
-    println!("read + parse the file twice, in-process: p50 {p50:.2} ms");
+    println!("read + full parse of the file twice, in-process (what a naive check costs): p50 {p50:.2} ms");
     let c50 = pct(&mut check, 0.5);
     println!(
-        "check_change, 5,000-line file: p50 {c50:.2} ms  p99 {:.2} ms  ({:.1}x the round trip + parse floor)  target p99 < 50 ms",
+        "check_change, 5,000-line file: p50 {c50:.2} ms  p99 {:.2} ms  ({:.1}x the round trip; {:.2}x the naive read + parse)  target p99 < 50 ms",
         pct(&mut check, 0.99),
-        c50 / (f50 + p50)
+        c50 / f50,
+        c50 / p50
     );
     let b50 = pct(&mut blast, 0.5);
     println!(

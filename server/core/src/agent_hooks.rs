@@ -228,9 +228,18 @@ pub fn record(agent: Agent, input: &str, cwd: &Path) -> Result<Recorded, HookErr
             let found = findings_in(lang, &text, &spans, &path);
             if !found.is_empty() {
                 let policy_ws = Workspace::open(&root).unwrap_or(ws);
+                let blast_of = |f: &Finding| {
+                    crate::blast::blast_of_text(&policy_ws, &path, &text, f.start, f.end)
+                };
                 for f in &found {
-                    out.context
-                        .push(describe_finding(&policy_ws, &rel, &path, &text, f, "added"));
+                    out.context.push(describe_finding(
+                        &policy_ws,
+                        &rel,
+                        &text,
+                        f,
+                        "added",
+                        blast_of(f).as_ref(),
+                    ));
                 }
             }
         }
@@ -315,16 +324,16 @@ pub(crate) fn proposed(current: &str, change: &Change) -> Option<(String, Vec<(u
 
 /// One finding as an agent is told of it: where, the rule, what it destroys, the blast radius
 /// in one line, the review it needs and the safer way (`verb`: "would add", "added").
+/// `blast` is the blast radius of the code around it, when the caller knows it.
 pub fn describe_finding(
     ws: &Workspace,
     rel: &str,
-    abs: &Path,
     text: &str,
     f: &Finding,
     verb: &str,
+    blast: Option<&crate::blast::BlastRadius>,
 ) -> String {
     let line = text[..f.start.min(text.len())].matches('\n').count() + 1;
-    let blast = crate::blast::blast_of_text(ws, abs, text, f.start, f.end);
     let risk = crate::policy::risk(&crate::policy::TierInputs {
         findings: std::slice::from_ref(f),
         critical_path: ws.is_critical_path(rel),
@@ -460,7 +469,14 @@ pub fn guard(agent: Agent, input: &str, cwd: &Path) -> Result<Verdict, HookError
             if d != Decision::Allow {
                 decide(
                     d,
-                    describe_finding(&ws, &rel, &path, &after, &f, "would add"),
+                    describe_finding(
+                        &ws,
+                        &rel,
+                        &after,
+                        &f,
+                        "would add",
+                        crate::blast::blast_of_text(&ws, &path, &after, f.start, f.end).as_ref(),
+                    ),
                 );
             }
         }

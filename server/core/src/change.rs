@@ -25,6 +25,9 @@ pub struct Compared {
     pub new_changed: Vec<(usize, usize)>,
 }
 
+/// Byte ranges of a text.
+pub type Spans = Vec<(usize, usize)>;
+
 fn line_starts(text: &str) -> Vec<usize> {
     let mut v = vec![0];
     v.extend(text.match_indices('\n').map(|(i, _)| i + 1));
@@ -38,7 +41,7 @@ fn line_span(starts: &[usize], len: usize, first: usize, n: usize) -> (usize, us
 }
 
 /// The changed line ranges of `old` and `new`, as byte ranges of each.
-pub fn changed_ranges(old: &str, new: &str) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+pub fn changed_ranges(old: &str, new: &str) -> (Spans, Spans) {
     let diff = similar::TextDiff::configure()
         .timeout(std::time::Duration::from_millis(200))
         .diff_lines(old, new);
@@ -57,22 +60,6 @@ pub fn changed_ranges(old: &str, new: &str) -> (Vec<(usize, usize)>, Vec<(usize,
         }
     }
     (olds, news)
-}
-
-pub(crate) fn findings(
-    lang: &'static Language,
-    text: &str,
-    path: &Path,
-    ws: Option<&Workspace>,
-) -> Vec<Finding> {
-    let Some(tree) = crate::parse::parse(lang, text) else {
-        return Vec::new();
-    };
-    let found = analysis::analyze(lang, &tree, text, Some(path));
-    match ws {
-        Some(ws) => ws.enabled(found),
-        None => found,
-    }
 }
 
 /// What identifies a finding across the two texts: its rule and its code, whitespace aside.
@@ -98,20 +85,62 @@ pub fn compare(
     new: &str,
     ws: Option<&Workspace>,
 ) -> Compared {
+    let trees = lang.and_then(|l| {
+        let old_tree = crate::parse::parse(l, old)?;
+        let new_tree = crate::parse::reparse_changed(l, old, &old_tree, new)?;
+        Some((l, old_tree, new_tree))
+    });
+    match &trees {
+        Some((l, a, b)) => compare_trees(Some((*l, a, b)), path, old, new, ws),
+        None => compare_trees(None, path, old, new, ws),
+    }
+}
+
+/// The findings of `text` inside `ranges` only (the items holding them), unless the edit
+/// touches what the whole file depends on (its imports): then all of them.
+fn findings_in_ranges(
+    lang: &'static Language,
+    tree: &crate::parse::Tree,
+    text: &str,
+    path: &Path,
+    ranges: &[(usize, usize)],
+    ws: Option<&Workspace>,
+) -> Vec<Finding> {
+    let ranges: Vec<std::ops::Range<usize>> = ranges.iter().map(|&(s, e)| s..e.max(s)).collect();
+    let found = if analysis::touches_file_context(lang, tree, &ranges) {
+        analysis::analyze(lang, tree, text, Some(path))
+    } else {
+        let items = analysis::covering_items(tree, &ranges);
+        analysis::analyze_ranges(lang, tree, text, Some(path), Some(&items))
+    };
+    match ws {
+        Some(ws) => ws.enabled(found),
+        None => found,
+    }
+}
+
+/// `compare`, with both texts already parsed (`(language, old tree, new tree)`).
+pub fn compare_trees(
+    parsed: Option<(&'static Language, &crate::parse::Tree, &crate::parse::Tree)>,
+    path: &Path,
+    old: &str,
+    new: &str,
+    ws: Option<&Workspace>,
+) -> Compared {
     let (old_changed, new_changed) = changed_ranges(old, new);
     let mut out = Compared {
         old_changed,
         new_changed,
         ..Default::default()
     };
-    let Some(lang) = lang else {
+    let Some((lang, old_tree, new_tree)) = parsed else {
         return out;
     };
-    let before: Vec<Finding> = findings(lang, old, path, ws)
+    let before: Vec<Finding> = findings_in_ranges(lang, old_tree, old, path, &out.old_changed, ws)
         .into_iter()
         .filter(|f| inside(f, &out.old_changed))
         .collect();
-    let after: Vec<Finding> = findings(lang, new, path, ws)
+    let after: Vec<Finding> = findings_in_ranges(lang, new_tree, new, path, &out.new_changed, ws)
         .into_iter()
         .filter(|f| inside(f, &out.new_changed))
         .collect();

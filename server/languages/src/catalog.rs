@@ -339,8 +339,14 @@ fn add_details(
     }
 }
 
-/// Every rule with its details, by id.
-pub fn rule_details() -> std::collections::BTreeMap<String, RuleDetails> {
+/// Every rule with its details, by id (built once).
+pub fn rule_details() -> &'static std::collections::BTreeMap<String, RuleDetails> {
+    static DETAILS: LazyLock<std::collections::BTreeMap<String, RuleDetails>> =
+        LazyLock::new(build_rule_details);
+    &DETAILS
+}
+
+fn build_rule_details() -> std::collections::BTreeMap<String, RuleDetails> {
     let mut out = std::collections::BTreeMap::new();
     for lang in crate::language::all() {
         for r in &lang.rules {

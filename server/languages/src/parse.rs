@@ -32,3 +32,74 @@ impl Parser {
 pub fn parse(lang: &Language, text: &str) -> Option<Tree> {
     Parser::new().parse(lang, text, None)
 }
+
+/// The tree of `new`, parsed incrementally from `old_tree` (the tree of `old`): the one stretch
+/// where the two texts differ (their common start and end set aside) is parsed again, the rest
+/// reused. An edit proposed to a large file costs about as much as the edit, not the file.
+pub fn reparse_changed(lang: &Language, old: &str, old_tree: &Tree, new: &str) -> Option<Tree> {
+    let (o, n) = (old.as_bytes(), new.as_bytes());
+    let mut prefix = o.iter().zip(n).take_while(|(a, b)| a == b).count();
+    while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let max_suffix = o.len().min(n.len()) - prefix;
+    let mut suffix = o
+        .iter()
+        .rev()
+        .zip(n.iter().rev())
+        .take(max_suffix)
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !old.is_char_boundary(o.len() - suffix) || !new.is_char_boundary(n.len() - suffix) {
+        suffix -= 1;
+    }
+    let point = |text: &str, at: usize| {
+        let before = &text.as_bytes()[..at];
+        let row = before.iter().filter(|&&b| b == b'\n').count();
+        let col = at
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+        tree_sitter::Point { row, column: col }
+    };
+    let edit = tree_sitter::InputEdit {
+        start_byte: prefix,
+        old_end_byte: o.len() - suffix,
+        new_end_byte: n.len() - suffix,
+        start_position: point(old, prefix),
+        old_end_position: point(old, o.len() - suffix),
+        new_end_position: point(new, n.len() - suffix),
+    };
+    let mut tree = old_tree.clone();
+    tree.edit(&edit);
+    Parser::new().parse(lang, new, Some(&tree))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_incremental_reparse_gives_the_tree_of_a_full_parse() {
+        let rust = crate::language::by_name("rust").unwrap();
+        let old = "fn a() {\n    let x = 1;\n}\n\nfn é() {}\n";
+        for new in [
+            "fn a() {\n    let x = 2;\n}\n\nfn é() {}\n",
+            "fn a() {\n}\n\nfn é() {}\n",
+            "fn z() {}\nfn a() {\n    let x = 1;\n}\n\nfn é() {}\n",
+            "fn a() {\n    let x = 1;\n}\n\nfn è() {}\n",
+            "",
+            old,
+        ] {
+            let tree = parse(rust, old).unwrap();
+            let inc = reparse_changed(rust, old, &tree, new).unwrap();
+            let full = parse(rust, new).unwrap();
+            assert_eq!(
+                inc.root_node().to_sexp(),
+                full.root_node().to_sexp(),
+                "{new:?}"
+            );
+        }
+    }
+}

@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use super::{capped, Engine, IndexInfo, INDEX_WAIT};
 use crate::blast::{BlastRadius, Dependent};
-use crate::document::LineCol;
 use crate::index::{Certainty, DefKind};
 use crate::policy::{self, TierInputs};
 
@@ -127,7 +126,7 @@ impl Engine {
     ) -> Result<BlastAnswer, String> {
         let at = self.locate(file, false)?;
         let lang = crate::language::for_path(&at.abs);
-        if !lang.is_some_and(|l| l.tags.is_some()) {
+        if lang.is_none_or(|l| l.tags.is_none()) {
             let covered: Vec<&str> = crate::language::all()
                 .iter()
                 .filter(|l| l.tags.is_some())
@@ -141,14 +140,18 @@ impl Engine {
         }
         let index_info = self.wait_for_index(INDEX_WAIT);
         self.refresh_file(&at.abs);
-        let opened = super::open_file_with(&self.ws, &at.abs, false)?;
-        let doc = &opened.file.doc;
-        let lines = doc.text().matches('\n').count() + usize::from(!doc.text().ends_with('\n'));
+        let parsed = self.parsed(&at.abs)?;
+        let text = parsed.text.as_str();
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .filter(|&s| s < text.len())
+            .collect();
+        let lines = starts.len();
         let offset_of_line = |l: usize| {
-            doc.offset_of(LineCol {
-                line: l.saturating_sub(1) as u32,
-                character: 0,
-            })
+            starts
+                .get(l.saturating_sub(1))
+                .copied()
+                .unwrap_or(text.len())
         };
         let id = self.index.file_id(&at.abs).ok_or_else(|| {
             format!(
@@ -158,7 +161,15 @@ impl Engine {
         })?;
         let symbols = self.index.file(id).ok_or("the file left the index")?;
         let mut notes = Vec::new();
-        let assessments = opened.file.assessments(Some(&self.ws));
+        // The AI regions the ledger holds for the file (most files have none: nothing to load).
+        let has_regions = matches!(self.ws.ledger.snapshot(&at.rel), Ok((Some(_), _)));
+        let assessments = if has_regions {
+            super::open_file_with(&self.ws, &at.abs, false)?
+                .file
+                .assessments(Some(&self.ws))
+        } else {
+            Vec::new()
+        };
         let (kind, name, start, end, region) = match (line, symbol) {
             (Some(0), _) => return Err("lines start at 1".into()),
             (Some(l), _) if l > lines.max(1) => {
@@ -169,9 +180,7 @@ impl Engine {
             }
             (Some(l), sym) => {
                 let s = offset_of_line(l);
-                let e = doc.text()[s..]
-                    .find('\n')
-                    .map_or(doc.len_bytes(), |i| s + i);
+                let e = text[s..].find('\n').map_or(text.len(), |i| s + i);
                 if sym.is_some() {
                     notes.push("both `line` and `symbol` given: `line` chose the target".into());
                 }
@@ -242,16 +251,16 @@ impl Engine {
                     }
                 }
             }
-            (None, None) => ("file", None, 0, doc.len_bytes(), None),
+            (None, None) => ("file", None, 0, text.len(), None),
         };
         let depth = self.ws.config.policy.blast_depth;
         let b: BlastRadius = crate::blast::blast_radius(&self.index, id, start, end, depth);
         // Every risky operation in the target, AI-written or not.
-        let in_target: Vec<_> = lang
-            .map(|l| crate::change::findings(l, doc.text(), &at.abs, Some(&self.ws)))
-            .unwrap_or_default()
-            .into_iter()
+        let in_target: Vec<_> = parsed
+            .findings(self, &at.abs)
+            .iter()
             .filter(|f| f.start < end && start < f.end)
+            .cloned()
             .collect();
         let risk = policy::risk(&TierInputs {
             findings: &in_target,
@@ -269,7 +278,7 @@ impl Engine {
             _ => (risk.tier, risk.reasons),
         };
         let reviewers = self.ws.reviewers_for(&at.rel, tier);
-        let line_of = |o: usize| doc.line_of(o) + 1;
+        let line_of = |o: usize| starts.partition_point(|&s| s <= o).max(1);
         let target = BlastTarget {
             kind,
             name,

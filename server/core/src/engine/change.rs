@@ -257,10 +257,8 @@ impl Engine {
         limit: usize,
     ) -> Result<ChangeAnswer, String> {
         let at = self.locate(file, true)?;
-        let current = if at.exists {
-            let bytes = std::fs::read(&at.abs).map_err(|e| format!("{}: {e}", at.rel))?;
-            String::from_utf8(bytes)
-                .map_err(|_| format!("{} is not UTF-8 text: aigis checks text files", at.rel))?
+        let before = if at.exists {
+            Some(self.parsed(&at.abs)?)
         } else {
             if matches!(edit, ProposedEdit::Replace { .. }) {
                 return Err(format!(
@@ -268,10 +266,11 @@ impl Engine {
                     at.rel
                 ));
             }
-            String::new()
+            None
         };
+        let current: &str = before.as_ref().map_or("", |p| p.text.as_str());
         let mut notes = Vec::new();
-        let proposed = self.apply(&at.rel, &current, edit, &mut notes)?;
+        let proposed = self.apply(&at.rel, current, edit, &mut notes)?;
         let lang = crate::language::for_path(&at.abs);
         if proposed.len() > crate::document::MAX_ANALYSED_BYTES {
             notes.push(format!(
@@ -280,7 +279,22 @@ impl Engine {
             ));
         }
         let lang = lang.filter(|_| proposed.len() <= crate::document::MAX_ANALYSED_BYTES);
-        let compared = crate::change::compare(lang, &at.abs, &current, &proposed, Some(&self.ws));
+        // The old tree from the cache; the new one re-parsed from it where the edit differs.
+        let trees = lang.and_then(|l| {
+            let old_tree = match before.as_ref().and_then(|p| p.tree.clone()) {
+                Some(t) => t,
+                None => crate::parse::parse(l, current)?,
+            };
+            let new_tree = crate::parse::reparse_changed(l, current, &old_tree, &proposed)?;
+            Some((l, old_tree, new_tree))
+        });
+        let compared = crate::change::compare_trees(
+            trees.as_ref().map(|(l, a, b)| (*l, a, b)),
+            &at.abs,
+            current,
+            &proposed,
+            Some(&self.ws),
+        );
         // The blast radius of what the edit replaces, from the index of the file as it is.
         let mut index = IndexInfo::default();
         let mut blast: Option<BlastRadius> = None;
@@ -304,7 +318,7 @@ impl Engine {
             .chain(&compared.kept)
             .cloned()
             .collect();
-        let who = crate::identity::Identity::of_workspace(&self.ws.root);
+        let who = self.identity();
         let team = self.ws.config.team.as_ref();
         let risk = policy::risk(&TierInputs {
             findings: &touched,
@@ -315,7 +329,7 @@ impl Engine {
             peer_dependents: self.ws.config.policy.peer_dependents,
             author_level: team
                 .filter(|_| who.is_known())
-                .map(|t| (t.level_of(&who), who.to_string())),
+                .map(|t| (t.level_of(who), who.to_string())),
             senior_signoff: if team.is_some() {
                 &self.ws.config.policy.senior_signoff
             } else {
@@ -360,10 +374,10 @@ impl Engine {
                     guard.reasons.push(agent_hooks::describe_finding(
                         &self.ws,
                         &at.rel,
-                        &at.abs,
                         &proposed,
                         f,
                         "would add",
+                        blast.as_ref(),
                     ));
                 }
             }
@@ -375,14 +389,14 @@ impl Engine {
         } else {
             "allow"
         };
-        let (old_starts, new_starts) = (line_starts(&current), line_starts(&proposed));
+        let (old_starts, new_starts) = (line_starts(current), line_starts(&proposed));
         let ops = |v: &[Finding], text: &str, starts: &[usize]| {
             v.iter()
                 .map(|f| self.op(f, text, starts))
                 .collect::<Vec<_>>()
         };
         let added = ops(&compared.added, &proposed, &new_starts);
-        let removed = ops(&compared.removed, &current, &old_starts);
+        let removed = ops(&compared.removed, current, &old_starts);
         let kept = ops(&compared.kept, &proposed, &new_starts);
         let changed_lines: Vec<[usize; 2]> = compared
             .new_changed

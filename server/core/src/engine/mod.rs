@@ -16,11 +16,13 @@ use crate::index::WorkspaceIndex;
 
 mod blame;
 mod blast;
+mod cache;
 mod change;
 mod rules;
 mod status;
 pub use blame::{blame_rows, BlameRow};
 pub use blast::{BlastAnswer, BlastTarget};
+pub use cache::Parsed;
 pub use change::{ChangeAnswer, CommandAnswer, ProposedEdit};
 pub use rules::RuleAnswer;
 pub use status::{
@@ -129,6 +131,8 @@ pub struct Engine {
     ready: Condvar,
     stamps: Mutex<HashMap<PathBuf, Stamp>>,
     refreshing: AtomicBool,
+    cache: cache::ParseCache,
+    identity: std::sync::OnceLock<crate::identity::Identity>,
 }
 
 /// A file an agent named, checked to be inside the workspace.
@@ -162,6 +166,8 @@ impl Engine {
             ready: Condvar::new(),
             stamps: Mutex::new(HashMap::new()),
             refreshing: AtomicBool::new(false),
+            cache: Default::default(),
+            identity: Default::default(),
         })
     }
 
@@ -235,6 +241,12 @@ impl Engine {
             complete: p.complete,
             checked_ms_ago: p.checked.map(|c| c.elapsed().as_millis() as u64),
         }
+    }
+
+    /// The developer the agent works for: the workspace's git identity (read once).
+    pub fn identity(&self) -> &crate::identity::Identity {
+        self.identity
+            .get_or_init(|| crate::identity::Identity::of_workspace(&self.ws.root))
     }
 
     pub fn index(&self) -> &WorkspaceIndex {
