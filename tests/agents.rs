@@ -378,9 +378,17 @@ fn guard_blocks_critical_operations_and_lets_ordinary_work_through() {
         2
     );
     let p = json!({ "hook_event_name": "beforeShellExecution", "command": "git push --force origin main", "cwd": fx.root() });
-    assert_eq!(
-        hook(&fx, &["guard", "--agent", "cursor"], &p.to_string()).0,
-        2
+    let (code, out, _) = hook(&fx, &["guard", "--agent", "cursor"], &p.to_string());
+    assert_eq!(code, 2);
+    // Cursor reads its permission answer as JSON.
+    let answer: Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(answer["permission"], "deny", "{answer}");
+    assert!(
+        answer["agentMessage"]
+            .as_str()
+            .unwrap()
+            .contains("git push --force"),
+        "{answer}"
     );
     // Policy can allow a rule, or lower the bar.
     fx.write("aigis.toml", "[guard]\nallow = [\"shell.terraform-*\"]\n");

@@ -205,6 +205,24 @@ fn tools_list_answers_at_once_with_a_schema_for_each_tool() {
         let read_only = t["annotations"]["readOnlyHint"] == true;
         assert_eq!(read_only, t["name"] != "request_review", "{t}");
     }
+    // Every revision with the `initialize` handshake is served as asked.
+    for version in ["2024-11-05", "2025-03-26", "2025-11-25"] {
+        let mut old = Mcp::spawn(&fx.root(), &[]);
+        let r = old.request("initialize", json!({ "protocolVersion": version, "capabilities": {}, "clientInfo": { "name": "old-agent", "version": "0" } }));
+        assert_eq!(r["result"]["protocolVersion"], version, "{r}");
+        assert!(r["result"]["instructions"]
+            .as_str()
+            .unwrap()
+            .starts_with("aigis knows"));
+        old.send(&json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }));
+        let r = old.request("tools/list", json!({}));
+        assert_eq!(
+            r["result"]["tools"].as_array().unwrap().len(),
+            8,
+            "{version}: {r}"
+        );
+        old.close();
+    }
     let blast = tools.iter().find(|t| t["name"] == "blast_radius").unwrap();
     assert_eq!(blast["inputSchema"]["required"], json!(["file"]));
     // No tool approves: an agent never approves its own change.
@@ -325,8 +343,19 @@ fn bad_arguments_are_tool_errors_and_the_server_keeps_serving() {
         "fn x() {}\n",
     )
     .ok();
+    std::os::unix::fs::symlink("/etc/passwd", fx.path("src/link.rs")).unwrap();
     let mut m = Mcp::initialized(&fx.root());
     let cases = [
+        (
+            "blast_radius",
+            json!({ "file": "src/link.rs" }),
+            "outside the workspace",
+        ),
+        (
+            "check_change",
+            json!({ "file": "src/link.rs", "content": "x" }),
+            "outside the workspace",
+        ),
         ("blast_radius", json!({ "file": "src/nope.rs" }), "no file"),
         (
             "blast_radius",
@@ -464,8 +493,19 @@ fn review_requests_are_the_agents_and_never_approvals() {
         "{context}"
     );
 
+    // A harmless edit: the hook says nothing.
+    fx.write("src/plain.rs", "pub fn two() -> u32 {\n    2\n}\n");
+    let harmless = json!({ "session_id": "s1", "cwd": fx.root(), "hook_event_name": "PostToolUse", "tool_name": "Write",
+        "tool_input": { "file_path": fx.path("src/plain.rs"), "content": "pub fn two() -> u32 {\n    2\n}\n" } });
+    let (code, out, err) = fx.aigis_with(
+        &["record", "--agent", "claude-code"],
+        &harmless.to_string(),
+        &[],
+    );
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+
     let mut m = Mcp::stateless(&fx.root());
-    let (_, status) = m.ok("review_status", json!({}));
+    let (_, status) = m.ok("review_status", json!({ "file": "src/ops.rs" }));
     assert_eq!(status["counts"]["regions"], 1, "{status}");
     assert_eq!(status["regions"][0]["tier"], "senior");
     assert_eq!(status["regions"][0]["review"], "required");
