@@ -106,8 +106,37 @@ pub enum CodeMatcher {
         macros: Vec<String>,
         crates: Vec<String>,
     },
-    /// A process spawned with literal arguments, matched against the shell rules.
-    Command { constructors: Vec<String> },
+    /// A process spawned with literal arguments, matched against the shell rules: the argv of
+    /// a builder (`Command::new("x").arg(..)`), of a list (`subprocess.run(["x", ..])`) or, with
+    /// `shell`, a command line (`os.system("x ..")`; `shell_when`: only when the call's
+    /// arguments say so, `shell=True`).
+    Command {
+        constructors: Vec<String>,
+        #[serde(default)]
+        shell: bool,
+        #[serde(default)]
+        shell_when: Option<String>,
+    },
+    /// `client.<method>(..)` where the receiver is bound to an SDK client or resource made for
+    /// one of `services` (`boto3.client("ec2")`, `session.resource("s3")`, `self.ec2 = ...`, or a
+    /// value taken from one: `bucket = s3.Bucket(..)`). Keyword arguments set to true raise
+    /// (`Force`) or lower (`DryRun`) its severity.
+    ClientCall {
+        methods: Vec<String>,
+        services: Vec<String>,
+        #[serde(default)]
+        crates: Vec<String>,
+        /// The calls that make a client (`client`, `resource`).
+        factories: Vec<String>,
+        #[serde(default)]
+        escalators: Vec<String>,
+        #[serde(default)]
+        mitigators: Vec<String>,
+        /// The receiver's own text must contain this (`.objects.` for
+        /// `bucket.objects.all().delete()`).
+        #[serde(default)]
+        via: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -352,6 +381,11 @@ fn build_rule_details() -> std::collections::BTreeMap<String, RuleDetails> {
         for r in &lang.rules {
             let (esc, mit) = match &r.matcher {
                 CodeMatcher::SdkChain {
+                    escalators,
+                    mitigators,
+                    ..
+                }
+                | CodeMatcher::ClientCall {
                     escalators,
                     mitigators,
                     ..

@@ -3,6 +3,7 @@
 pub fn by_name(name: &str) -> Option<tree_sitter::Language> {
     match name {
         "rust" => Some(tree_sitter_rust::LANGUAGE.into()),
+        "python" => Some(tree_sitter_python::LANGUAGE.into()),
         _ => None,
     }
 }

@@ -158,9 +158,19 @@ fn build(entry: LanguageEntry) -> Language {
                 }
                 gates.extend(crates.iter().cloned());
             }
+            CodeMatcher::ClientCall {
+                methods, crates, ..
+            } => {
+                for m in methods {
+                    by_method.entry(m.clone()).or_default().push(i);
+                    add(m, crates);
+                }
+                gates.extend(crates.iter().cloned());
+            }
             CodeMatcher::PathCall { paths, .. }
             | CodeMatcher::Command {
                 constructors: paths,
+                ..
             } => {
                 for p in paths {
                     by_path.entry(p.clone()).or_default().push(i);

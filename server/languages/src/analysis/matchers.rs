@@ -22,7 +22,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                 n = self.methods[i].recv;
                 continue;
             }
-            match self.conv().unwrap_expression(n) {
+            match self.conv().unwrap_expression(n, self.src) {
                 Some(inner) => n = inner,
                 None => return n,
             }
@@ -134,6 +134,9 @@ impl<'a, 't> Analyzer<'a, 't> {
         m: &MethodCall<'t>,
         found: &mut Vec<Finding>,
     ) {
+        if let CodeMatcher::ClientCall { .. } = &rule.matcher {
+            return self.client_rule(rule, m, found);
+        }
         let CodeMatcher::MethodCall {
             crates,
             arg_contains,
@@ -205,6 +208,104 @@ impl<'a, 't> Analyzer<'a, 't> {
         );
     }
 
+    /// A call on an SDK client or resource of the rule's service (see `CodeMatcher::ClientCall`).
+    fn client_rule(&self, rule: &CodeRule, m: &MethodCall<'t>, found: &mut Vec<Finding>) {
+        let CodeMatcher::ClientCall {
+            services,
+            crates,
+            factories,
+            escalators,
+            mitigators,
+            via,
+            ..
+        } = &rule.matcher
+        else {
+            return;
+        };
+        if via
+            .as_ref()
+            .is_some_and(|v| !self.text(m.recv).contains(v.as_str()))
+        {
+            return;
+        }
+        if !self.gated(crates) || !self.made_by(self.chain_root(m.recv), factories, services) {
+            return;
+        }
+        let args: String = self
+            .text(m.args)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let set =
+            |k: &str| args.contains(&format!("{k}=True")) || args.contains(&format!("{k}:true"));
+        let mut severity = rule.info.severity;
+        let mut notes = Vec::new();
+        for e in escalators.iter().filter(|e| set(e)) {
+            severity = severity.raised();
+            notes.push(format!("`{e}` set: more destructive"));
+        }
+        for g in mitigators.iter().filter(|g| set(g)) {
+            severity = severity.lowered();
+            notes.push(format!("`{g}` set: a dry run or a safeguard"));
+        }
+        let what = rule.info.target.as_deref().unwrap_or(m.name);
+        let message = format!("`.{}()` ({what}): {}", m.name, rule.info.why);
+        let start = self.conv().method_name_start(m.node);
+        self.push(
+            found,
+            &rule.info,
+            severity,
+            notes,
+            start,
+            m.node.end_byte(),
+            m.node,
+            message,
+        );
+    }
+
+    /// True when `root` is bound (directly, or through values taken from it) to what a
+    /// `factory` call made for one of `services`: `ec2 = boto3.client("ec2")`,
+    /// `bucket = s3.Bucket("b")` after `s3 = boto3.resource("s3")`.
+    fn made_by(&self, root: Node<'t>, factories: &[String], services: &[String]) -> bool {
+        let Receiver::Binding(mut name) = self.conv().receiver(root, self.src) else {
+            return false;
+        };
+        for _ in 0..4 {
+            let Some(evidence) = self.conv().binding_text(root, &name, self.src) else {
+                return false;
+            };
+            let compact: String = evidence.chars().filter(|c| !c.is_whitespace()).collect();
+            let factory = factories.iter().any(|f| {
+                compact.contains(&format!(".{f}(")) || compact.contains(&format!("={f}("))
+            });
+            let service = services.iter().any(|s| {
+                ["(\"", "('", "=\"", "='"]
+                    .iter()
+                    .any(|q| compact.contains(&format!("{q}{s}{}", &q[1..])))
+            });
+            if factory && service {
+                return true;
+            }
+            // The value's own receiver: `s3.Bucket(..)` → `s3`.
+            let value = compact.split_once('=').map_or("", |(_, v)| v);
+            let lead: String = value
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+                .collect();
+            let mut parts = lead.split('.');
+            let next = match parts.next() {
+                Some("self") => parts.next().map(|p| format!("self.{p}")),
+                Some(first) if !first.is_empty() && lead.contains('.') => Some(first.to_string()),
+                _ => None,
+            };
+            match next {
+                Some(n) if n != name => name = n,
+                _ => return false,
+            }
+        }
+        false
+    }
+
     pub(super) fn path_rule(&self, rule: &CodeRule, p: &PathCall<'t>, found: &mut Vec<Finding>) {
         match &rule.matcher {
             CodeMatcher::PathCall {
@@ -237,12 +338,39 @@ impl<'a, 't> Analyzer<'a, 't> {
                     message,
                 );
             }
-            CodeMatcher::Command { .. } => {
-                let argv = self.command_argv(p);
-                if argv.is_empty() {
-                    return;
-                }
-                for cf in shell::scan_argv(&argv) {
+            CodeMatcher::Command {
+                shell, shell_when, ..
+            } => {
+                let first = self.first_arg(p.args);
+                let compact: String = self
+                    .text(p.args)
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect();
+                let as_line = *shell
+                    || shell_when
+                        .as_ref()
+                        .is_some_and(|w| compact.contains(w.as_str()));
+                let line = first.and_then(|a| self.string_value(a));
+                let items = first.and_then(|a| self.conv().list_items(a));
+                let found_here = match (line, items) {
+                    (Some(l), _) if as_line => shell::scan_command_line(&l),
+                    (None, Some(items)) => {
+                        let argv: Vec<String> = items
+                            .into_iter()
+                            .map(|n| self.string_value(n).unwrap_or_else(|| "<expr>".into()))
+                            .collect();
+                        shell::scan_argv(&argv)
+                    }
+                    _ => {
+                        let argv = self.command_argv(p);
+                        if argv.is_empty() {
+                            return;
+                        }
+                        shell::scan_argv(&argv)
+                    }
+                };
+                for cf in found_here {
                     let what = cf.rule.info.target.as_deref().unwrap_or("");
                     let message = format!("runs `{}` ({what}): {}", cf.command, cf.rule.info.why);
                     self.push(

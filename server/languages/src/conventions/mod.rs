@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use tree_sitter::Node;
 
+mod python;
 mod rust;
 
 /// What a file brings into scope.
@@ -105,7 +106,7 @@ pub trait Conventions: Send + Sync {
     fn method_name_start(&self, call: Node) -> usize;
     /// The expression inside a wrapper that does not change the value's identity (`x.await`,
     /// `x?`, `(x)`, `&x`).
-    fn unwrap_expression<'t>(&self, n: Node<'t>) -> Option<Node<'t>>;
+    fn unwrap_expression<'t>(&self, n: Node<'t>, src: &[u8]) -> Option<Node<'t>>;
     /// What receives a method call.
     fn receiver(&self, n: Node, src: &[u8]) -> Receiver;
     /// The method call made directly on `call`'s value (`Command::new(..).arg(..)` → `.arg`).
@@ -124,6 +125,10 @@ pub trait Conventions: Send + Sync {
     fn send_method(&self) -> &'static str;
     /// The methods that add one argument and a list of arguments to a process builder.
     fn arg_methods(&self) -> (&'static str, &'static str);
+    /// The elements of a list or tuple literal (an argv written as one value).
+    fn list_items<'t>(&self, _n: Node<'t>) -> Option<Vec<Node<'t>>> {
+        None
+    }
 
     // -- symbols --
     /// Test, main and HTTP-handler marks of the definition starting at `item_start`.
@@ -150,6 +155,7 @@ pub trait Conventions: Send + Sync {
 pub fn by_name(name: &str) -> Option<&'static dyn Conventions> {
     match name {
         "rust" => Some(&rust::Rust),
+        "python" => Some(&python::Python),
         _ => None,
     }
 }

@@ -165,7 +165,7 @@ impl Conventions for Rust {
             })
     }
 
-    fn unwrap_expression<'t>(&self, n: Node<'t>) -> Option<Node<'t>> {
+    fn unwrap_expression<'t>(&self, n: Node<'t>, _src: &[u8]) -> Option<Node<'t>> {
         match n.kind() {
             "await_expression"
             | "try_expression"
