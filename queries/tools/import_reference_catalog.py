@@ -76,15 +76,31 @@ def python(entries, out: pathlib.Path) -> None:
     def service_of(e):
         return e["match"]["python"]["client"].split("(", 1)[1].strip("\"')")
 
-    def actions(e):
-        """Resource-API actions (`ec2.Instance(id).terminate()` → terminate)."""
+    def alternatives(e):
+        """Resource-API forms as (action, token): `s3.Bucket(n).delete()` → (delete, `Bucket(`),
+        `s3.Bucket(n).objects.all().delete()` → (delete, `.objects.`)."""
         api = e["match"]["python"].get("resource_api", "")
         out = []
         for alt in api.split(";"):
             alt = alt.split("[")[0].strip()
-            if alt.endswith("()") and ")." in alt:
-                out.append(alt[: -2].rsplit(".", 1)[1])
+            if not (alt.endswith("()") and "." in alt):
+                continue
+            head, action = alt[:-2].rsplit(".", 1)
+            parts = head.split(".")
+            after_call = head.split(").", 1)[1] if ")." in head else ""
+            if after_call:
+                token = "." + after_call.split(".")[0].split("(")[0] + "."
+            elif len(parts) > 1 and "(" in parts[1]:
+                token = parts[1].split("(")[0] + "("
+            elif len(parts) > 1 and parts[1].isidentifier():
+                token = "." + parts[1] + "."
+            else:
+                token = ""
+            out.append((action, token))
         return out
+
+    def actions(e):
+        return [a for a, _ in alternatives(e)]
 
     # An action counts only where its name says which operation it is within the service.
     seen = {}
@@ -96,6 +112,13 @@ def python(entries, out: pathlib.Path) -> None:
         service = service_of(e)
         methods = py["method"] if isinstance(py["method"], list) else [py["method"]]
         methods += [a for a in dict.fromkeys(actions(e)) if len(seen[(service, a)]) == 1 and a not in methods]
+        # Shared action names count where the receiver shows which resource it is.
+        via = {}
+        for a, token in alternatives(e):
+            if len(seen[(service, a)]) > 1 and token:
+                via.setdefault(a, []).append(token)
+                if a not in methods:
+                    methods.append(a)
         count += 1
         lines += [
             "[[rule]]",
@@ -110,6 +133,8 @@ def python(entries, out: pathlib.Path) -> None:
             'crates = ["boto3"]',
             'factories = ["client", "resource"]',
         ]
+        if via:
+            lines.append("via = { " + ", ".join(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in via.items()) + " }")
         if py.get("escalator_kwargs"):
             lines.append(f"escalators = {json.dumps(py['escalator_kwargs'])}")
         mit = [m.split("=")[0] for m in e.get("mitigators", []) if m.split("=")[0] in ("DryRun",)]

@@ -108,12 +108,13 @@ pub enum CodeMatcher {
     },
     /// A process spawned with literal arguments, matched against the shell rules: the argv of
     /// a builder (`Command::new("x").arg(..)`), of a list (`subprocess.run(["x", ..])`) or, with
-    /// `shell`, a command line (`os.system("x ..")`; `shell_when`: only when the call's
+    /// `shell_for`, a command line (`os.system("x ..")`; `shell_when`: only when the call's
     /// arguments say so, `shell=True`).
     Command {
         constructors: Vec<String>,
+        /// Constructors whose first argument is always a shell command line (`os.system`).
         #[serde(default)]
-        shell: bool,
+        shell_for: Vec<String>,
         #[serde(default)]
         shell_when: Option<String>,
     },
@@ -132,10 +133,11 @@ pub enum CodeMatcher {
         escalators: Vec<String>,
         #[serde(default)]
         mitigators: Vec<String>,
-        /// The receiver's own text must contain this (`.objects.` for
-        /// `bucket.objects.all().delete()`).
+        /// Methods whose name alone does not say which operation it is (a resource's
+        /// `delete`): the receiver, or what it was made from, must show one of these
+        /// (`.objects.` for `bucket.objects.all().delete()`, `Bucket(` for `s3.Bucket(n).delete()`).
         #[serde(default)]
-        via: Option<String>,
+        via: std::collections::BTreeMap<String, Vec<String>>,
     },
 }
 

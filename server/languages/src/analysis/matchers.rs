@@ -222,14 +222,36 @@ impl<'a, 't> Analyzer<'a, 't> {
         else {
             return;
         };
-        if via
-            .as_ref()
-            .is_some_and(|v| !self.text(m.recv).contains(v.as_str()))
-        {
+        if !self.gated(crates) {
             return;
         }
-        if !self.gated(crates) || !self.made_by(self.chain_root(m.recv), factories, services) {
+        let Some(evidence) = self.made_by(self.chain_root(m.recv), factories, services) else {
             return;
+        };
+        if let Some(tokens) = via.get(m.name) {
+            let recv: String = self
+                .text(m.recv)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            // A resource class (`Bucket(`) names the receiver itself: `s3.Bucket(n).delete()`,
+            // or `bucket.delete()` after `bucket = s3.Bucket(n)`, not `bucket.objects.all()`.
+            let bare = recv
+                .trim_start_matches("self.")
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_');
+            let shows = |t: &String| {
+                if t.ends_with('(') {
+                    recv.rfind(t.as_str())
+                        .is_some_and(|at| !recv[at..].contains(")."))
+                        || (bare && evidence.contains(t.as_str()))
+                } else {
+                    recv.contains(t.as_str()) || evidence.contains(t.as_str())
+                }
+            };
+            if !tokens.iter().any(shows) {
+                return;
+            }
         }
         let args: String = self
             .text(m.args)
@@ -266,15 +288,16 @@ impl<'a, 't> Analyzer<'a, 't> {
     /// True when `root` is bound (directly, or through values taken from it) to what a
     /// `factory` call made for one of `services`: `ec2 = boto3.client("ec2")`,
     /// `bucket = s3.Bucket("b")` after `s3 = boto3.resource("s3")`.
-    fn made_by(&self, root: Node<'t>, factories: &[String], services: &[String]) -> bool {
+    fn made_by(&self, root: Node<'t>, factories: &[String], services: &[String]) -> Option<String> {
         let Receiver::Binding(mut name) = self.conv().receiver(root, self.src) else {
-            return false;
+            return None;
         };
+        let mut seen = String::new();
         for _ in 0..4 {
-            let Some(evidence) = self.conv().binding_text(root, &name, self.src) else {
-                return false;
-            };
+            let evidence = self.conv().binding_text(root, &name, self.src)?;
             let compact: String = evidence.chars().filter(|c| !c.is_whitespace()).collect();
+            seen.push_str(&compact);
+            seen.push('\n');
             let factory = factories.iter().any(|f| {
                 compact.contains(&format!(".{f}(")) || compact.contains(&format!("={f}("))
             });
@@ -284,7 +307,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                     .any(|q| compact.contains(&format!("{q}{s}{}", &q[1..])))
             });
             if factory && service {
-                return true;
+                return Some(seen);
             }
             // The value's own receiver: `s3.Bucket(..)` → `s3`.
             let value = compact.split_once('=').map_or("", |(_, v)| v);
@@ -300,10 +323,10 @@ impl<'a, 't> Analyzer<'a, 't> {
             };
             match next {
                 Some(n) if n != name => name = n,
-                _ => return false,
+                _ => return None,
             }
         }
-        false
+        None
     }
 
     pub(super) fn path_rule(&self, rule: &CodeRule, p: &PathCall<'t>, found: &mut Vec<Finding>) {
@@ -339,15 +362,18 @@ impl<'a, 't> Analyzer<'a, 't> {
                 );
             }
             CodeMatcher::Command {
-                shell, shell_when, ..
+                shell_for,
+                shell_when,
+                ..
             } => {
+                let shell = shell_for.contains(&self.resolve(&p.path, p.node));
                 let first = self.first_arg(p.args);
                 let compact: String = self
                     .text(p.args)
                     .chars()
                     .filter(|c| !c.is_whitespace())
                     .collect();
-                let as_line = *shell
+                let as_line = shell
                     || shell_when
                         .as_ref()
                         .is_some_and(|w| compact.contains(w.as_str()));
