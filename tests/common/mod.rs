@@ -406,9 +406,14 @@ impl Client {
     }
 
     pub fn open(&mut self, uri: &str, text: &str) -> Vec<Value> {
+        // The languageId an editor sends for the file's extension.
+        let language = match uri.rsplit('.').next() {
+            Some("py" | "pyi") => "python",
+            _ => "rust",
+        };
         self.notify(
             "textDocument/didOpen",
-            json!({ "textDocument": { "uri": uri, "languageId": "rust", "version": 1, "text": text } }),
+            json!({ "textDocument": { "uri": uri, "languageId": language, "version": 1, "text": text } }),
         );
         self.diagnostics(uri)
     }

@@ -312,16 +312,31 @@ impl WorkspaceIndex {
             return by_count(candidates);
         }
         // A qualified path, or a name brought in by `use`: resolve it to a module path.
-        let full: Option<(usize, Vec<String>)> = if !r.qualifier.is_empty() {
-            resolve_path(f, &r.qualifier, &crates)
+        // Relative to the module first, then from the project's root (`from app.ops import x`
+        // in Python): the first reading that names a definition wins.
+        let readings: Vec<(usize, Vec<String>)> = if !r.qualifier.is_empty() {
+            [false, true]
+                .iter()
+                .filter_map(|&rooted| resolve_path_from(f, &r.qualifier, &crates, rooted))
+                .collect()
         } else {
-            f.imports.get(&r.name).and_then(|p| {
-                let (c, mut segs) = resolve_path(f, &p[..p.len().saturating_sub(1)], &crates)?;
-                segs.push(p.last()?.clone());
-                Some((c, segs))
-            })
+            f.imports
+                .get(&r.name)
+                .map(|p| {
+                    [false, true]
+                        .iter()
+                        .filter_map(|&rooted| {
+                            let head = &p[..p.len().saturating_sub(1)];
+                            let (c, mut segs) = resolve_path_from(f, head, &crates, rooted)?;
+                            segs.push(p.last()?.clone());
+                            Some((c, segs))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
         };
-        if let Some((crate_id, segs)) = full {
+        let resolved = !readings.is_empty();
+        for (crate_id, segs) in readings {
             // `Type::method` or `module::function`.
             let (qual, name) = if r.qualifier.is_empty() {
                 (
@@ -362,6 +377,8 @@ impl WorkspaceIndex {
                     return (Certainty::Exact, hits);
                 }
             }
+        }
+        if resolved {
             return (Certainty::Exact, Vec::new());
         }
         if !r.qualifier.is_empty() {
@@ -477,8 +494,18 @@ fn resolve_path(
     segs: &[String],
     crates: &[CrateInfo],
 ) -> Option<(usize, Vec<String>)> {
+    resolve_path_from(f, segs, crates, false)
+}
+
+/// As [`resolve_path`]; `rooted`: `segs` start at the project's root.
+fn resolve_path_from(
+    f: &FileSymbols,
+    segs: &[String],
+    crates: &[CrateInfo],
+    rooted: bool,
+) -> Option<(usize, Vec<String>)> {
     let conv = language::for_path(&f.path)?.conventions;
-    resolve_path_at(f, conv, segs, crates, 0, false)
+    resolve_path_at(f, conv, segs, crates, 0, rooted)
 }
 
 /// As [`resolve_path`]; `rooted`: `segs` start at the project's root.
@@ -511,10 +538,12 @@ fn resolve_path_at(
         Some((name, None)) => {
             if let Some(full) = f.imports.get(name) {
                 if full.first() == Some(name) && full.len() == 1 {
-                    return crates
-                        .iter()
-                        .position(|c| c.name == *name)
-                        .map(|c| (c, rest.to_vec()));
+                    // Another project of the workspace by its name, else a top-level module of
+                    // this one (`import pkg` in Python).
+                    return match crates.iter().position(|c| c.name == *name) {
+                        Some(c) => Some((c, rest.to_vec())),
+                        None => resolve_path_at(f, conv, segs, crates, depth + 1, true),
+                    };
                 }
                 let mut p = full.clone();
                 p.extend(rest.iter().cloned());

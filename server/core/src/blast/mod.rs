@@ -130,13 +130,17 @@ impl BlastRadius {
     }
 }
 
+/// A definition as its language writes a qualified name (`deploy::purge`, `app.ops.recreate`).
 fn display_name(index: &WorkspaceIndex, id: DefId) -> String {
     match index.def(id) {
-        Some((_, d)) => match &d.impl_type {
-            Some(t) => format!("{t}::{}", d.name),
-            None if d.module.is_empty() => d.name.clone(),
-            None => format!("{}::{}", d.module.join("::"), d.name),
-        },
+        Some((file, d)) => {
+            let sep = crate::language::for_path(&file.path).map_or("::", |l| l.path_separator);
+            match &d.impl_type {
+                Some(t) => format!("{t}{sep}{}", d.name),
+                None if d.module.is_empty() => d.name.clone(),
+                None => format!("{}{sep}{}", d.module.join(sep), d.name),
+            }
+        }
         None => "?".into(),
     }
 }

@@ -225,7 +225,7 @@ impl<'a, 't> Analyzer<'a, 't> {
         if !self.gated(crates) {
             return;
         }
-        let Some(evidence) = self.made_by(self.chain_root(m.recv), factories, services) else {
+        let Some(evidence) = self.made_by(m.recv, factories, services) else {
             return;
         };
         if let Some(tokens) = via.get(m.name) {
@@ -288,7 +288,28 @@ impl<'a, 't> Analyzer<'a, 't> {
     /// True when `root` is bound (directly, or through values taken from it) to what a
     /// `factory` call made for one of `services`: `ec2 = boto3.client("ec2")`,
     /// `bucket = s3.Bucket("b")` after `s3 = boto3.resource("s3")`.
-    fn made_by(&self, root: Node<'t>, factories: &[String], services: &[String]) -> Option<String> {
+    fn made_by(&self, recv: Node<'t>, factories: &[String], services: &[String]) -> Option<String> {
+        let made = |compact: &str| {
+            factories.iter().any(|f| {
+                compact.contains(&format!(".{f}("))
+                    || compact.contains(&format!("={f}("))
+                    || compact.starts_with(&format!("{f}("))
+            }) && services.iter().any(|s| {
+                ["(\"", "('", "=\"", "='"]
+                    .iter()
+                    .any(|q| compact.contains(&format!("{q}{s}{}", &q[1..])))
+            })
+        };
+        // Made in place: `boto3.client("s3").delete_bucket(..)`.
+        let inline: String = self
+            .text(recv)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if made(&inline) {
+            return Some(inline);
+        }
+        let root = self.chain_root(recv);
         let Receiver::Binding(mut name) = self.conv().receiver(root, self.src) else {
             return None;
         };
@@ -298,15 +319,7 @@ impl<'a, 't> Analyzer<'a, 't> {
             let compact: String = evidence.chars().filter(|c| !c.is_whitespace()).collect();
             seen.push_str(&compact);
             seen.push('\n');
-            let factory = factories.iter().any(|f| {
-                compact.contains(&format!(".{f}(")) || compact.contains(&format!("={f}("))
-            });
-            let service = services.iter().any(|s| {
-                ["(\"", "('", "=\"", "='"]
-                    .iter()
-                    .any(|q| compact.contains(&format!("{q}{s}{}", &q[1..])))
-            });
-            if factory && service {
+            if made(&compact) {
                 return Some(seen);
             }
             // The value's own receiver: `s3.Bucket(..)` → `s3`.

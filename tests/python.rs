@@ -1,0 +1,236 @@
+//! Python as a user meets it on every surface: the editor's diagnostics, `scan` (text, JSON,
+//! SARIF), `guard` on an agent's edit, `blame`, the blast radius through Python's imports (with
+//! entry points and tests apart), and bad input (syntax errors, CRLF, invalid UTF-8, a huge file).
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+const OPS: &str = "import boto3\n\n\ndef recreate(stack):\n    cf = boto3.client(\"cloudformation\")\n    cf.delete_stack(StackName=stack)\n\n\ndef tidy(cache, d):\n    cache.delete(\"k\")\n    d.pop(\"x\")\n";
+const POLICY: &str = "[review]\nsenior = [\"alice@example.com\"]\npeer = [\"*\"]\n";
+
+fn workspace() -> Fixture {
+    let fx = Fixture::new(&[
+        ("pyproject.toml", "[project]\nname = \"app\"\n"),
+        ("app/__init__.py", ""),
+        ("app/ops.py", OPS),
+        ("app/cli.py", "from .ops import recreate\n\n\ndef rotate(stack):\n    recreate(stack)\n"),
+        ("app/main.py", "import app.cli\n\n\ndef main():\n    app.cli.rotate(\"prod\")\n\n\nif __name__ == \"__main__\":\n    main()\n"),
+        ("tests/test_ops.py", "from app.ops import recreate\n\n\ndef test_recreate():\n    recreate(\"x\")\n"),
+        ("aigis.toml", POLICY),
+    ]);
+    fx.commit_as(("Bob Builder", "bob@example.com"), "init");
+    fx
+}
+
+#[test]
+fn an_ai_region_in_python_gets_diagnostics_with_its_blast_radius() {
+    let fx = workspace();
+    let uri = fx.uri("app/ops.py");
+    let mut c = Client::start(&fx.root());
+    assert!(c.open(&uri, OPS).is_empty(), "no AI region yet: quiet");
+    c.notify(
+        "aigis/markAiEdit",
+        json!({ "textDocument": { "uri": uri }, "range": range(3, 0, 11, 0), "tool": "claude-code" }),
+    );
+    let diags = c.diagnostics_until(&uri, |d| {
+        d.iter()
+            .any(|x| x["message"].as_str().is_some_and(|m| m.contains("main")))
+    });
+    assert_eq!(
+        codes(&diags),
+        [
+            "blast-radius",
+            "review/senior-required",
+            "risky/aws.cloudformation.delete-stack"
+        ],
+        "{diags:#?}"
+    );
+    let risky = diags
+        .iter()
+        .find(|d| d["code"] == "risky/aws.cloudformation.delete-stack")
+        .unwrap();
+    assert_eq!(risky["range"]["start"], pos(5, 7));
+    let all: String = diags
+        .iter()
+        .map(|d| d["message"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        all.contains("app.ops.recreate") && all.contains("main"),
+        "{all}"
+    );
+    let hover = c.result(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": pos(5, 10) }),
+    );
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .contains("claude-code"),
+        "{hover}"
+    );
+    c.shutdown();
+}
+
+#[test]
+fn scan_json_and_sarif_cover_python_and_precision_holds() {
+    let fx = workspace();
+    let (code, out, err) = fx.aigis(&["scan", "--all", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let rules: Vec<(&str, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        rules,
+        [("aws.cloudformation.delete-stack", 6)],
+        "cache.delete and dict.pop are not findings"
+    );
+    let (code, out, _) = fx.aigis(&["scan", "--all", "--format", "sarif"]);
+    assert_eq!(code, 0);
+    let sarif: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["ruleId"],
+        "aws.cloudformation.delete-stack"
+    );
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+            ["uri"],
+        "app/ops.py"
+    );
+}
+
+#[test]
+fn guard_stops_an_agents_python_edit_that_deletes_a_stack() {
+    let fx = workspace();
+    let edit = |new: &str| {
+        json!({ "hook_event_name": "PreToolUse", "tool_name": "Edit", "cwd": fx.root(),
+                "tool_input": { "file_path": fx.path("app/ops.py"), "old_string": "    cache.delete(\"k\")\n", "new_string": new } })
+        .to_string()
+    };
+    let (decision, why) = claude_guard(
+        &fx,
+        &edit("    boto3.client(\"cloudformation\").delete_stack(StackName=\"prod\")\n"),
+    );
+    assert_eq!(decision, "deny", "{why}");
+    assert!(
+        why.contains("aws.cloudformation.delete-stack") && why.contains("app/ops.py:10"),
+        "{why}"
+    );
+    let (decision, why) = claude_guard(&fx, &edit("    cache.delete(\"other\")\n"));
+    assert_eq!(decision, "allow", "{why}");
+    // An agent's shell command through Python is checked too.
+    let (decision, _) = claude_guard(
+        &fx,
+        &edit("    import os\n    os.system(\"terraform destroy -auto-approve\")\n"),
+    );
+    assert_eq!(decision, "deny");
+}
+
+#[test]
+fn record_then_blame_and_report_name_the_agent_on_python_lines() {
+    let fx = workspace();
+    fx.write(
+        "app/ops.py",
+        &format!("{OPS}\n\ndef drop(name):\n    boto3.client(\"s3\").delete_bucket(Bucket=name)\n"),
+    );
+    let payload = json!({ "session_id": "s", "cwd": fx.root(), "hook_event_name": "PostToolUse", "tool_name": "Edit",
+        "tool_input": { "file_path": fx.path("app/ops.py"), "old_string": "x", "new_string": "def drop(name):\n    boto3.client(\"s3\").delete_bucket(Bucket=name)\n" } });
+    let (code, out, err) = fx.aigis_with(
+        &["record", "--agent", "claude-code"],
+        &payload.to_string(),
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("aws.s3.delete-bucket"),
+        "the agent is told: {out}"
+    );
+    let (_, out, _) = fx.aigis(&["blame", "app/ops.py:15", "--format", "json"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["lines"][0]["ai"], true, "{v}");
+    assert_eq!(v["lines"][0]["tool"], "claude-code");
+    let (code, out, _) = fx.aigis(&["scan", "--format", "json"]);
+    assert_eq!(
+        code, 1,
+        "a critical AI region without review fails the scan"
+    );
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["regions"][0]["file"], "app/ops.py");
+    assert_eq!(report["findings"][0]["rule"], "aws.s3.delete-bucket");
+    let (code, out, _) = fx.aigis(&["report", "--format", "markdown"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("app/ops.py"), "{out}");
+}
+
+#[test]
+fn bad_python_input_gets_a_clear_result() {
+    let fx = workspace();
+    // Half-typed code, CRLF, tabs, a stub file, invalid UTF-8, a huge minified-like file.
+    fx.write(
+        "app/broken.py",
+        "def f(:\n    boto3.client(\"ec2\").terminate_instances(\n\tx = [\n",
+    );
+    fx.write("app/crlf.py", "import boto3\r\n\r\ndef f():\r\n    boto3.client(\"ec2\").terminate_instances(InstanceIds=[])\r\n");
+    fx.write("app/types.pyi", "def recreate(stack: str) -> None: ...\n");
+    std::fs::write(
+        fx.path("app/latin1.py"),
+        b"# caf\xe9\nimport shutil\nshutil.rmtree('/srv')\n",
+    )
+    .unwrap();
+    let huge = "x = 1\n".repeat(1_600_000);
+    fx.write("app/generated.py", &huge);
+    let (code, out, err) = fx.aigis(&["scan", "--all", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f["file"].as_str().unwrap(),
+                f["rule"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&"app/crlf.py:aws.ec2.terminate-instances".to_string()),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|f| f.starts_with("app/latin1.py")),
+        "not UTF-8: skipped, {found:?}"
+    );
+    // Half-typed code is analysed as far as it parses, and never stops the scan.
+    assert!(
+        !found.iter().any(|f| f.starts_with("app/types.pyi")),
+        "{found:?}"
+    );
+    let skipped = report["summary"].to_string() + &err;
+    assert!(
+        skipped.contains("generated.py")
+            || !found.iter().any(|f| f.starts_with("app/generated.py")),
+        "{skipped}"
+    );
+    // The editor gets the same broken file and keeps answering.
+    let uri = fx.uri("app/broken.py");
+    let mut c = Client::start(&fx.root());
+    c.open(
+        &uri,
+        "def f(:\n    boto3.client(\"ec2\").terminate_instances(\n",
+    );
+    c.change(
+        &uri,
+        2,
+        json!([{ "range": range(0, 6, 0, 6), "text": "x" }]),
+    );
+    assert!(c.is_running());
+    c.shutdown();
+}
