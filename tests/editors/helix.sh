@@ -31,7 +31,7 @@ work=$(scratch_example)
 cfg=$(mktemp -d)
 mkdir -p "$cfg/helix"
 # The shipped config, pointed at the binary under test; rust-analyzer is not installed here.
-sed -e "s#^command = \"aigis\"#command = \"$bin\"#" -e 's#\["rust-analyzer", "aigis"\]#["aigis"]#' \
+sed -e "s#^command = \"aigis\"#command = \"$bin\"#" -e 's#\["rust-analyzer", "aigis"\]#["aigis"]#' -e 's#\["pylsp", "aigis"\]#["aigis"]#' \
   "$root/editors/helix/languages.toml" > "$cfg/helix/languages.toml"
 session=aigis-hx-$$
 log=$root/target/artifacts/helix-lsp.log
@@ -73,6 +73,26 @@ check "the code action is listed" "Request senior review" "$actions"
 tmux send-keys -t "$session" Enter
 for _ in $(seq 1 40); do [ -f "$work/.aigis/reviews/src/ops.rs.jsonl" ] && break; sleep 0.5; done
 check "running it records the request" "review-request" "$(cat "$work/.aigis/reviews/src/ops.rs.jsonl" 2>/dev/null)"
+tmux send-keys -t "$session" Escape ':q!' Enter
+# A Python file an agent wrote to (its hook recorded the region): the diagnostic shows there too.
+cat >> "$work/scripts/cleanup.py" <<'PY'
+
+
+def recreate(name):
+    cf = boto3.client("cloudformation")
+    cf.delete_stack(StackName=name)
+PY
+echo "{\"tool\": \"codex\", \"cwd\": \"$work\", \"files\": [{\"path\": \"scripts/cleanup.py\", \"lines\": [[12, 14]]}]}" \
+  | (cd "$work" && "$bin" record --agent generic)
+tmux kill-session -t "$session" 2>/dev/null || true
+tmux new-session -d -s "$session" -x 200 -y 50 "cd $work && XDG_CONFIG_HOME=$cfg $hx_dir/hx -v --log $log.py scripts/cleanup.py"
+wait_for "cleanup.py" || true
+sleep 2
+tmux send-keys -t "$session" ':14' Enter
+sleep 1
+tmux send-keys -t "$session" ' ' 'D'
+wait_for "risky/aws.cloudformation" || true
+check "the risky diagnostic in a Python file" "risky/aws.cloudformation.delete-stack" "$(screen)"
 tmux send-keys -t "$session" Escape ':q!' Enter
 if command -v chromium >/dev/null; then
   python3 "$root/tests/editors/render_terminal.py" "$root/target/artifacts/helix-diagnostics.ansi" "$root/target/artifacts/helix-diagnostics.png" \

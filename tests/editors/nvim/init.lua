@@ -72,6 +72,23 @@ function Check()
     local r = fake_region()
     return r ~= nil and r.range.start.line == 3 and r.source == 'editor'
   end, 100))
+  -- A Python file: the same accepted suggestion there, deleting a stack through boto3.
+  vim.cmd('edit scripts/cleanup.py')
+  local py = vim.api.nvim_get_current_buf()
+  expect('aigis attaches to the Python file', vim.wait(20000, function()
+    return #vim.lsp.get_clients({ bufnr = py, name = 'aigis' }) > 0
+  end, 50))
+  require('aigis').wrap_accept(function()
+    vim.api.nvim_buf_set_lines(py, -1, -1, false, {
+      '',
+      'def recreate(name):',
+      '    cf = boto3.client("cloudformation")',
+      '    cf.delete_stack(StackName=name)',
+    })
+  end, 'fake-ai')()
+  expect('risky diagnostic in the Python AI region', vim.wait(30000, function()
+    return has(py, 'risky/aws.cloudformation.delete-stack')
+  end, 50))
   say(string.format('nvim: %d passed, %d failed', passed, failed))
   vim.cmd(failed == 0 and 'qa!' or 'cquit 1')
 end
