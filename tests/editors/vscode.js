@@ -83,6 +83,18 @@ async function waitFor(fn, ms) {
     );
     await page.screenshot({ path: path.join(artifacts, "vscode-requested.png") });
     check("the diagnostic becomes review/requested", requested);
+    // A Python file with an agent's region: its risky diagnostic joins the Problems panel.
+    await page.keyboard.press("Control+P");
+    await page.waitForSelector(".quick-input-widget", { timeout: 30000 });
+    await page.keyboard.type("cleanup.py");
+    await page.waitForTimeout(1500);
+    await page.keyboard.press("Enter");
+    const python = await waitFor(
+      () => page.evaluate(() => (document.querySelector(".markers-panel")?.textContent ?? "").includes("delete_stack()")),
+      60000,
+    );
+    await page.screenshot({ path: path.join(artifacts, "vscode-python.png") });
+    check("a Python file's risky diagnostic is in the Problems panel", python, await page.evaluate(() => document.querySelector(".markers-panel")?.textContent?.slice(0, 400)));
   } catch (e) {
     check("the run completed", false, String(e));
     await page.screenshot({ path: path.join(artifacts, "vscode-error.png") }).catch(() => {});
