@@ -277,8 +277,8 @@ fn version_completions_and_man_page() {
 
 #[test]
 fn every_text_file_is_tracked_with_or_without_a_language() {
-    // An agent writes a Python script, a Markdown runbook and an `.env` file: no grammar reads
-    // them yet, but their regions are in the ledger, the scan, blame and the report.
+    // An agent writes a Python script, a Markdown runbook and an `.env` file: their regions are in
+    // the ledger, the scan, blame and the report, whether a grammar reads the file or not.
     let fx = Fixture::new(&[
         (
             "deploy.py",
@@ -309,8 +309,10 @@ fn every_text_file_is_tracked_with_or_without_a_language() {
         .collect();
     files.sort();
     assert_eq!(files, [".env", "RUNBOOK.md", "deploy.py"], "{report:#}");
-    // Tracked is not analysed: no language reads these files, so no finding is invented.
-    assert_eq!(report["summary"]["findings"], 0, "{report:#}");
+    // Python is analysed; no language reads the runbook or `.env`, so nothing is invented there
+    // (the runbook's `terraform destroy` is prose).
+    assert_eq!(report["summary"]["findings"], 1, "{report:#}");
+    assert_eq!(report["findings"][0]["file"], "deploy.py", "{report:#}");
     let (code, out, err) = fx.aigis(&["blame", "deploy.py:3"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("claude-code"), "{out}");

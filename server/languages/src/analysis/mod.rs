@@ -13,6 +13,7 @@ use crate::conventions::{Conventions, ImportScope, Imports, Receiver};
 use crate::language::Language;
 use crate::{shell, sql};
 
+mod clients;
 mod matchers;
 use matchers::*;
 
