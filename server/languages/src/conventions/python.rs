@@ -99,20 +99,31 @@ impl Conventions for Python {
                 k if is_definition(k) && scope == ImportScope::FileLevel => continue,
                 _ => {}
             }
-            // File level: the module and what runs with it (`if`, `try` around imports).
-            if scope == ImportScope::Everywhere
-                || matches!(
-                    n.kind(),
-                    "module"
-                        | "if_statement"
-                        | "try_statement"
-                        | "block"
-                        | "else_clause"
-                        | "except_clause"
-                        | "finally_clause"
-                        | "elif_clause"
-                )
-            {
+            // Imports are statements: only what holds statements is searched (file level: the
+            // module and what runs with it, `if`/`try` around imports; everywhere: function and
+            // class bodies too), never expressions.
+            let statements = matches!(
+                n.kind(),
+                "module"
+                    | "if_statement"
+                    | "try_statement"
+                    | "block"
+                    | "else_clause"
+                    | "except_clause"
+                    | "finally_clause"
+                    | "elif_clause"
+                    | "ERROR"
+            );
+            let bodies = matches!(
+                n.kind(),
+                "function_definition"
+                    | "class_definition"
+                    | "decorated_definition"
+                    | "with_statement"
+                    | "for_statement"
+                    | "while_statement"
+            );
+            if statements || (scope == ImportScope::Everywhere && bodies) {
                 let mut c = n.walk();
                 stack.extend(n.named_children(&mut c));
             }
@@ -561,8 +572,29 @@ impl Python {
             if binds && found.as_ref().is_none_or(|(at, _)| n.start_byte() > *at) {
                 found = Some((n.start_byte(), text_of(n, src).to_string()));
             }
-            let nested = is_definition(n.kind());
-            if !nested || (into_methods && n.kind() == "function_definition") {
+            // Bindings are statements: only statement containers are searched, never the
+            // expressions inside them. A broken stretch (an ERROR node) is searched inside a
+            // function, not at module level: every call of the file may ask the module, and a
+            // file broken while typing must stay as fast as a whole one.
+            let container = matches!(
+                n.kind(),
+                "expression_statement"
+                    | "block"
+                    | "if_statement"
+                    | "elif_clause"
+                    | "else_clause"
+                    | "try_statement"
+                    | "except_clause"
+                    | "finally_clause"
+                    | "with_statement"
+                    | "with_clause"
+                    | "with_item"
+                    | "for_statement"
+                    | "while_statement"
+                    | "decorated_definition"
+            ) || (n.kind() == "ERROR" && scope.kind() != "module")
+                || (into_methods && n.kind() == "function_definition");
+            if container {
                 let mut c = n.walk();
                 stack.extend(n.named_children(&mut c));
             }
