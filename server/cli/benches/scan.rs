@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 #[path = "common/corpus.rs"]
 mod corpus;
-use corpus::{corpus, read_and_parse, rust_files};
+use corpus::{corpus, read_and_parse, source_files};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -20,10 +20,10 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn main() {
     let root = corpus();
-    let files = rust_files(&root);
+    let files = source_files(&root);
     if files.is_empty() {
         eprintln!(
-            "no .rs files under {}: run `cargo fetch` or set AIGIS_BENCH_CORPUS",
+            "no source files under {}: run `cargo fetch` or set AIGIS_BENCH_CORPUS",
             root.display()
         );
         std::process::exit(2);
@@ -31,29 +31,34 @@ fn main() {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runs = 5;
     // Skip files the scan would skip (over 8 MB, binary, not UTF-8) so both sides see the same set.
-    let texts: Vec<String> = files
+    type Lang = &'static aigis_core::language::Language;
+    let texts: Vec<(Lang, String)> = files
         .par_iter()
-        .filter_map(|p| std::fs::read(p).ok())
-        .filter(|b| {
+        .filter_map(|p| Some((aigis_core::language::for_path(p)?, std::fs::read(p).ok()?)))
+        .filter(|(_, b)| {
             b.len() as u64 <= aigis_core::scan::MAX_FILE_BYTES
                 && !b.iter().take(8192).any(|c| *c == 0)
         })
-        .filter_map(|b| String::from_utf8(b).ok())
+        .filter_map(|(l, b)| Some((l, String::from_utf8(b).ok()?)))
         .collect();
-    let bytes: usize = texts.iter().map(|t| t.len()).sum();
+    let mut by_lang: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (l, _) in &texts {
+        *by_lang.entry(l.name).or_default() += 1;
+    }
+    let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
     println!(
-        "corpus: {} ({} .rs files, {:.1} MB, {threads} threads, median of {runs} runs)",
+        "corpus: {} ({} files: {:?}, {:.1} MB, {threads} threads, median of {runs} runs)",
         root.display(),
         texts.len(),
+        by_lang,
         bytes as f64 / 1e6
     );
 
-    let rust = aigis_core::language::by_name("rust").unwrap();
     let floor = median((0..runs).map(|_| read_and_parse(&files)).collect());
 
     let triggered = texts
         .iter()
-        .filter(|t| aigis_core::analysis::may_have_findings(rust, t))
+        .filter(|(l, t)| aigis_core::analysis::may_have_findings(l, t))
         .count();
     let bin = env!("CARGO_BIN_EXE_aigis");
     let out = std::env::temp_dir().join(format!("aigis-bench-{}.json", std::process::id()));
@@ -95,18 +100,18 @@ fn main() {
     println!("files parsed by the scan: {triggered} of {} (the rest hold no trigger word of any rule); findings: {findings}", texts.len());
 
     // The analysis itself, on the files that have trigger words: parse alone vs parse + analysis.
-    let hot: Vec<&String> = texts
+    let hot: Vec<&(Lang, String)> = texts
         .iter()
-        .filter(|t| aigis_core::analysis::may_have_findings(rust, t))
+        .filter(|(l, t)| aigis_core::analysis::may_have_findings(l, t))
         .collect();
     let run = |analyse: bool| {
         let t = Instant::now();
         let n: usize = hot
             .par_iter()
-            .map_init(aigis_core::parse::Parser::new, |parser, text| {
-                let tree = parser.parse(rust, text.as_str(), None).unwrap();
+            .map_init(aigis_core::parse::Parser::new, |parser, (lang, text)| {
+                let tree = parser.parse(lang, text.as_str(), None).unwrap();
                 if analyse {
-                    aigis_core::analysis::analyze(rust, &tree, text, None).len()
+                    aigis_core::analysis::analyze(lang, &tree, text, None).len()
                 } else {
                     tree.root_node().child_count() as usize
                 }

@@ -1,4 +1,5 @@
 //! The benchmarks' corpus: `AIGIS_BENCH_CORPUS`, else the crates under `$CARGO_HOME/registry/src`.
+#![allow(dead_code)] // each benchmark uses part of it
 
 use std::path::{Path, PathBuf};
 
@@ -32,11 +33,29 @@ pub fn rust_files(root: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Every file under `root` in a language aigis analyses (Rust, Python...), sorted.
+pub fn source_files(root: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .require_git(false)
+        .build()
+        .flatten()
+        .filter(|e| {
+            e.file_type().is_some_and(|t| t.is_file())
+                && aigis_core::language::for_path(e.path()).is_some()
+        })
+        .map(|e| e.into_path())
+        .collect();
+    out.sort();
+    out
+}
+
 /// The floor every whole-workspace analysis stands on: reading and tree-sitter-parsing `files`
-/// in parallel (all cores), once. Files over the analysis size limit are skipped, as aigis does.
+/// (each with its language's grammar) in parallel (all cores), once. Files over the analysis
+/// size limit are skipped, as aigis does.
 pub fn read_and_parse(files: &[PathBuf]) -> std::time::Duration {
     use rayon::prelude::*;
-    let rust = aigis_core::language::by_name("rust").expect("rust");
     let t = std::time::Instant::now();
     let n: usize = files
         .par_iter()
@@ -47,7 +66,10 @@ pub fn read_and_parse(files: &[PathBuf]) -> std::time::Duration {
             if text.len() > aigis_core::document::MAX_ANALYSED_BYTES {
                 return 0;
             }
-            p.parse(rust, &text, None)
+            let Some(lang) = aigis_core::language::for_path(f) else {
+                return 0;
+            };
+            p.parse(lang, &text, None)
                 .map_or(0, |t| t.root_node().child_count() as usize)
         })
         .sum();
