@@ -4,6 +4,7 @@ pub fn by_name(name: &str) -> Option<tree_sitter::Language> {
     match name {
         "rust" => Some(tree_sitter_rust::LANGUAGE.into()),
         "python" => Some(tree_sitter_python::LANGUAGE.into()),
+        "go" => Some(tree_sitter_go::LANGUAGE.into()),
         _ => None,
     }
 }

@@ -268,7 +268,11 @@ impl<'a, 't> Analyzer<'a, 't> {
                         shell::scan_argv(&argv)
                     }
                     _ => {
-                        let argv = self.command_argv(p);
+                        let argv = if self.conv().arg_methods().0.is_empty() {
+                            self.call_argv(p)
+                        } else {
+                            self.command_argv(p)
+                        };
                         if argv.is_empty() {
                             return;
                         }
@@ -292,6 +296,23 @@ impl<'a, 't> Analyzer<'a, 't> {
             }
             _ => {}
         }
+    }
+
+    /// The argv of a call that takes the program and its arguments as its own arguments
+    /// (`exec.Command("terraform", "destroy")`): empty unless the program is a literal.
+    fn call_argv(&self, p: &PathCall<'t>) -> Vec<String> {
+        let Some(first) = self.first_arg(p.args) else {
+            return Vec::new();
+        };
+        if self.string_value(first).is_none() {
+            return Vec::new();
+        }
+        let mut c = p.args.walk();
+        p.args
+            .named_children(&mut c)
+            .skip_while(|n| n.id() != first.id())
+            .map(|n| self.string_value(n).unwrap_or_else(|| "<expr>".into()))
+            .collect()
     }
 
     /// The argv a `Command::new(prog)` builds: the program, then the literal `.arg`/`.args` in

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use tree_sitter::Node;
 
+mod go;
 mod python;
 mod rust;
 
@@ -156,6 +157,7 @@ pub fn by_name(name: &str) -> Option<&'static dyn Conventions> {
     match name {
         "rust" => Some(&rust::Rust),
         "python" => Some(&python::Python),
+        "go" => Some(&go::Go),
         _ => None,
     }
 }
