@@ -83,7 +83,7 @@ def go(entries, out: pathlib.Path) -> None:
             'match = "method-call"',
             f"methods = {json.dumps([g['method']])}",
             f"crates = {json.dumps([pkg])}",
-            f"arg_contains = {json.dumps(['.' + input_type])}",
+            f"arg_contains = {json.dumps([g['input_type']])}",
             "",
         ]
     out.write_text("\n".join(lines))

@@ -402,7 +402,8 @@ fn crates_used(lang: &Language, text: &str) -> HashSet<String> {
     let bytes = text.as_bytes();
     let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     let mut out = HashSet::new();
-    for m in lang.gates.find_iter(text) {
+    // Overlapping: a short name inside a longer one (`ecr` in `secretsmanager`) must not hide it.
+    for m in lang.gates.find_overlapping_iter(text) {
         let before_ok = m.start() == 0 || !is_ident(bytes[m.start() - 1]);
         let after_ok = m.end() == bytes.len() || !is_ident(bytes[m.end()]);
         if !before_ok || !after_ok {
