@@ -556,6 +556,10 @@ fn resolve_path_at(
                 .position(|c| !c.name.is_empty() && c.name == *name)
             {
                 (c, Vec::new())
+            } else if !name.chars().all(|ch| ch.is_alphanumeric() || ch == '_') {
+                // Not an identifier (`example.com` of a Go import path): never a module in
+                // scope, so the path starts at the project's root.
+                return resolve_path_at(f, conv, segs, crates, depth + 1, true);
             } else {
                 // A child module of the current one (`mod deploy;` then `deploy::purge()`).
                 let mut m = f.module.clone();
