@@ -75,15 +75,7 @@ for _ in $(seq 1 40); do [ -f "$work/.aigis/reviews/src/ops.rs.jsonl" ] && break
 check "running it records the request" "review-request" "$(cat "$work/.aigis/reviews/src/ops.rs.jsonl" 2>/dev/null)"
 tmux send-keys -t "$session" Escape ':q!' Enter
 # A Python file an agent wrote to (its hook recorded the region): the diagnostic shows there too.
-cat >> "$work/scripts/cleanup.py" <<'PY'
-
-
-def recreate(name):
-    cf = boto3.client("cloudformation")
-    cf.delete_stack(StackName=name)
-PY
-echo "{\"tool\": \"codex\", \"cwd\": \"$work\", \"files\": [{\"path\": \"scripts/cleanup.py\", \"lines\": [[12, 14]]}]}" \
-  | (cd "$work" && "$bin" record --agent generic)
+python_agent_region "$work"
 tmux kill-session -t "$session" 2>/dev/null || true
 tmux new-session -d -s "$session" -x 200 -y 50 "cd $work && XDG_CONFIG_HOME=$cfg $hx_dir/hx -v --log $log.py scripts/cleanup.py"
 wait_for "cleanup.py" || true

@@ -32,3 +32,18 @@ scratch_example() {
   fi
   echo "$dir/incident"
 }
+
+# An agent's edit to the example's Python script, recorded by its hook: a function that deletes a
+# CloudFormation stack (lines 12-14), so the editor shows a risky diagnostic in a Python file.
+python_agent_region() {
+  local work=$1
+  cat >> "$work/scripts/cleanup.py" <<'PY'
+
+
+def recreate(name):
+    cf = boto3.client("cloudformation")
+    cf.delete_stack(StackName=name)
+PY
+  echo "{\"tool\": \"codex\", \"cwd\": \"$work\", \"files\": [{\"path\": \"scripts/cleanup.py\", \"lines\": [[12, 14]]}]}" \
+    | (cd "$work" && "$bin" record --agent generic)
+}

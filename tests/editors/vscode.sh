@@ -26,15 +26,7 @@ JSON
 $cs --user-data-dir "$data" --extensions-dir "$exts" --install-extension "$vsix" >/dev/null
 work=$(scratch_example)
 # A Python file an agent wrote to (its hook recorded the region).
-cat >> "$work/scripts/cleanup.py" <<'PY'
-
-
-def recreate(name):
-    cf = boto3.client("cloudformation")
-    cf.delete_stack(StackName=name)
-PY
-echo "{\"tool\": \"codex\", \"cwd\": \"$work\", \"files\": [{\"path\": \"scripts/cleanup.py\", \"lines\": [[12, 14]]}]}" \
-  | (cd "$work" && "$bin" record --agent generic)
+python_agent_region "$work"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 $cs --user-data-dir "$data" --extensions-dir "$exts" --auth none --bind-addr "127.0.0.1:$port" \
   --disable-telemetry --disable-update-check --disable-workspace-trust "$work" > "$root/target/artifacts/code-server.log" 2>&1 &

@@ -151,14 +151,8 @@ fn build(entry: LanguageEntry) -> Language {
             }
             CodeMatcher::MethodCall {
                 methods, crates, ..
-            } => {
-                for m in methods {
-                    by_method.entry(m.clone()).or_default().push(i);
-                    add(m, crates);
-                }
-                gates.extend(crates.iter().cloned());
             }
-            CodeMatcher::ClientCall {
+            | CodeMatcher::ClientCall {
                 methods, crates, ..
             } => {
                 for m in methods {

@@ -17,34 +17,22 @@ pub fn corpus() -> PathBuf {
 
 /// Every `.rs` file under `root` that `.gitignore` does not exclude, sorted.
 pub fn rust_files(root: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = ignore::WalkBuilder::new(root)
-        .hidden(true)
-        .git_ignore(true)
-        .require_git(false)
-        .build()
-        .flatten()
-        .filter(|e| {
-            e.file_type().is_some_and(|t| t.is_file())
-                && e.path().extension().is_some_and(|x| x == "rs")
-        })
-        .map(|e| e.into_path())
-        .collect();
-    out.sort();
-    out
+    files_where(root, |p| p.extension().is_some_and(|x| x == "rs"))
 }
 
 /// Every file under `root` in a language aigis analyses (Rust, Python...), sorted.
 pub fn source_files(root: &Path) -> Vec<PathBuf> {
+    files_where(root, |p| aigis_core::language::for_path(p).is_some())
+}
+
+fn files_where(root: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = ignore::WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
         .require_git(false)
         .build()
         .flatten()
-        .filter(|e| {
-            e.file_type().is_some_and(|t| t.is_file())
-                && aigis_core::language::for_path(e.path()).is_some()
-        })
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()) && keep(e.path()))
         .map(|e| e.into_path())
         .collect();
     out.sort();

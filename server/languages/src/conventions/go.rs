@@ -58,21 +58,7 @@ impl Conventions for Go {
         }
         let body = lit.strip_prefix('"').unwrap_or(lit);
         let body = body.strip_suffix('"').unwrap_or(body);
-        let mut out = String::with_capacity(body.len());
-        let mut chars = body.chars();
-        while let Some(c) = chars.next() {
-            if c != '\\' {
-                out.push(c);
-                continue;
-            }
-            match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('t') => out.push('\t'),
-                Some(o) => out.push(o),
-                None => {}
-            }
-        }
-        out
+        super::unescape(body)
     }
 
     fn clean_path(&self, p: &str) -> String {

@@ -162,6 +162,26 @@ pub fn by_name(name: &str) -> Option<&'static dyn Conventions> {
     }
 }
 
+/// A string literal's body with the common backslash escapes resolved (`\n`, `\t`, an escaped
+/// quote or backslash); an escaped newline continues the line.
+pub(crate) fn unescape(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('\n') | None => {}
+            Some(o) => out.push(o),
+        }
+    }
+    out
+}
+
 /// The text of a node (empty when it is not valid UTF-8).
 pub(crate) fn text_of<'a>(n: Node, src: &'a [u8]) -> &'a str {
     n.utf8_text(src).unwrap_or("")

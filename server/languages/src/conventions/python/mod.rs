@@ -50,22 +50,7 @@ impl Conventions for Python {
         if prefix.contains('r') {
             return body.to_string();
         }
-        let mut out = String::with_capacity(body.len());
-        let mut chars = body.chars();
-        while let Some(c) = chars.next() {
-            if c != '\\' {
-                out.push(c);
-                continue;
-            }
-            match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('t') => out.push('\t'),
-                Some('\n') => {}
-                Some(o) => out.push(o),
-                None => {}
-            }
-        }
-        out
+        super::unescape(body)
     }
 
     /// `a . b` → `a.b`; a call's arguments inside the path are dropped (`boto3.client("s3")`
