@@ -280,7 +280,7 @@ mod tests {
                 *path == "languages.toml"
                     || *path == "safer.toml"
                     || top == "embedded"
-                    || langs.iter().any(|l| l.name == top),
+                    || langs.iter().any(|l| l.queries == top),
                 "queries/{path} belongs to no language in queries/languages.toml"
             );
         }

@@ -18,6 +18,9 @@ use crate::grammars;
 
 pub struct Language {
     pub name: &'static str,
+    /// The folder under `queries/` holding its queries, rules and fixtures (its name, unless it
+    /// shares another's: TypeScript and TSX read `javascript/`).
+    pub queries: &'static str,
     /// The `languageId`s editors send for it.
     pub lsp_ids: &'static [&'static str],
     pub extensions: &'static [&'static str],
@@ -63,6 +66,8 @@ static LANGUAGES: LazyLock<Vec<Language>> = LazyLock::new(|| {
 struct LanguageEntry {
     name: String,
     #[serde(default)]
+    queries: Option<String>,
+    #[serde(default)]
     lsp_ids: Vec<String>,
     extensions: Vec<String>,
     grammar: String,
@@ -93,6 +98,7 @@ fn leak_all(v: Vec<String>) -> &'static [&'static str] {
 
 fn build(entry: LanguageEntry) -> Language {
     let name = leak(entry.name);
+    let queries = leak(entry.queries.unwrap_or_else(|| name.to_string()));
     let grammar = grammars::by_name(&entry.grammar).unwrap_or_else(|| {
         panic!(
             "queries/languages.toml: {name} names grammar `{}`, which grammars.rs does not have",
@@ -104,19 +110,21 @@ fn build(entry: LanguageEntry) -> Language {
     });
     let path_separator = leak(entry.path_separator);
     let file = |f: &str| {
-        let rel = format!("{name}/{f}");
+        let rel = format!("{queries}/{f}");
         bundled_files()
             .iter()
             .find(|(p, _)| *p == rel)
             .map(|(_, t)| *t)
     };
-    let query = Query::new(&grammar, file("risky.scm").unwrap_or(""))
-        .unwrap_or_else(|e| panic!("bundled query queries/{name}/risky.scm is invalid: {e}"));
-    let tags = file("tags.scm").map(|src| {
-        Query::new(&grammar, src)
-            .unwrap_or_else(|e| panic!("bundled query queries/{name}/tags.scm is invalid: {e}"))
+    let query = Query::new(&grammar, file("risky.scm").unwrap_or("")).unwrap_or_else(|e| {
+        panic!("bundled query queries/{queries}/risky.scm is invalid for {name}: {e}")
     });
-    let prefix = format!("{name}/");
+    let tags = file("tags.scm").map(|src| {
+        Query::new(&grammar, src).unwrap_or_else(|e| {
+            panic!("bundled query queries/{queries}/tags.scm is invalid for {name}: {e}")
+        })
+    });
+    let prefix = format!("{queries}/");
     let rule_files: Vec<(String, &str)> = bundled_files()
         .iter()
         .filter(|(p, _)| {
@@ -218,6 +226,7 @@ fn build(entry: LanguageEntry) -> Language {
     gate_names.sort();
     Language {
         name,
+        queries,
         lsp_ids: leak_all(entry.lsp_ids),
         extensions: leak_all(entry.extensions),
         grammar,

@@ -308,11 +308,20 @@ impl<'a, 't> Analyzer<'a, 't> {
             return Vec::new();
         }
         let mut c = p.args.walk();
-        p.args
-            .named_children(&mut c)
-            .skip_while(|n| n.id() != first.id())
-            .map(|n| self.string_value(n).unwrap_or_else(|| "<expr>".into()))
-            .collect()
+        let args: Vec<Node> = p.args.named_children(&mut c).collect();
+        let mut argv = Vec::new();
+        for n in args.into_iter().skip_while(|n| n.id() != first.id()) {
+            // `spawn("terraform", ["destroy"])`: a list of arguments after the program.
+            match self.conv().list_items(n) {
+                Some(items) => argv.extend(
+                    items
+                        .into_iter()
+                        .map(|i| self.string_value(i).unwrap_or_else(|| "<expr>".into())),
+                ),
+                None => argv.push(self.string_value(n).unwrap_or_else(|| "<expr>".into())),
+            }
+        }
+        argv
     }
 
     /// The argv a `Command::new(prog)` builds: the program, then the literal `.arg`/`.args` in

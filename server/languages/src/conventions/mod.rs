@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use tree_sitter::Node;
 
 mod go;
+mod javascript;
 mod python;
 mod rust;
 
@@ -158,6 +159,7 @@ pub fn by_name(name: &str) -> Option<&'static dyn Conventions> {
         "rust" => Some(&rust::Rust),
         "python" => Some(&python::Python),
         "go" => Some(&go::Go),
+        "javascript" => Some(&javascript::JavaScript),
         _ => None,
     }
 }
