@@ -31,7 +31,7 @@ work=$(scratch_example)
 cfg=$(mktemp -d)
 mkdir -p "$cfg/helix"
 # The shipped config, pointed at the binary under test; rust-analyzer is not installed here.
-sed -e "s#^command = \"aigis\"#command = \"$bin\"#" -e 's#\["rust-analyzer", "aigis"\]#["aigis"]#' -e 's#\["pylsp", "aigis"\]#["aigis"]#' -e 's#\["gopls", "aigis"\]#["aigis"]#' \
+sed -e "s#^command = \"aigis\"#command = \"$bin\"#" -e 's#\["rust-analyzer", "aigis"\]#["aigis"]#' -e 's#\["pylsp", "aigis"\]#["aigis"]#' -e 's#\["gopls", "aigis"\]#["aigis"]#' -e 's#\["typescript-language-server", "aigis"\]#["aigis"]#' \
   "$root/editors/helix/languages.toml" > "$cfg/helix/languages.toml"
 session=aigis-hx-$$
 log=$root/target/artifacts/helix-lsp.log

@@ -349,7 +349,8 @@ impl Conventions for JavaScript {
             .lines()
             .last()
             .unwrap_or("");
-        let exported = head.starts_with("export") || before.trim_end().ends_with("export");
+        // `export function f`, `export const f = ...` (the item starts at `f`).
+        let exported = head.starts_with("export") || before.trim_start().starts_with("export");
         DefTraits {
             is_test: false,
             is_main: is_fn

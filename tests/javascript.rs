@@ -1,0 +1,97 @@
+//! TypeScript and JavaScript as a user meets them: `scan` finds AWS SDK v3 commands, `fs` and
+//! `child_process` operations and not their look-alikes, `guard` stops an agent's TypeScript
+//! edit that deletes a stack, and the blast radius follows relative imports to an exported
+//! Lambda handler, with tests apart.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+const OPS: &str = "import { CloudFormationClient, DeleteStackCommand } from \"@aws-sdk/client-cloudformation\";\n\nconst cfn = new CloudFormationClient({});\n\nexport async function recreate(name: string) {\n  await cfn.send(new DeleteStackCommand({ StackName: name }));\n}\n";
+const HANDLER: &str = "import { recreate } from \"./infra/ops\";\n\nexport const handler = async (event: { name: string }) => {\n  await recreate(event.name);\n};\n";
+
+fn workspace() -> Fixture {
+    let fx = Fixture::new(&[
+        ("package.json", "{ \"name\": \"app\" }\n"),
+        ("src/infra/ops.ts", OPS),
+        ("src/handler.ts", HANDLER),
+        ("src/__tests__/ops.test.ts", "import { recreate } from \"../infra/ops\";\n\ntest(\"recreate\", async () => {\n  await recreate(\"x\");\n});\n"),
+        ("web/app.js", "const m = new Map();\nm.delete(\"k\");\nfetch(\"/x\", { method: \"DELETE\" });\nlocalStorage.removeItem(\"k\");\n"),
+        ("aigis.toml", "[review]\nsenior = [\"alice@example.com\"]\npeer = [\"*\"]\n"),
+    ]);
+    fx.commit_as(("Bob Builder", "bob@example.com"), "init");
+    fx
+}
+
+#[test]
+fn scan_finds_the_command_and_the_blast_radius_reaches_the_handler() {
+    let fx = workspace();
+    let (code, out, err) = fx.aigis(&["scan", "--all", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                format!(
+                    "{}:{}",
+                    f["file"].as_str().unwrap(),
+                    f["rule"].as_str().unwrap()
+                ),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "src/infra/ops.ts:aws.cloudformation.delete-stack".to_string(),
+            6
+        )],
+        "Map.delete, fetch DELETE and localStorage are not findings"
+    );
+    let payload = json!({ "tool": "claude-code", "cwd": fx.root(), "files": [ { "path": "src/infra/ops.ts", "lines": [[5, 7]] } ] });
+    let (code, _, err) =
+        fx.aigis_with(&["record", "--agent", "generic"], &payload.to_string(), &[]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = fx.aigis(&["scan", "--format", "json"]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let region = report["regions"][0].to_string();
+    assert!(
+        region.contains("src/handler.ts") && region.contains("handler"),
+        "{region}"
+    );
+    assert_eq!(
+        report["regions"][0]["blast"]["tests"][0]["file"], "src/__tests__/ops.test.ts",
+        "the test is listed apart: {region}"
+    );
+    assert_eq!(report["regions"][0]["blast"]["dependents"], 1, "{region}");
+}
+
+#[test]
+fn guard_stops_an_agents_typescript_edit_that_deletes_a_stack() {
+    let fx = workspace();
+    let edit = |new: &str| {
+        json!({ "hook_event_name": "PreToolUse", "tool_name": "Edit", "cwd": fx.root(),
+                "tool_input": { "file_path": fx.path("src/handler.ts"), "old_string": "  await recreate(event.name);\n", "new_string": new } })
+        .to_string()
+    };
+    let (decision, _) = claude_guard(
+        &fx,
+        &edit("  await recreate(event.name);\n  console.log(\"done\");\n"),
+    );
+    assert_eq!(decision, "allow");
+    fx.write(
+        "src/handler.ts",
+        &format!("import {{ execSync }} from \"node:child_process\";\n{HANDLER}"),
+    );
+    let (decision, why) = claude_guard(
+        &fx,
+        &edit("  execSync(\"terraform destroy -auto-approve\");\n"),
+    );
+    assert_eq!(decision, "deny", "{why}");
+    assert!(why.contains("shell.terraform-destroy"), "{why}");
+}
