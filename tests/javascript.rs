@@ -95,3 +95,26 @@ fn guard_stops_an_agents_typescript_edit_that_deletes_a_stack() {
     assert_eq!(decision, "deny", "{why}");
     assert!(why.contains("shell.terraform-destroy"), "{why}");
 }
+
+#[test]
+fn a_minified_bundle_is_scanned_without_stalling_and_without_false_findings() {
+    let fx = workspace();
+    // One line of 1.5 MB, thousands of functions, calls whose names rules know (`query`,
+    // `delete`, `rmSync`): the work must stay linear in the file (it once walked the line back
+    // for every name it met, and up the tree from the root for every call).
+    let mut bundle = String::from("const fs=require(\"fs\");");
+    let mut i = 0;
+    while bundle.len() < 1_500_000 {
+        bundle += &format!("function f{i}(a,b){{var c=a.query(\"SELECT 1\");b.delete(\"k\");return fs.rmSync(a,{{force:!0}})+c}}");
+        i += 1;
+    }
+    fx.write("web/bundle.min.js", &bundle);
+    let (code, out, err) = fx.aigis(&["scan", "--all", "--format", "json", "web"]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        report["findings"].as_array().unwrap().len(),
+        0,
+        "no recursive rmSync, no destructive SQL: {out:.300}"
+    );
+}

@@ -6,7 +6,6 @@
 #[path = "../../../tests/common/mod.rs"]
 mod common;
 #[path = "common/corpus.rs"]
-#[allow(dead_code)] // this bench needs the corpus, not its parse floor
 mod corpus;
 
 use std::time::{Duration, Instant};

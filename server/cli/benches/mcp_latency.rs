@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 #[path = "common/corpus.rs"]
-#[allow(dead_code)] // read_and_parse is the other benchmarks' floor
 mod corpus;
 use corpus::{corpus, rust_files};
 

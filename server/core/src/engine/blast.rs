@@ -153,10 +153,15 @@ impl Engine {
                 .copied()
                 .unwrap_or(text.len())
         };
+        if self.index.file_id(&at.abs).is_none() {
+            // Not reached by the first index yet (it is still running): read it now.
+            self.reindex(&at.abs);
+        }
         let id = self.index.file_id(&at.abs).ok_or_else(|| {
             format!(
-                "{} is not indexed (too large, or not readable as UTF-8)",
-                at.rel
+                "{} is not indexed (over {} bytes, or not readable as UTF-8)",
+                at.rel,
+                crate::document::MAX_ANALYSED_BYTES
             )
         })?;
         let symbols = self.index.file(id).ok_or("the file left the index")?;

@@ -440,11 +440,16 @@ impl<'a, 't> Analyzer<'a, 't> {
             Some((f, r)) => (f, Some(r)),
             None => (path, None),
         };
-        let local = self
-            .ctx
-            .item_imports
-            .get(&top_item(at).start_byte())
-            .and_then(|m| m.get(first));
+        // Imports inside an item are rare; finding the item walks up the tree (each step from
+        // the root: costly in a minified file of thousands of items), so only when there are.
+        let local = if self.ctx.item_imports.is_empty() {
+            None
+        } else {
+            self.ctx
+                .item_imports
+                .get(&top_item(at).start_byte())
+                .and_then(|m| m.get(first))
+        };
         if let Some(full) = local.or_else(|| self.ctx.imports.get(first)) {
             return match rest {
                 Some(r) => format!("{full}{sep}{r}"),

@@ -401,19 +401,42 @@ pub fn file_gates(lang: &Language, text: &str) -> Vec<String> {
 fn crates_used(lang: &Language, text: &str) -> HashSet<String> {
     let bytes = text.as_bytes();
     let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let mut out = HashSet::new();
+    let marker = lang.conventions.line_comment();
     // Overlapping: a short name inside a longer one (`ecr` in `secretsmanager`) must not hide it.
-    for m in lang.gates.find_overlapping_iter(text) {
-        let before_ok = m.start() == 0 || !is_ident(bytes[m.start() - 1]);
-        let after_ok = m.end() == bytes.len() || !is_ident(bytes[m.end()]);
-        if !before_ok || !after_ok {
-            continue;
+    let mut found: Vec<(usize, usize)> = lang
+        .gates
+        .find_overlapping_iter(text)
+        .filter(|m| {
+            (m.start() == 0 || !is_ident(bytes[m.start() - 1]))
+                && (m.end() == bytes.len() || !is_ident(bytes[m.end()]))
+        })
+        .map(|m| (m.start(), m.pattern().as_usize()))
+        .collect();
+    found.sort_unstable();
+    // One forward pass over the text: where the current line starts and whether a line comment
+    // opened on it before the match (a minified file is one long line: never scan it again).
+    let mut out = HashSet::new();
+    let (mut scanned, mut line_start, mut comment) = (0usize, 0usize, false);
+    for (start, pattern) in found {
+        if start > scanned {
+            let slice = &text[scanned..start];
+            let from = match slice.rfind('\n') {
+                Some(i) => {
+                    line_start = scanned + i + 1;
+                    comment = false;
+                    line_start
+                }
+                None => scanned
+                    .saturating_sub(marker.len().saturating_sub(1))
+                    .max(line_start),
+            };
+            let m = marker.as_bytes();
+            comment = comment || bytes[from..start].windows(m.len()).any(|w| w == m);
+            scanned = start;
         }
-        let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
-        if text[line_start..m.start()].contains(lang.conventions.line_comment()) {
-            continue;
+        if !comment {
+            out.insert(lang.gate_names[pattern].clone());
         }
-        out.insert(lang.gate_names[m.pattern().as_usize()].clone());
     }
     out
 }

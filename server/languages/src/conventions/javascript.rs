@@ -341,14 +341,18 @@ impl Conventions for JavaScript {
     }
 
     fn def_traits(&self, text: &str, item_start: usize, name: &str, is_fn: bool) -> DefTraits {
-        let head = text[item_start.min(text.len())..]
-            .lines()
-            .next()
-            .unwrap_or("");
-        let before = text[..item_start.min(text.len())]
-            .lines()
-            .last()
-            .unwrap_or("");
+        // A window around the definition, never the whole line (a minified file is one line).
+        let at = item_start.min(text.len());
+        let mut lo = at.saturating_sub(120);
+        while !text.is_char_boundary(lo) {
+            lo -= 1;
+        }
+        let mut hi = (at + 200).min(text.len());
+        while !text.is_char_boundary(hi) {
+            hi += 1;
+        }
+        let head = text[at..hi].lines().next().unwrap_or("");
+        let before = text[lo..at].rsplit('\n').next().unwrap_or("");
         // `export function f`, `export const f = ...` (the item starts at `f`).
         let exported = head.starts_with("export") || before.trim_start().starts_with("export");
         DefTraits {
