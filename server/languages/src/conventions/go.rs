@@ -295,15 +295,7 @@ impl Conventions for Go {
     }
 
     fn qualifier(&self, path: Node, src: &[u8]) -> Vec<String> {
-        path.child_by_field_name("operand")
-            .map(|q| {
-                self.clean_path(text_of(q, src))
-                    .split('.')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
+        super::dotted_qualifier(self, path, "operand", src)
     }
 
     fn binding_type(&self, binding: Node, src: &[u8]) -> Option<String> {

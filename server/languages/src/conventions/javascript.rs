@@ -378,15 +378,7 @@ impl Conventions for JavaScript {
     }
 
     fn qualifier(&self, path: Node, src: &[u8]) -> Vec<String> {
-        path.child_by_field_name("object")
-            .map(|q| {
-                self.clean_path(text_of(q, src))
-                    .split('.')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
+        super::dotted_qualifier(self, path, "object", src)
     }
 
     fn binding_type(&self, binding: Node, src: &[u8]) -> Option<String> {

@@ -184,6 +184,25 @@ pub(crate) fn unescape(body: &str) -> String {
     out
 }
 
+/// The object of a dotted reference, as segments (`ops.helper()` → `[ops]`), for languages
+/// whose qualified names are written with dots; `field` names the object in their grammar.
+pub(crate) fn dotted_qualifier(
+    conv: &dyn Conventions,
+    path: Node,
+    field: &str,
+    src: &[u8],
+) -> Vec<String> {
+    path.child_by_field_name(field)
+        .map(|q| {
+            conv.clean_path(text_of(q, src))
+                .split('.')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The text of a node (empty when it is not valid UTF-8).
 pub(crate) fn text_of<'a>(n: Node, src: &'a [u8]) -> &'a str {
     n.utf8_text(src).unwrap_or("")
