@@ -152,10 +152,9 @@ fn diff_section(patch: &str, rel: &str) -> (Option<String>, Vec<String>) {
 }
 
 impl Engine {
-    fn op(&self, f: &Finding, text: &str, starts: &[usize]) -> OpOut {
+    fn op(&self, f: &Finding, starts: &[usize]) -> OpOut {
         let details = crate::catalog::rule_details();
         let d = details.get(&f.rule);
-        let _ = text;
         OpOut {
             rule: f.rule.clone(),
             severity: f.severity.as_str(),
@@ -390,14 +389,12 @@ impl Engine {
             "allow"
         };
         let (old_starts, new_starts) = (line_starts(current), line_starts(&proposed));
-        let ops = |v: &[Finding], text: &str, starts: &[usize]| {
-            v.iter()
-                .map(|f| self.op(f, text, starts))
-                .collect::<Vec<_>>()
+        let ops = |v: &[Finding], starts: &[usize]| {
+            v.iter().map(|f| self.op(f, starts)).collect::<Vec<_>>()
         };
-        let added = ops(&compared.added, &proposed, &new_starts);
-        let removed = ops(&compared.removed, current, &old_starts);
-        let kept = ops(&compared.kept, &proposed, &new_starts);
+        let added = ops(&compared.added, &new_starts);
+        let removed = ops(&compared.removed, &old_starts);
+        let kept = ops(&compared.kept, &new_starts);
         let changed_lines: Vec<[usize; 2]> = compared
             .new_changed
             .iter()

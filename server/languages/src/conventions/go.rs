@@ -283,8 +283,9 @@ impl Conventions for Go {
         }
     }
 
-    fn is_public(&self, item: Node) -> bool {
-        let _ = item;
+    /// Exported names start with a capital letter; the name is not at hand here, and no Go
+    /// module is treated as a library whose API is an entry point, so every definition counts.
+    fn is_public(&self, _item: Node) -> bool {
         true
     }
 

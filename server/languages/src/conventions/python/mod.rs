@@ -335,14 +335,10 @@ impl Conventions for Python {
         }
     }
 
-    fn is_public(&self, item: Node) -> bool {
-        // The name of a definition; `_private` by convention.
-        let mut c = item.walk();
-        let name = item
-            .named_children(&mut c)
-            .find(|n| n.kind() == "identifier")
-            .map(|n| n.start_byte());
-        name.is_some()
+    /// Python has no visibility: every definition can be imported (`_private` is a convention
+    /// only), and no Python project is treated as a library whose API is an entry point.
+    fn is_public(&self, _item: Node) -> bool {
+        true
     }
 
     fn simple_type(&self, t: &str) -> String {
