@@ -71,7 +71,7 @@ fn every_language_fixture_finds_exactly_what_it_annotates() {
                     (line, f.rule.clone(), f.severity.as_str().to_string())
                 })
                 .collect();
-            let want = expected(&text, lang.conventions.line_comment());
+            let want = expected(&text, lang.line_comment);
             for missing in want.difference(&got) {
                 failures.push(format!(
                     "{}/{name}:{}: missing {} {}",

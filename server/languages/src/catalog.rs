@@ -139,6 +139,9 @@ pub enum CodeMatcher {
         #[serde(default)]
         via: std::collections::BTreeMap<String, Vec<String>>,
     },
+    /// In a configuration file (Terraform, YAML, JSON): a key set to a risky literal, in the maps
+    /// one of the selections picks (`resource "aws_s3_bucket"` blocks, `kind: Pod` documents).
+    Attribute { when: Vec<crate::models::Select> },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -196,11 +199,27 @@ pub struct SqlRule {
 struct CodeRuleFile {
     #[serde(default)]
     rule: Vec<CodeRule>,
+    #[serde(default)]
+    embed: Vec<crate::models::Embed>,
 }
 
 #[derive(Debug, Deserialize)]
 struct ShellRuleFile {
+    #[serde(default)]
     rule: Vec<ShellRule>,
+    #[serde(default)]
+    interpreter: Vec<Interpreter>,
+}
+
+/// A program that runs code given on its command line (`python -c`), read with a language's
+/// own rules.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Interpreter {
+    pub program: Vec<String>,
+    /// The options whose argument is the code.
+    pub flags: Vec<String>,
+    /// The language (`queries/languages.toml`) the code is read as.
+    pub language: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -208,13 +227,21 @@ struct SqlRuleFile {
     rule: Vec<SqlRule>,
 }
 
-pub static SHELL_RULES: LazyLock<Vec<ShellRule>> = LazyLock::new(|| {
-    parse::<ShellRuleFile>(
-        "queries/embedded/commands.toml",
-        crate::bundle::bundled("embedded/commands.toml"),
-    )
-    .rule
-});
+/// The command-line rule files: hand-written rules, then the AWS CLI forms of the catalogued SDK
+/// operations (generated), which carry those operations' ids and severities.
+const SHELL_FILES: &[&str] = &["embedded/commands.toml", "embedded/aws-cli.toml"];
+
+fn shell_files() -> impl Iterator<Item = ShellRuleFile> {
+    SHELL_FILES
+        .iter()
+        .map(|f| parse::<ShellRuleFile>(&format!("queries/{f}"), crate::bundle::bundled(f)))
+}
+
+pub static SHELL_RULES: LazyLock<Vec<ShellRule>> =
+    LazyLock::new(|| shell_files().flat_map(|f| f.rule).collect());
+
+pub static INTERPRETERS: LazyLock<Vec<Interpreter>> =
+    LazyLock::new(|| shell_files().flat_map(|f| f.interpreter).collect());
 
 pub static SQL_RULES: LazyLock<Vec<SqlRule>> = LazyLock::new(|| {
     parse::<SqlRuleFile>(
@@ -224,12 +251,15 @@ pub static SQL_RULES: LazyLock<Vec<SqlRule>> = LazyLock::new(|| {
     .rule
 });
 
-/// Reads code rules from the catalog files of one language.
-pub fn code_rules(files: &[(&str, &str)]) -> Vec<CodeRule> {
-    files
-        .iter()
-        .flat_map(|(name, text)| parse::<CodeRuleFile>(name, text).rule)
-        .collect()
+/// Reads code rules, and the values that hold embedded code, from the rule files of one language.
+pub fn code_rules(files: &[(&str, &str)]) -> (Vec<CodeRule>, Vec<crate::models::Embed>) {
+    let (mut rules, mut embeds) = (Vec::new(), Vec::new());
+    for (name, text) in files {
+        let f = parse::<CodeRuleFile>(name, text);
+        rules.extend(f.rule);
+        embeds.extend(f.embed);
+    }
+    (rules, embeds)
 }
 
 /// The catalog ships inside the binary and is checked by tests, so a parse error here is a
@@ -247,22 +277,33 @@ mod tests {
 
     #[test]
     fn bundled_catalog_parses_and_ids_are_unique_per_language() {
-        // One id may name the same operation in several languages (`aws.ec2.terminate-instances`
-        // in Rust and Python); within a language, and against the embedded rules, it is unique.
+        // One id may name the same operation in several places (`aws.ec2.terminate-instances`
+        // in Rust, Python and as an AWS CLI command): within one rule list it is unique, and
+        // wherever it appears it has the same severity and category.
         let mut total = 0;
-        for lang in crate::language::all() {
+        let mut everywhere: std::collections::HashMap<&str, (&RuleInfo, &str)> =
+            std::collections::HashMap::new();
+        let lists: Vec<(&str, Vec<&RuleInfo>)> = crate::language::all()
+            .iter()
+            .map(|l| (l.name, l.rules.iter().map(|r| &r.info).collect()))
+            .chain([
+                ("shell", SHELL_RULES.iter().map(|r| &r.info).collect()),
+                ("sql", SQL_RULES.iter().map(|r| &r.info).collect()),
+            ])
+            .collect();
+        for (name, list) in &lists {
             let mut seen = std::collections::HashSet::new();
-            let ids = lang
-                .rules
-                .iter()
-                .map(|r| &r.info.id)
-                .chain(SHELL_RULES.iter().map(|r| &r.info.id))
-                .chain(SQL_RULES.iter().map(|r| &r.info.id));
-            for id in ids {
+            for info in list {
                 assert!(
-                    seen.insert(id.clone()),
-                    "{}: duplicate rule id {id}",
-                    lang.name
+                    seen.insert(&info.id),
+                    "{name}: duplicate rule id {}",
+                    info.id
+                );
+                let (first, place) = everywhere.entry(&info.id).or_insert((info, name));
+                assert!(
+                    first.severity == info.severity && first.category == info.category,
+                    "{}: {name} and {place} disagree on its severity or category",
+                    info.id
                 );
             }
             total += seen.len();
@@ -284,7 +325,7 @@ mod tests {
                 "queries/{path} belongs to no language in queries/languages.toml"
             );
         }
-        for l in langs {
+        for l in langs.iter().filter(|l| l.model.is_none()) {
             assert!(
                 l.query.pattern_count() > 0,
                 "{}: risky.scm is empty",

@@ -24,9 +24,16 @@ pub struct Language {
     /// The `languageId`s editors send for it.
     pub lsp_ids: &'static [&'static str],
     pub extensions: &'static [&'static str],
+    /// Programs a `#!` line names for files of this language without an extension.
+    pub shebangs: &'static [&'static str],
     pub grammar: tree_sitter::Language,
     /// What its queries cannot say.
     pub conventions: &'static dyn Conventions,
+    /// For a file without calls (configuration, scripts, SQL): how its tree becomes a document
+    /// the rules read (`models/`).
+    pub model: Option<&'static dyn crate::models::Model>,
+    /// Values that hold commands or SQL (`[[embed]]` in its rule files).
+    pub embeds: Vec<crate::models::Embed>,
     /// The candidate-call query (`queries/<lang>/risky.scm`).
     pub query: Query,
     /// The symbol query (`queries/<lang>/tags.scm`): the workspace index and blast radius.
@@ -46,6 +53,8 @@ pub struct Language {
     /// Node kinds of string literals and of the pieces of a string's content.
     pub string_kinds: &'static [&'static str],
     pub path_separator: &'static str,
+    /// What starts a line comment (`//`, `#`, `--`): annotations in fixtures follow it.
+    pub line_comment: &'static str,
 }
 
 impl Language {
@@ -70,11 +79,23 @@ struct LanguageEntry {
     #[serde(default)]
     lsp_ids: Vec<String>,
     extensions: Vec<String>,
+    #[serde(default)]
+    shebangs: Vec<String>,
     grammar: String,
+    #[serde(default = "plain")]
     conventions: String,
+    #[serde(default)]
+    model: Option<String>,
     #[serde(default)]
     string_kinds: Vec<String>,
     path_separator: String,
+    /// The line-comment marker, when the conventions do not say it (files without calls).
+    #[serde(default)]
+    line_comment: Option<String>,
+}
+
+fn plain() -> String {
+    "plain".into()
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,6 +129,11 @@ fn build(entry: LanguageEntry) -> Language {
     let conventions = conventions::by_name(&entry.conventions).unwrap_or_else(|| {
         panic!("queries/languages.toml: {name} names conventions `{}`, which conventions/ does not have", entry.conventions)
     });
+    let model = entry.model.as_deref().map(|m| {
+        crate::models::by_name(m).unwrap_or_else(|| {
+            panic!("queries/languages.toml: {name} names model `{m}`, which models/ does not have")
+        })
+    });
     let path_separator = leak(entry.path_separator);
     let file = |f: &str| {
         let rel = format!("{queries}/{f}");
@@ -134,7 +160,7 @@ fn build(entry: LanguageEntry) -> Language {
         .map(|(p, t)| (format!("queries/{p}"), *t))
         .collect();
     let rule_files: Vec<(&str, &str)> = rule_files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
-    let rules = code_rules(&rule_files);
+    let (rules, embeds) = code_rules(&rule_files);
     let mut by_method: HashMap<String, Vec<usize>> = HashMap::new();
     let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
     let mut triggers: HashMap<String, Option<HashSet<String>>> = HashMap::new();
@@ -209,6 +235,7 @@ fn build(entry: LanguageEntry) -> Language {
                 }
                 gates.extend(crates.iter().cloned());
             }
+            CodeMatcher::Attribute { .. } => {}
         }
     }
     let mut triggers: Vec<(String, Vec<String>)> = triggers
@@ -229,8 +256,11 @@ fn build(entry: LanguageEntry) -> Language {
         queries,
         lsp_ids: leak_all(entry.lsp_ids),
         extensions: leak_all(entry.extensions),
+        shebangs: leak_all(entry.shebangs),
         grammar,
         conventions,
+        model,
+        embeds,
         query,
         tags,
         rules,
@@ -242,6 +272,10 @@ fn build(entry: LanguageEntry) -> Language {
         gate_names,
         string_kinds: leak_all(entry.string_kinds),
         path_separator,
+        line_comment: entry
+            .line_comment
+            .map(leak)
+            .unwrap_or_else(|| conventions.line_comment()),
     }
 }
 
@@ -268,9 +302,46 @@ pub fn extensions() -> Vec<&'static str> {
         .collect()
 }
 
+/// The language of a file, by its extension: the longest that matches (`x.tf.json` is Terraform
+/// JSON, not JSON). A script without one is found by [`for_text`].
 pub fn for_path(path: &Path) -> Option<&'static Language> {
-    let ext = path.extension()?.to_str()?;
-    LANGUAGES.iter().find(|l| l.extensions.contains(&ext))
+    let name = path.file_name()?.to_str()?;
+    let mut best: Option<(&'static Language, usize)> = None;
+    for l in LANGUAGES.iter() {
+        for ext in l.extensions {
+            let fits = name.len() > ext.len() + 1
+                && name.ends_with(ext)
+                && name.as_bytes()[name.len() - ext.len() - 1] == b'.';
+            if fits && best.is_none_or(|(_, n)| ext.len() > n) {
+                best = Some((l, ext.len()));
+            }
+        }
+    }
+    best.map(|(l, _)| l)
+}
+
+/// A file's language from its extension, else from a `#!` line naming a program a language
+/// lists in `shebangs` (`#!/usr/bin/env bash`).
+pub fn for_text(path: &Path, text: &str) -> Option<&'static Language> {
+    for_path(path).or_else(|| {
+        let first = text.lines().next()?.strip_prefix("#!")?;
+        let mut words = first.split_whitespace();
+        let mut program = words.next()?.rsplit('/').next()?;
+        if program == "env" {
+            program = words.find(|w| !w.starts_with('-'))?;
+        }
+        LANGUAGES.iter().find(|l| l.shebangs.contains(&program))
+    })
+}
+
+/// The rule `id` of a language (or of the command-line and SQL rules), as the catalog holds it.
+pub fn static_rule_info(lang: &'static Language, id: &str) -> Option<&'static RuleInfo> {
+    lang.rules
+        .iter()
+        .map(|r| &r.info)
+        .chain(SHELL_RULES.iter().map(|r| &r.info))
+        .chain(SQL_RULES.iter().map(|r| &r.info))
+        .find(|i| i.id == id)
 }
 
 /// The language an editor names in `didOpen` (`languageId`), or the file's extension.

@@ -10,6 +10,7 @@ pub mod conventions;
 pub mod document;
 pub mod grammars;
 pub mod language;
+pub mod models;
 pub mod parse;
 pub mod shell;
 pub mod sql;

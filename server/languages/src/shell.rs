@@ -1,122 +1,88 @@
 //! Command lines: splitting a shell string into commands and words, and matching an argv against
 //! the shell rules. Used for `Command::new(..)` argv in code, `sh -c` strings and agent hooks.
 
-use crate::catalog::{Severity, ShellRule, SHELL_RULES};
+use crate::catalog::{RuleInfo, Severity, ShellRule, INTERPRETERS, SHELL_RULES};
 
 /// One matched command.
 #[derive(Debug, Clone)]
 pub struct CommandFinding {
-    pub rule: &'static ShellRule,
+    /// The rule: a shell rule, or a language's own when the command runs inline code
+    /// (`python -c ".."`).
+    pub info: &'static RuleInfo,
     pub severity: Severity,
     /// The command as matched, words joined by spaces (for messages).
     pub command: String,
+    /// What raised or lowered the severity, or where the operation sits.
+    pub notes: Vec<String>,
 }
 
-/// Splits a shell command line into simple commands (on `;`, `&&`, `||`, `|`, newlines), each a
-/// list of words with quotes removed. Not a full shell parser: enough to find the program and
-/// its arguments, which is what the rules look at.
-pub fn split_command_line(line: &str) -> Vec<Vec<String>> {
-    let mut commands = Vec::new();
-    let mut words: Vec<String> = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars().peekable();
-    let flush_word = |word: &mut String, in_word: &mut bool, words: &mut Vec<String>| {
-        if *in_word {
-            words.push(std::mem::take(word));
-            *in_word = false;
-        }
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                for c in chars.by_ref() {
-                    if c == '\'' {
-                        break;
-                    }
-                    word.push(c);
-                }
-            }
-            '"' => {
-                in_word = true;
-                while let Some(c) = chars.next() {
-                    match c {
-                        '"' => break,
-                        '\\' => {
-                            if let Some(n) = chars.next() {
-                                word.push(n);
-                            }
-                        }
-                        _ => word.push(c),
-                    }
-                }
-            }
-            '\\' => {
-                if let Some(n) = chars.next() {
-                    if n != '\n' {
-                        in_word = true;
-                        word.push(n);
-                    }
-                }
-            }
-            ';' | '|' | '&' | '\n' | '(' | ')' => {
-                flush_word(&mut word, &mut in_word, &mut words);
-                if !words.is_empty() {
-                    commands.push(std::mem::take(&mut words));
-                }
-            }
-            '#' if !in_word => {
-                // A comment runs to the end of the line.
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-                flush_word(&mut word, &mut in_word, &mut words);
-                if !words.is_empty() {
-                    commands.push(std::mem::take(&mut words));
-                }
-            }
-            c if c.is_whitespace() => flush_word(&mut word, &mut in_word, &mut words),
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    flush_word(&mut word, &mut in_word, &mut words);
-    if !words.is_empty() {
-        commands.push(words);
-    }
-    commands
-}
+/// How deep `sh -c "bash -c '..'"` is followed.
+const MAX_DEPTH: usize = 6;
+
+/// The language in `queries/languages.toml` whose grammar reads command lines.
+const SHELL_LANGUAGE: &str = "shell";
 
 /// Matches a shell command line (possibly several commands) against the shell rules.
 pub fn scan_command_line(line: &str) -> Vec<CommandFinding> {
-    split_command_line(line)
-        .iter()
-        .flat_map(|argv| scan_argv(argv))
+    scan_script(line).into_iter().map(|(_, _, f)| f).collect()
+}
+
+/// The findings of a shell script, each with the byte range of its command in `text`.
+pub fn scan_script(text: &str) -> Vec<(usize, usize, CommandFinding)> {
+    scan_script_at(text, 0)
+}
+
+fn scan_script_at(text: &str, depth: usize) -> Vec<(usize, usize, CommandFinding)> {
+    if depth > MAX_DEPTH {
+        return Vec::new();
+    }
+    let Some(lang) = crate::language::by_name(SHELL_LANGUAGE) else {
+        return Vec::new();
+    };
+    let Some(tree) = crate::parse::parse(lang, text) else {
+        return Vec::new();
+    };
+    crate::models::bash::commands(tree.root_node(), text)
+        .into_iter()
+        .flat_map(|c| {
+            argv_findings(&c.argv, depth)
+                .into_iter()
+                .map(move |f| (c.start, c.end, f))
+        })
         .collect()
 }
 
-/// Matches one argv (program first) against the shell rules; `sh -c "..."` is followed into.
+/// Matches one argv (program first) against the shell rules; `sh -c "..."`, `eval ..` and
+/// inline interpreter code (`python -c ".."`) are followed into.
 pub fn scan_argv(argv: &[String]) -> Vec<CommandFinding> {
+    argv_findings(argv, 0)
+}
+
+fn argv_findings(argv: &[String], depth: usize) -> Vec<CommandFinding> {
     let argv = strip_wrappers(argv);
     let Some(program) = argv.first() else {
         return Vec::new();
     };
     let program = program.rsplit('/').next().unwrap_or(program);
-    if matches!(program, "sh" | "bash" | "zsh" | "dash") {
-        if let Some(i) = argv
+    let nested = |script: &str| -> Vec<CommandFinding> {
+        scan_script_at(script, depth + 1)
+            .into_iter()
+            .map(|(_, _, f)| f)
+            .collect()
+    };
+    if matches!(program, "sh" | "bash" | "zsh" | "dash" | "ksh") {
+        // `-c`, `-lc`, `-ec`, `-xec`: the next argument is the script.
+        let script = argv
             .iter()
-            .position(|a| a == "-c" || a == "-lc" || a == "-ec")
-        {
-            if let Some(script) = argv.get(i + 1) {
-                return scan_command_line(script);
-            }
-        }
-        return Vec::new();
+            .position(|a| a.starts_with('-') && !a.starts_with("--") && a.ends_with('c'))
+            .and_then(|i| argv.get(i + 1));
+        return script.map(|s| nested(s)).unwrap_or_default();
+    }
+    if program == "eval" {
+        return nested(&argv[1..].join(" "));
+    }
+    if let Some(found) = inline_code(program, &argv[1..], depth) {
+        return found;
     }
     let args = &argv[1..];
     let mut found: Vec<CommandFinding> = SHELL_RULES
@@ -125,41 +91,103 @@ pub fn scan_argv(argv: &[String]) -> Vec<CommandFinding> {
         .filter_map(|rule| {
             let severity = match_rule(rule, args)?;
             Some(CommandFinding {
-                rule,
+                info: &rule.info,
                 severity,
                 command: argv.join(" "),
+                notes: Vec::new(),
             })
         })
         .collect();
     let superseded: Vec<String> = found
         .iter()
-        .flat_map(|f| f.rule.info.supersedes.iter().cloned())
+        .flat_map(|f| f.info.supersedes.iter().cloned())
         .collect();
-    found.retain(|f| !superseded.contains(&f.rule.info.id));
+    found.retain(|f| !superseded.contains(&f.info.id));
     found
 }
 
-/// Drops `sudo`, `env`, `exec`, `nohup`, `time` and leading `VAR=value` assignments.
+/// `python -c "code"`, `node -e "code"`: the code, read with that language's own rules.
+fn inline_code(program: &str, args: &[String], depth: usize) -> Option<Vec<CommandFinding>> {
+    let interp = INTERPRETERS
+        .iter()
+        .find(|i| i.program.iter().any(|p| p == program))?;
+    let i = args.iter().position(|a| interp.flags.contains(a))?;
+    let code = args.get(i + 1)?;
+    if depth > MAX_DEPTH {
+        return Some(Vec::new());
+    }
+    let lang = crate::language::by_name(&interp.language)?;
+    let tree = crate::parse::parse(lang, code)?;
+    let found = crate::analysis::analyze(lang, &tree, code, None);
+    Some(
+        found
+            .into_iter()
+            .filter_map(|f| {
+                let info = crate::language::static_rule_info(lang, &f.rule)?;
+                let snippet = code.get(f.start..f.end).unwrap_or(code);
+                let mut notes = f.notes;
+                notes.push(format!(
+                    "in {} code run by `{program} {}`",
+                    lang.name, args[i]
+                ));
+                Some(CommandFinding {
+                    info,
+                    severity: f.severity,
+                    command: snippet.split_whitespace().collect::<Vec<_>>().join(" "),
+                    notes,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Drops what runs the real command: `sudo`, `env`, `exec`, `nohup`, `time`, `command`,
+/// `xargs`, `timeout N`, `nice -n N` (with their options) and leading `VAR=value` assignments.
 fn strip_wrappers(argv: &[String]) -> &[String] {
-    let mut i = 0;
-    while let Some(w) = argv.get(i) {
-        let is_assignment = w.contains('=')
+    let is_assignment = |w: &str| {
+        w.contains('=')
             && !w.starts_with('-')
             && w.split('=').next().is_some_and(|n| {
                 !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            });
-        if is_assignment
-            || matches!(
-                w.as_str(),
-                "sudo" | "env" | "exec" | "nohup" | "time" | "command"
-            )
-        {
+            })
+    };
+    let mut i = 0;
+    while let Some(w) = argv.get(i) {
+        let base = w.rsplit('/').next().unwrap_or(w);
+        if is_assignment(w) {
             i += 1;
-        } else {
-            break;
+            continue;
+        }
+        // Options that take a value, per wrapper.
+        let valued: &[&str] = match base {
+            "sudo" => &["-u", "-g", "-C", "-h", "-p", "-U", "-D"],
+            "env" => &["-u", "-C", "-S"],
+            "xargs" => &["-I", "-n", "-P", "-L", "-s", "-d", "-E", "-a"],
+            "nice" => &["-n"],
+            "timeout" => &["-s", "-k"],
+            "exec" => &["-a"],
+            "nohup" | "time" | "command" | "stdbuf" | "ionice" => &[],
+            _ => break,
+        };
+        i += 1;
+        while let Some(o) = argv.get(i) {
+            if valued.contains(&o.as_str()) {
+                i += 2;
+            } else if o.starts_with('-') || (base == "env" && is_assignment(o)) {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        if base == "timeout"
+            && argv
+                .get(i)
+                .is_some_and(|d| d.starts_with(|c: char| c.is_ascii_digit()))
+        {
+            i += 1; // the duration
         }
     }
-    &argv[i..]
+    &argv[i.min(argv.len())..]
 }
 
 fn match_rule(rule: &ShellRule, args: &[String]) -> Option<Severity> {
@@ -250,7 +278,7 @@ mod tests {
     fn ids(line: &str) -> Vec<String> {
         scan_command_line(line)
             .into_iter()
-            .map(|f| format!("{}:{}", f.rule.info.id, f.severity.as_str()))
+            .map(|f| format!("{}:{}", f.info.id, f.severity.as_str()))
             .collect()
     }
 
@@ -280,12 +308,56 @@ mod tests {
         );
         assert_eq!(
             ids("aws ec2 terminate-instances --instance-ids i-1"),
-            ["shell.aws-cli-destructive:high"]
+            ["aws.ec2.terminate-instances:critical"]
+        );
+        assert_eq!(
+            ids("aws --region us-east-1 cloudformation delete-stack --stack-name prod"),
+            ["aws.cloudformation.delete-stack:critical"],
+            "the outage's own command carries the SDK operation's rule"
+        );
+        assert_eq!(
+            ids("aws ec2 terminate-instances --dry-run --instance-ids i-1"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            ids("aws lambda delete-layer-version --layer-name x"),
+            ["shell.aws-cli-destructive:high"],
+            "an operation the catalog does not name meets the generic rule"
         );
         assert_eq!(
             ids("bash -c 'git push --force origin main'"),
             ["shell.git-push-force:critical"]
         );
+    }
+
+    #[test]
+    fn what_runs_counts_wherever_it_sits() {
+        for line in [
+            "echo `git reset --hard`",
+            "echo $(git reset --hard)",
+            "{ git reset --hard; }",
+            "( git reset --hard )",
+            "sudo -u deploy /usr/bin/git reset --hard",
+            "env -i PATH=/bin nohup time git reset --hard",
+            "find . -name x | xargs -0 git reset --hard",
+            "timeout 10 git reset --hard",
+            "eval \"git reset --hard\"",
+            "sh -c 'bash -c \"git reset --hard\"'",
+            "bash <<END\ngit reset --hard\nEND",
+            "REF=--hard; git reset $REF",
+        ] {
+            assert_eq!(ids(line), ["shell.git-reset-hard:high"], "{line}");
+        }
+    }
+
+    #[test]
+    fn inline_code_is_read_with_its_language_rules() {
+        let found = scan_command_line("python3 -c \"import shutil; shutil.rmtree('/home')\"");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].info.id, "python.shutil.rmtree");
+        assert!(scan_command_line("python3 -c \"print('shutil.rmtree')\"").is_empty());
+        let node = scan_command_line("node -e \"require('fs').rmSync('/srv', {recursive: true})\"");
+        assert!(!node.is_empty(), "node -e reads JavaScript");
     }
 
     #[test]
@@ -302,5 +374,11 @@ mod tests {
         assert!(ids("aws ec2 describe-instances").is_empty());
         assert!(ids("git push origin main").is_empty());
         assert!(ids("# rm -rf /").is_empty(), "comment");
+        assert!(ids("echo 'terraform destroy'").is_empty(), "quoted data");
+        assert!(
+            ids("cat <<END\nrm -rf /\nEND").is_empty(),
+            "a heredoc that is data"
+        );
+        assert!(ids("tee x.sh <<'END'\ngit reset --hard\nEND").is_empty());
     }
 }

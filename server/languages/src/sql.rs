@@ -13,30 +13,40 @@ pub struct SqlFinding {
 
 /// Upper-cased keywords and identifiers of each statement; literals and comments dropped.
 fn statements(sql: &str) -> Vec<Vec<String>> {
-    let mut out = vec![Vec::new()];
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
+    statements_at(sql).into_iter().map(|(_, _, s)| s).collect()
+}
+
+/// Each statement's words with the byte range from its first word to its last.
+fn statements_at(sql: &str) -> Vec<(usize, usize, Vec<String>)> {
+    let mut out: Vec<(usize, usize, Vec<String>)> = vec![(0, 0, Vec::new())];
+    let mut chars = sql.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let last = out.last_mut().unwrap();
+        if last.2.is_empty() && !c.is_whitespace() && !matches!(c, ';' | '-' | '/') {
+            last.0 = at;
+        }
         match c {
-            ';' => out.push(Vec::new()),
+            ';' => out.push((at + 1, at + 1, Vec::new())),
             '\'' | '"' | '`' => {
-                for n in chars.by_ref() {
+                for (_, n) in chars.by_ref() {
                     if n == c {
                         break;
                     }
                 }
-                out.last_mut().unwrap().push("?".into());
+                last.2.push("?".into());
+                last.1 = end_of(sql, &mut chars);
             }
-            '-' if chars.peek() == Some(&'-') => {
-                for n in chars.by_ref() {
+            '-' if chars.peek().map(|p| p.1) == Some('-') => {
+                for (_, n) in chars.by_ref() {
                     if n == '\n' {
                         break;
                     }
                 }
             }
-            '/' if chars.peek() == Some(&'*') => {
+            '/' if chars.peek().map(|p| p.1) == Some('*') => {
                 chars.next();
                 let mut prev = ' ';
-                for n in chars.by_ref() {
+                for (_, n) in chars.by_ref() {
                     if prev == '*' && n == '/' {
                         break;
                     }
@@ -45,7 +55,7 @@ fn statements(sql: &str) -> Vec<Vec<String>> {
             }
             c if c.is_alphanumeric() || c == '_' || c == '$' => {
                 let mut word = c.to_string();
-                while let Some(&n) = chars.peek() {
+                while let Some(&(_, n)) = chars.peek() {
                     if n.is_alphanumeric() || n == '_' || n == '$' || n == '.' {
                         word.push(n);
                         chars.next();
@@ -53,13 +63,36 @@ fn statements(sql: &str) -> Vec<Vec<String>> {
                         break;
                     }
                 }
-                out.last_mut().unwrap().push(word.to_ascii_uppercase());
+                last.2.push(word.to_ascii_uppercase());
+                last.1 = end_of(sql, &mut chars);
             }
             _ => {}
         }
     }
-    out.retain(|s| !s.is_empty());
+    out.retain(|s| !s.2.is_empty());
     out
+}
+
+/// Where the text not yet read starts.
+fn end_of(sql: &str, chars: &mut std::iter::Peekable<std::str::CharIndices>) -> usize {
+    chars.peek().map(|p| p.0).unwrap_or(sql.len())
+}
+
+/// The byte range of every statement of a SQL text that holds a word (comments and blank
+/// statements left out).
+pub fn statement_spans(sql: &str) -> Vec<(usize, usize)> {
+    statements_at(sql)
+        .into_iter()
+        .map(|(s, e, _)| (s, e))
+        .collect()
+}
+
+/// [`scan_sql`], each finding with its statement's byte range.
+pub fn scan_sql_spans(sql: &str) -> Vec<(usize, usize, SqlFinding)> {
+    statements_at(sql)
+        .into_iter()
+        .flat_map(|(s, e, words)| scan_statement(&words).into_iter().map(move |f| (s, e, f)))
+        .collect()
 }
 
 fn word_matches(pattern: &str, word: &str) -> bool {
@@ -68,8 +101,15 @@ fn word_matches(pattern: &str, word: &str) -> bool {
 
 /// Finds destructive statements in a SQL string.
 pub fn scan_sql(sql: &str) -> Vec<SqlFinding> {
+    statements(sql)
+        .iter()
+        .flat_map(|s| scan_statement(s))
+        .collect()
+}
+
+fn scan_statement(stmt: &[String]) -> Vec<SqlFinding> {
     let mut found = Vec::new();
-    for stmt in statements(sql) {
+    {
         // `IF EXISTS` and temporary names are how teardown code drops scratch tables.
         let scratch = stmt
             .iter()
@@ -81,7 +121,7 @@ pub fn scan_sql(sql: &str) -> Vec<SqlFinding> {
                 || !rule
                     .statement
                     .iter()
-                    .zip(&stmt)
+                    .zip(stmt)
                     .all(|(p, w)| word_matches(p, w))
             {
                 continue;

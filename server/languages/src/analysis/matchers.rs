@@ -280,13 +280,13 @@ impl<'a, 't> Analyzer<'a, 't> {
                     }
                 };
                 for cf in found_here {
-                    let what = cf.rule.info.target.as_deref().unwrap_or("");
-                    let message = format!("runs `{}` ({what}): {}", cf.command, cf.rule.info.why);
+                    let what = cf.info.target.as_deref().unwrap_or("");
+                    let message = format!("runs `{}` ({what}): {}", cf.command, cf.info.why);
                     self.push(
                         found,
-                        &cf.rule.info,
+                        cf.info,
                         cf.severity,
-                        Vec::new(),
+                        cf.notes,
                         p.node.start_byte(),
                         p.node.end_byte(),
                         p.node,

@@ -34,6 +34,9 @@ pub struct Finding {
 
 /// Cheap check before parsing: can any rule of the language match this text at all?
 pub fn may_have_findings(lang: &Language, text: &str) -> bool {
+    if lang.model.is_some() {
+        return true; // a document is read whole: its model is what finds the places to look
+    }
     let mut gates: Option<HashSet<String>> = None;
     // Overlapping: `delete` (gated on kube) must not hide `delete_vpc` (gated on the EC2 SDK).
     lang.triggers.find_overlapping_iter(text).any(|m| {
@@ -116,6 +119,9 @@ fn top_item(n: Node) -> Node {
 }
 
 pub fn analyze(lang: &Language, tree: &Tree, text: &str, path: Option<&Path>) -> Vec<Finding> {
+    if let Some(model) = lang.model {
+        return crate::models::findings(lang, &model.build(tree.root_node(), text), text);
+    }
     // Every rule needs one of the language's trigger words inside the call it matches, so only
     // the top-level items holding one are queried: most of a file is never visited.
     let hits = trigger_hits(lang, text);
@@ -203,6 +209,16 @@ pub fn analyze_ranges(
     path: Option<&Path>,
     ranges: Option<&[std::ops::Range<usize>]>,
 ) -> Vec<Finding> {
+    if let Some(model) = lang.model {
+        let all = crate::models::findings(lang, &model.build(tree.root_node(), text), text);
+        return match ranges {
+            None => all,
+            Some(r) => all
+                .into_iter()
+                .filter(|f| r.iter().any(|r| f.start <= r.end && r.start <= f.end))
+                .collect(),
+        };
+    }
     if !may_have_findings(lang, text) {
         return Vec::new();
     }

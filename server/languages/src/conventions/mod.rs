@@ -10,6 +10,7 @@ use tree_sitter::Node;
 
 mod go;
 mod javascript;
+mod plain;
 mod python;
 mod rust;
 
@@ -160,6 +161,7 @@ pub fn by_name(name: &str) -> Option<&'static dyn Conventions> {
         "python" => Some(&python::Python),
         "go" => Some(&go::Go),
         "javascript" => Some(&javascript::JavaScript),
+        "plain" => Some(&plain::Plain),
         _ => None,
     }
 }

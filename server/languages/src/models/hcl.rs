@@ -1,0 +1,249 @@
+//! Terraform / HCL (`tree-sitter-hcl`): a body is a map of its attributes and blocks. A block is
+//! a map under its type's key (`ingress`, `lifecycle`, `resource`) holding `@block` (the type),
+//! `@label` and `@name` (its first and last labels) beside its own body, so rules select
+//! `resource "aws_s3_bucket" "x"` with `where = { "@block" = "resource", "@label" = "aws_s3_bucket" }`.
+//! Object and tuple expressions are maps and lists (also inside `jsonencode(..)`); anything that
+//! is not a literal (`var.x`, `"${a}-b"`, a call) is an expression scalar with its text.
+
+use tree_sitter::Node;
+
+use super::{named, text_of, Doc, Entry, Map, Model, Scalar, Value};
+
+pub struct Hcl;
+
+impl Model for Hcl {
+    fn build(&self, root: Node, src: &str) -> Doc {
+        let mut doc = Doc::default();
+        let body = named(root).into_iter().find(|n| n.kind() == "body");
+        let map = match body {
+            Some(b) => body_map(b, src),
+            None => Map {
+                start: root.start_byte(),
+                end: root.end_byte(),
+                ..Map::default()
+            },
+        };
+        for e in &map.entries {
+            if let Value::Map(block) = &e.value {
+                if e.key == "variable" {
+                    if let (Some(name), Some(default)) =
+                        (block.text("@label"), block.get("default"))
+                    {
+                        doc.vars.insert(name.to_string(), default.clone());
+                    }
+                }
+            }
+        }
+        doc.roots.push(Value::Map(map));
+        doc
+    }
+}
+
+/// The entries of a body; attributes and blocks inside a syntax error are still read.
+fn body_entries(body: Node, src: &str, out: &mut Vec<Entry>) {
+    for n in named(body) {
+        match n.kind() {
+            "attribute" => {
+                let kids = named(n);
+                let (Some(key), Some(expr)) = (
+                    kids.iter().find(|k| k.kind() == "identifier"),
+                    kids.iter().find(|k| k.kind() == "expression"),
+                ) else {
+                    continue;
+                };
+                out.push(Entry {
+                    key: text_of(*key, src).to_string(),
+                    key_start: n.start_byte(),
+                    value: expression(*expr, src),
+                });
+            }
+            "block" => {
+                if let Some(e) = block_entry(n, src) {
+                    out.push(e);
+                }
+            }
+            "ERROR" | "body" => body_entries(n, src, out),
+            _ => {}
+        }
+    }
+}
+
+fn body_map(body: Node, src: &str) -> Map {
+    let mut m = Map {
+        start: body.start_byte(),
+        end: body.end_byte(),
+        ..Map::default()
+    };
+    body_entries(body, src, &mut m.entries);
+    m
+}
+
+fn block_entry(n: Node, src: &str) -> Option<Entry> {
+    let kids = named(n);
+    let ty = kids.first().filter(|k| k.kind() == "identifier")?;
+    let ty_text = text_of(*ty, src).to_string();
+    let labels: Vec<Node> = kids
+        .iter()
+        .skip(1)
+        .filter(|k| matches!(k.kind(), "string_lit" | "identifier"))
+        .copied()
+        .collect();
+    let synthetic = |key: &str, node: Node| Entry {
+        key: key.into(),
+        key_start: node.start_byte(),
+        value: Value::Scalar(Scalar::literal(
+            label_text(node, src),
+            node.start_byte(),
+            node.end_byte(),
+        )),
+    };
+    let mut entries = vec![synthetic("@block", *ty)];
+    if let (Some(first), Some(last)) = (labels.first(), labels.last()) {
+        entries.push(synthetic("@label", *first));
+        entries.push(synthetic("@name", *last));
+    }
+    if let Some(body) = kids.iter().find(|k| k.kind() == "body") {
+        body_entries(*body, src, &mut entries);
+    }
+    Some(Entry {
+        key: ty_text,
+        key_start: n.start_byte(),
+        value: Value::Map(Map {
+            entries,
+            start: n.start_byte(),
+            end: n.end_byte(),
+        }),
+    })
+}
+
+/// A label's text: a quoted string's content, or an identifier.
+fn label_text(n: Node, src: &str) -> String {
+    if n.kind() == "string_lit" {
+        return named(n)
+            .iter()
+            .filter(|k| k.kind() == "template_literal")
+            .map(|k| text_of(*k, src))
+            .collect();
+    }
+    text_of(n, src).to_string()
+}
+
+/// A string literal's value, when it has no interpolation.
+fn string_value(n: Node, src: &str) -> Option<String> {
+    let mut out = String::new();
+    for k in named(n) {
+        match k.kind() {
+            "template_literal" => out.push_str(&crate::conventions::unescape(text_of(k, src))),
+            "quoted_template_start" | "quoted_template_end" => {}
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+fn expression(expr: Node, src: &str) -> Value {
+    let (start, end) = (expr.start_byte(), expr.end_byte());
+    let kids = named(expr);
+    let raw = || Value::Scalar(Scalar::expression(text_of(expr, src), start, end));
+    let [only] = kids.as_slice() else {
+        return raw();
+    };
+    match only.kind() {
+        "literal_value" => {
+            let Some(lit) = named(*only).into_iter().next() else {
+                return raw();
+            };
+            match lit.kind() {
+                "string_lit" => match string_value(lit, src) {
+                    Some(v) => Value::Scalar(Scalar::literal(v, start, end)),
+                    None => Value::Scalar(Scalar::expression(
+                        quoted_body(text_of(lit, src)),
+                        start,
+                        end,
+                    )),
+                },
+                _ => Value::Scalar(Scalar::literal(text_of(lit, src), start, end)),
+            }
+        }
+        "collection_value" => match named(*only).into_iter().next() {
+            Some(c) if c.kind() == "tuple" => Value::List(
+                named(c)
+                    .into_iter()
+                    .filter(|k| k.kind() == "expression")
+                    .map(|k| expression(k, src))
+                    .collect(),
+            ),
+            Some(c) if c.kind() == "object" => Value::Map(object(c, src)),
+            _ => raw(),
+        },
+        "template_expr" => heredoc(*only, src).unwrap_or_else(raw),
+        "function_call" => {
+            let f = named(*only);
+            let name = f.first().map(|n| text_of(*n, src)).unwrap_or("");
+            let arg = f
+                .iter()
+                .find(|k| k.kind() == "function_arguments")
+                .and_then(|a| named(*a).into_iter().find(|k| k.kind() == "expression"));
+            match arg {
+                // The document a policy or a manifest is written as.
+                Some(a) if matches!(name, "jsonencode" | "yamlencode") => expression(a, src),
+                _ => raw(),
+            }
+        }
+        _ => raw(),
+    }
+}
+
+fn quoted_body(s: &str) -> String {
+    s.strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(s)
+        .to_string()
+}
+
+fn object(obj: Node, src: &str) -> Map {
+    let mut m = Map {
+        start: obj.start_byte(),
+        end: obj.end_byte(),
+        ..Map::default()
+    };
+    for elem in named(obj).into_iter().filter(|k| k.kind() == "object_elem") {
+        let (Some(key), Some(val)) = (
+            elem.child_by_field_name("key"),
+            elem.child_by_field_name("val"),
+        ) else {
+            continue;
+        };
+        let key_text = match expression(key, src) {
+            Value::Scalar(s) => s.text,
+            _ => continue,
+        };
+        m.entries.push(Entry {
+            key: key_text,
+            key_start: elem.start_byte(),
+            value: expression(val, src),
+        });
+    }
+    m
+}
+
+/// A heredoc's body, verbatim (interpolations left as written).
+fn heredoc(t: Node, src: &str) -> Option<Value> {
+    let h = named(t)
+        .into_iter()
+        .find(|k| k.kind() == "heredoc_template")?;
+    let parts: Vec<Node> = named(h)
+        .into_iter()
+        .filter(|k| !matches!(k.kind(), "heredoc_start" | "heredoc_identifier"))
+        .collect();
+    let (first, last) = (parts.first()?, parts.last()?);
+    let (s, e) = (first.start_byte(), last.end_byte());
+    let literal = parts.iter().all(|k| k.kind() == "template_literal");
+    Some(Value::Scalar(Scalar {
+        text: src.get(s..e)?.to_string(),
+        literal,
+        start: s,
+        end: e,
+        verbatim_at: Some(s),
+    }))
+}

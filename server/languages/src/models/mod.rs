@@ -1,0 +1,151 @@
+//! Files without calls: Terraform, YAML and JSON configuration, shell scripts and SQL files. Each
+//! grammar's builder (one file here, named by `model` in `queries/languages.toml`) turns its tree
+//! into a [`Doc`]: maps of keys to values with exact byte ranges, the commands a script runs, the
+//! statements a SQL file holds. The rules of `queries/<lang>/*.toml` (`match = "attribute"`, and
+//! `[[embed]]` for commands held in values) are matched on the Doc, so what is risky stays data
+//! and no node kind leaves this folder.
+
+use std::collections::HashMap;
+
+use tree_sitter::Node;
+
+pub mod bash;
+mod hcl;
+mod json;
+mod select;
+mod yaml;
+
+pub use select::{findings, Embed, EmbedKind, Select};
+
+/// A document's structure, as its rules see it.
+#[derive(Debug, Default)]
+pub struct Doc {
+    /// Top-level maps: a Terraform file's body, each YAML document, a JSON document's object.
+    pub roots: Vec<Value>,
+    /// Terraform `variable "x" { default = .. }`: what `var.x` stands for when nothing sets it.
+    pub vars: HashMap<String, Value>,
+    /// Commands a script runs (shell).
+    pub commands: Vec<bash::Cmd>,
+    /// Statement byte ranges (SQL).
+    pub statements: Vec<(usize, usize)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Value {
+    Map(Map),
+    List(Vec<Value>),
+    Scalar(Scalar),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Map {
+    pub entries: Vec<Entry>,
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub key: String,
+    pub key_start: usize,
+    pub value: Value,
+}
+
+/// A leaf: a literal's value (quotes and escapes removed), or an expression's text.
+#[derive(Debug, Clone)]
+pub struct Scalar {
+    pub text: String,
+    /// A literal written in the file (not a reference, a call or an interpolation).
+    pub literal: bool,
+    pub start: usize,
+    pub end: usize,
+    /// Where `text` starts in the file when it is the file's text verbatim (a block scalar, a
+    /// heredoc): positions inside it are then exact.
+    pub verbatim_at: Option<usize>,
+}
+
+impl Scalar {
+    pub fn literal(text: impl Into<String>, start: usize, end: usize) -> Scalar {
+        Scalar {
+            text: text.into(),
+            literal: true,
+            start,
+            end,
+            verbatim_at: None,
+        }
+    }
+
+    pub fn expression(text: impl Into<String>, start: usize, end: usize) -> Scalar {
+        Scalar {
+            literal: false,
+            ..Scalar::literal(text, start, end)
+        }
+    }
+}
+
+impl Map {
+    /// The first value under `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries.iter().find(|e| e.key == key).map(|e| &e.value)
+    }
+
+    /// The text of the scalar under `key`.
+    pub fn text(&self, key: &str) -> Option<&str> {
+        match self.get(key) {
+            Some(Value::Scalar(s)) => Some(&s.text),
+            _ => None,
+        }
+    }
+}
+
+impl Value {
+    pub fn start(&self) -> usize {
+        match self {
+            Value::Map(m) => m.start,
+            Value::List(v) => v.first().map(Value::start).unwrap_or(0),
+            Value::Scalar(s) => s.start,
+        }
+    }
+}
+
+/// Builds a [`Doc`] from a parsed file.
+pub trait Model: Send + Sync {
+    fn build(&self, root: Node, src: &str) -> Doc;
+}
+
+/// The model `queries/languages.toml` names.
+pub fn by_name(name: &str) -> Option<&'static dyn Model> {
+    match name {
+        "hcl" => Some(&hcl::Hcl),
+        "hcl-json" => Some(&json::TerraformJson),
+        "yaml" => Some(&yaml::Yaml),
+        "json" => Some(&json::Json),
+        "bash" => Some(&bash::Bash),
+        "sql" => Some(&SqlFile),
+        _ => None,
+    }
+}
+
+/// A SQL file: its statements, split by the SQL scanner (comments and quoted text skipped), so a
+/// dialect the grammar does not know is still read statement by statement.
+struct SqlFile;
+
+impl Model for SqlFile {
+    fn build(&self, _root: Node, src: &str) -> Doc {
+        Doc {
+            statements: crate::sql::statement_spans(src),
+            ..Doc::default()
+        }
+    }
+}
+
+/// The text of a node (empty when it is not valid UTF-8).
+fn text_of<'a>(n: Node, src: &'a str) -> &'a str {
+    n.utf8_text(src.as_bytes()).unwrap_or("")
+}
+
+/// Named children of a node.
+fn named(n: Node) -> Vec<Node> {
+    let mut c = n.walk();
+    n.named_children(&mut c).collect()
+}
