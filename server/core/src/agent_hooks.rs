@@ -503,17 +503,16 @@ pub fn command_reasons(
     shell::scan_command_line(command)
         .into_iter()
         .map(|f| {
-            let d = details.get(&f.rule.info.id);
+            let d = details.get(&f.info.id);
             (
-                policy.decide(&f.rule.info.id, f.severity),
+                policy.decide(&f.info.id, f.severity),
                 format!(
                     "`{}` ({}, {}): {}{}{}",
                     f.command,
-                    f.rule.info.id,
+                    f.info.id,
                     f.severity.as_str(),
-                    f.rule.info.why,
-                    f.rule
-                        .info
+                    f.info.why,
+                    f.info
                         .target
                         .as_deref()
                         .map(|t| format!(" It destroys: {t}."))

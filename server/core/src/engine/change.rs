@@ -479,7 +479,7 @@ impl Engine {
             .zip(scanned)
         {
             findings.push(CommandOp {
-                rule: f.rule.info.id.clone(),
+                rule: f.info.id.clone(),
                 severity: f.severity.as_str(),
                 command: f.command.clone(),
                 decision: decision_str(d),

@@ -176,7 +176,7 @@ fn expression(expr: Node, src: &str) -> Value {
             Some(c) if c.kind() == "object" => Value::Map(object(c, src)),
             _ => raw(),
         },
-        "template_expr" => heredoc(*only, src).unwrap_or_else(raw),
+        "template_expr" => template(*only, src).unwrap_or_else(raw),
         "function_call" => {
             let f = named(*only);
             let name = f.first().map(|n| text_of(*n, src)).unwrap_or("");
@@ -227,14 +227,23 @@ fn object(obj: Node, src: &str) -> Map {
     m
 }
 
-/// A heredoc's body, verbatim (interpolations left as written).
-fn heredoc(t: Node, src: &str) -> Option<Value> {
+/// A template's text, verbatim (interpolations left as written): a heredoc's body, or a quoted
+/// string with `${..}` in it.
+fn template(t: Node, src: &str) -> Option<Value> {
     let h = named(t)
         .into_iter()
-        .find(|k| k.kind() == "heredoc_template")?;
+        .find(|k| matches!(k.kind(), "heredoc_template" | "quoted_template"))?;
     let parts: Vec<Node> = named(h)
         .into_iter()
-        .filter(|k| !matches!(k.kind(), "heredoc_start" | "heredoc_identifier"))
+        .filter(|k| {
+            !matches!(
+                k.kind(),
+                "heredoc_start"
+                    | "heredoc_identifier"
+                    | "quoted_template_start"
+                    | "quoted_template_end"
+            )
+        })
         .collect();
     let (first, last) = (parts.first()?, parts.last()?);
     let (s, e) = (first.start_byte(), last.end_byte());

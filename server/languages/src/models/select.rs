@@ -306,6 +306,17 @@ fn command_message(f: &shell::CommandFinding) -> String {
     format!("runs `{}` ({what}): {}", f.command, f.info.why)
 }
 
+/// A value's text as the shell reads it: a template's interpolations (Terraform's `${var.x}`,
+/// GitHub's `${{ github.sha }}`) become plain words of the same length, so positions hold.
+fn shell_text(s: &Scalar) -> String {
+    let t = s.text.replace("${{", "_{{");
+    if s.literal {
+        t
+    } else {
+        t.replace("${", "_{")
+    }
+}
+
 fn embedded_findings(embed: &Embed, doc: &Doc, text: &str, out: &mut Vec<Finding>) {
     for (_, _, _, value) in selected(doc, &embed.select) {
         match embed.kind {
@@ -329,9 +340,10 @@ fn embedded_findings(embed: &Embed, doc: &Doc, text: &str, out: &mut Vec<Finding
             }
             EmbedKind::Shell | EmbedKind::Sql => {
                 for (s, _) in leaves(value) {
+                    let script = shell_text(s);
                     let spans: Vec<(usize, usize, String, &RuleInfo, Severity, Vec<String>)> =
                         if embed.kind == EmbedKind::Shell {
-                            shell::scan_script(&s.text)
+                            shell::scan_script(&script)
                                 .into_iter()
                                 .map(|(a, b, f)| {
                                     let m = command_message(&f);
@@ -363,12 +375,18 @@ fn embedded_findings(embed: &Embed, doc: &Doc, text: &str, out: &mut Vec<Finding
 
 /// Every finding of a document of language `lang`.
 pub fn findings(lang: &Language, doc: &Doc, text: &str) -> Vec<Finding> {
-    let mut out = Vec::new();
+    let mut settings = Vec::new();
     for rule in &lang.rules {
         if let CodeMatcher::Attribute { when } = &rule.matcher {
-            attribute_findings(&rule.info, when, doc, &mut out);
+            attribute_findings(&rule.info, when, doc, &mut settings);
         }
     }
+    // One setting is one finding: a module input named like the attributes of two rules
+    // (`deletion_protection` of AWS and of Google databases) is reported once, at the higher
+    // severity.
+    settings.sort_by(|a, b| (a.start, a.end, b.severity).cmp(&(b.start, b.end, a.severity)));
+    settings.dedup_by(|a, b| a.start == b.start && a.end == b.end);
+    let mut out = settings;
     for embed in &lang.embeds {
         embedded_findings(embed, doc, text, &mut out);
     }
