@@ -224,7 +224,7 @@ pub fn record(agent: Agent, input: &str, cwd: &Path) -> Result<Recorded, HookErr
                 retired: Vec::new(),
             }
         })?;
-        if let Some(lang) = language::for_path(&path) {
+        if let Some(lang) = language::for_text(&path, &text) {
             let found = findings_in(lang, &text, &spans, &path);
             if !found.is_empty() {
                 let policy_ws = Workspace::open(&root).unwrap_or(ws);

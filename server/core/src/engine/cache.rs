@@ -64,7 +64,7 @@ impl Engine {
         let bytes = std::fs::read(abs).map_err(|e| format!("{rel}: {e}"))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| format!("{rel} is not UTF-8 text: aigis checks text files"))?;
-        let lang = crate::language::for_path(abs);
+        let lang = crate::language::for_text(abs, &text);
         let tree = lang
             .filter(|_| text.len() <= crate::document::MAX_ANALYSED_BYTES)
             .and_then(|l| crate::parse::parse(l, &text));

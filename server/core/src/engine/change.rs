@@ -270,7 +270,7 @@ impl Engine {
         let current: &str = before.as_ref().map_or("", |p| p.text.as_str());
         let mut notes = Vec::new();
         let proposed = self.apply(&at.rel, current, edit, &mut notes)?;
-        let lang = crate::language::for_path(&at.abs);
+        let lang = crate::language::for_text(&at.abs, &proposed);
         if proposed.len() > crate::document::MAX_ANALYSED_BYTES {
             notes.push(format!(
                 "the new text is over {} bytes: not analysed",

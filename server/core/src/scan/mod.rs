@@ -152,6 +152,8 @@ pub fn scan_with(
     };
     let wanted = |p: &Path| {
         language::for_path(p).is_some()
+            || (p.extension().is_none()
+                && language::for_text(p, &crate::walk::first_line(p)).is_some())
             || ws
                 .relative(p)
                 .is_some_and(|r| tracked.contains(&r) || ai_files.contains(&r))
@@ -293,7 +295,7 @@ fn scan_file(
     let Ok(text) = String::from_utf8(bytes) else {
         return skip("not UTF-8".into());
     };
-    let lang = language::for_path(path);
+    let lang = language::for_text(path, &text);
     let mut warnings = Vec::new();
     let mut regions = RegionSet::default();
     let mut authors = HashMap::new();
