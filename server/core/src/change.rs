@@ -167,6 +167,13 @@ pub fn compare_trees(
             _ => out.removed.push(f),
         }
     }
+    // What only the comparison shows: a Terraform argument whose change replaces the resource.
+    let compared = crate::models::compared_findings(lang, (old_tree, old), (new_tree, new));
+    let compared = match ws {
+        Some(ws) => ws.enabled(compared),
+        None => compared,
+    };
+    out.added.extend(compared);
     out
 }
 

@@ -4,7 +4,7 @@
 //! (re-exported below), never a tree-sitter node.
 
 pub use aigis_languages::{
-    analysis, catalog, conventions, document, language, parse, shell, sql, symbols,
+    analysis, catalog, conventions, document, language, models, parse, shell, sql, symbols,
 };
 
 pub mod agent_hooks;

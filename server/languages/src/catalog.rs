@@ -444,5 +444,8 @@ fn build_rule_details() -> std::collections::BTreeMap<String, RuleDetails> {
     for r in SQL_RULES.iter() {
         add_details(&mut out, &r.info, "sql", &r.escalators, &r.unless);
     }
+    for r in crate::models::changes::rules() {
+        add_details(&mut out, r, "terraform", &[], &[]);
+    }
     out
 }

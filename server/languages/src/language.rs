@@ -341,6 +341,7 @@ pub fn static_rule_info(lang: &'static Language, id: &str) -> Option<&'static Ru
         .map(|r| &r.info)
         .chain(SHELL_RULES.iter().map(|r| &r.info))
         .chain(SQL_RULES.iter().map(|r| &r.info))
+        .chain(crate::models::changes::rules())
         .find(|i| i.id == id)
 }
 
@@ -362,6 +363,9 @@ pub fn all_rules() -> HashMap<String, RuleInfo> {
     }
     for r in SQL_RULES.iter() {
         out.insert(r.info.id.clone(), r.info.clone());
+    }
+    for r in crate::models::changes::rules() {
+        out.insert(r.id.clone(), r.clone());
     }
     out
 }

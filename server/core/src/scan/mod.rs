@@ -404,6 +404,8 @@ fn scan_file(
     {
         if let Some(tree) = parser.parse(lang, &text, None) {
             findings = ws.enabled(analysis::analyze(lang, &tree, &text, Some(Path::new(&rel))));
+            let rev = opts.base.as_deref().unwrap_or("HEAD");
+            findings.extend(ws.enabled(base::compared(ws, rev, parser, lang, &rel, &tree, &text)));
         }
     }
     // Not subject to `[analysis]` switches: the branch under review could turn them off.

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 pub mod bash;
+pub mod changes;
 mod hcl;
 mod json;
 mod select;
@@ -106,6 +107,22 @@ impl Value {
             Value::Scalar(s) => s.start,
         }
     }
+}
+
+/// The findings of `new` that only a comparison with `old` (the file's committed text) shows:
+/// a Terraform edit that replaces a stateful resource, or removes its `prevent_destroy`.
+pub fn compared_findings(
+    lang: &crate::language::Language,
+    old: (&tree_sitter::Tree, &str),
+    new: (&tree_sitter::Tree, &str),
+) -> Vec<crate::analysis::Finding> {
+    let Some(model) = lang.model else {
+        return Vec::new();
+    };
+    changes::findings(
+        &model.build(old.0.root_node(), old.1),
+        &model.build(new.0.root_node(), new.1),
+    )
 }
 
 /// Builds a [`Doc`] from a parsed file.
