@@ -409,6 +409,7 @@ impl Client {
         // The languageId an editor sends for the file's extension.
         let language = match uri.rsplit('.').next() {
             Some("py" | "pyi") => "python",
+            Some("tf") => "terraform",
             _ => "rust",
         };
         self.notify(

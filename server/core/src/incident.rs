@@ -268,6 +268,7 @@ fn regions_of(
     crate::scan::scan(
         ws,
         &ScanOptions {
+            plan: None,
             paths,
             all: false,
             base: base.map(str::to_string),

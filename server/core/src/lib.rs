@@ -25,6 +25,7 @@ pub mod index;
 pub mod ledger;
 pub mod linemap;
 pub mod mcp_setup;
+pub mod plan;
 pub mod policy;
 pub mod regions;
 pub mod report;

@@ -60,6 +60,9 @@ pub fn scan_json(report: &ScanReport) -> Value {
     if let Some(r) = &report.rollout {
         out["rollout"] = serde_json::to_value(r).unwrap_or(Value::Null);
     }
+    if let Some(p) = &report.plan {
+        out["plan"] = serde_json::to_value(p).unwrap_or(Value::Null);
+    }
     out
 }
 

@@ -56,6 +56,10 @@ enum Commands {
         /// (default: $GITHUB_OUTPUT when CI sets it), and a summary to $GITHUB_STEP_SUMMARY.
         #[arg(long)]
         github_output: Option<PathBuf>,
+        /// A Terraform plan as JSON (`terraform show -json PLANFILE`): resources it replaces or
+        /// deletes become findings on their blocks.
+        #[arg(long, value_name = "FILE")]
+        plan: Option<PathBuf>,
     },
     /// Did an AI tool contribute to an incident? Maps a stack trace's frames to who wrote each
     /// line (human or AI, tool, model, commit, review, blast radius), or lists the AI regions
@@ -212,6 +216,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             fail_on,
             verify_approvals,
             github_output,
+            plan,
         } => {
             let cwd = std::env::current_dir()?;
             // Canonical paths, so that `../x` and symlinks map to the same workspace paths.
@@ -228,6 +233,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let report = scan::scan(
                 &ws,
                 &ScanOptions {
+                    plan: plan.map(|p| cwd.join(p)),
                     paths: abs,
                     all,
                     base,
@@ -391,6 +397,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let report = scan::scan(
                 &ws,
                 &ScanOptions {
+                    plan: None,
                     paths: Vec::new(),
                     all: false,
                     base: base.clone(),

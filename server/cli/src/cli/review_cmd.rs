@@ -39,6 +39,7 @@ pub(super) fn review_command(action: ReviewAction) -> Result<ExitCode, CliError>
             let report = scan::scan(
                 &ws,
                 &ScanOptions {
+                    plan: None,
                     paths: vec![target],
                     all: false,
                     base: None,
@@ -91,6 +92,7 @@ fn region_action(
             let report = scan::scan(
                 &ws,
                 &ScanOptions {
+                    plan: None,
                     paths: vec![abs],
                     all: false,
                     base: Some(rev.clone()),

@@ -104,6 +104,15 @@ pub(super) fn scan_text(report: &ScanReport, color: bool) -> String {
         .iter()
         .filter(|r| r.assessment.review.state.needs_review())
         .count();
+    if let Some(p) = &report.plan {
+        out += &format!(
+            "plan {} (format {}): {} replaced, {} deleted\n",
+            p.file, p.format_version, p.replaced, p.deleted
+        );
+        for a in &p.unplaced {
+            out += &format!("  {a}: deleted or replaced by the plan; its block is not in the workspace (gone, or in a module it does not hold)\n");
+        }
+    }
     out += &format!(
         "aigis: {} files ({:.1} MB), {} AI regions ({} senior, {} peer), {} findings, {} regions need a review they do not have, {} skipped\n",
         report.files,

@@ -127,6 +127,7 @@ impl Engine {
     ) -> Result<(ScanReport, IndexInfo), String> {
         let index = self.wait_for_index(INDEX_WAIT);
         let opts = ScanOptions {
+            plan: None,
             paths,
             all: false,
             base: base.map(str::to_string),

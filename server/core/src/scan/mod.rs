@@ -18,7 +18,11 @@ pub use share::lines_in_scope;
 /// Files larger than this are skipped, as the server skips analysing them.
 pub const MAX_FILE_BYTES: u64 = crate::document::MAX_ANALYSED_BYTES as u64;
 
+#[derive(Default)]
 pub struct ScanOptions {
+    /// A Terraform plan (`terraform show -json`): the resources it replaces or deletes are
+    /// findings on their blocks.
+    pub plan: Option<PathBuf>,
     pub paths: Vec<PathBuf>,
     /// Audit mode: every line counts as AI-written.
     pub all: bool,
@@ -69,6 +73,8 @@ pub struct ScanReport {
     pub warnings: Vec<String>,
     /// With `--base`: what a deploy pipeline should do with the change.
     pub rollout: Option<crate::rollout::Rollout>,
+    /// What `--plan` said.
+    pub plan: Option<crate::plan::PlanSummary>,
 }
 
 /// What an approval in this report had to prove to count.
@@ -107,6 +113,8 @@ pub enum ScanError {
     Missing(String),
     #[error("--base {rev}: {message}")]
     Git { rev: String, message: String },
+    #[error("--plan: {0}")]
+    Plan(String),
 }
 
 enum FileResult {
@@ -182,10 +190,18 @@ pub fn scan_with(
         Some(rev) => tampered_regions(ws, rev),
         None => HashMap::new(),
     };
+    let (plan, plan_summary) = match &opts.plan {
+        Some(p) => {
+            let (found, summary) = crate::plan::findings(ws, p).map_err(ScanError::Plan)?;
+            (found, Some(summary))
+        }
+        None => (HashMap::new(), None),
+    };
     if let Some(changed) = &changed {
         files.retain(|f| {
-            ws.relative(f)
-                .is_some_and(|r| changed.contains_key(&r) || tampered.contains_key(&r))
+            ws.relative(f).is_some_and(|r| {
+                changed.contains_key(&r) || tampered.contains_key(&r) || plan.contains_key(&r)
+            })
         });
     }
     // Blast radius needs the symbol index, built only when there are AI regions to measure.
@@ -210,6 +226,7 @@ pub fn scan_with(
                 changed.as_ref(),
                 &ai_files,
                 &tampered,
+                &plan,
                 index,
                 parser,
                 path,
@@ -244,6 +261,7 @@ pub fn scan_with(
             FileResult::Skipped(s) => report.skipped.push(s),
         }
     }
+    report.plan = plan_summary;
     if opts.base.is_some() {
         report.rollout = Some(crate::rollout::rollout(
             &report,
@@ -260,6 +278,7 @@ fn scan_file(
     changed: Option<&ChangedLines>,
     ai_files: &HashSet<String>,
     tampered: &HashMap<String, Vec<TamperedRegion>>,
+    plan: &HashMap<String, Vec<Finding>>,
     index: &crate::index::WorkspaceIndex,
     parser: &mut crate::parse::Parser,
     path: &Path,
@@ -410,6 +429,10 @@ fn scan_file(
     }
     // Not subject to `[analysis]` switches: the branch under review could turn them off.
     findings.extend(tamper_findings);
+    // A plan's replacements and deletions are reported wherever they are, AI region or not.
+    let planned: Vec<Finding> = plan.get(&rel).cloned().unwrap_or_default();
+    let is_planned = |f: &Finding| planned.iter().any(|p| p == f);
+    findings.extend(planned.iter().cloned());
     let region_list: Vec<Region> = regions
         .iter()
         .filter(|r| in_scope(&r.id, r.start, r.end))
@@ -461,10 +484,11 @@ fn scan_file(
         .iter()
         .filter_map(|f| {
             let region = regions.at(f.start).map(|r| r.id.clone());
-            if !in_scope(region.as_deref().unwrap_or(""), f.start, f.end) {
+            let planned = is_planned(f);
+            if !planned && !in_scope(region.as_deref().unwrap_or(""), f.start, f.end) {
                 return None;
             }
-            if region.is_none() && !all {
+            if region.is_none() && !all && !planned {
                 return None;
             }
             Some(FileFinding {

@@ -23,6 +23,13 @@ pub struct Stateful {
     #[serde(rename = "type")]
     pub type_: String,
     pub force_new: Vec<String>,
+    /// Holds data of its own (false for an instance).
+    #[serde(default = "yes")]
+    pub stateful: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 static STATEFUL: LazyLock<Vec<Stateful>> = LazyLock::new(|| {
@@ -38,7 +45,9 @@ pub fn stateful() -> &'static [Stateful] {
 }
 
 pub fn is_stateful(resource_type: &str) -> bool {
-    STATEFUL.iter().any(|s| s.type_ == resource_type)
+    STATEFUL
+        .iter()
+        .any(|s| s.type_ == resource_type && s.stateful)
 }
 
 /// The rules only a comparison (or a plan) finds: one `tf.force-new.<type>` per stateful type,
@@ -59,7 +68,11 @@ pub fn rules() -> &'static [RuleInfo] {
             .map(|s| {
                 info(
                     format!("tf.force-new.{}", s.type_),
-                    Severity::Critical,
+                    if s.stateful {
+                        Severity::Critical
+                    } else {
+                        Severity::High
+                    },
                     "Changing an argument the provider marks ForceNew makes Terraform destroy the resource and create a new one: its data goes with it.",
                     format!("the {} and its data", s.type_),
                 )
