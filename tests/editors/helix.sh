@@ -30,8 +30,9 @@ fi
 work=$(scratch_example)
 cfg=$(mktemp -d)
 mkdir -p "$cfg/helix"
-# The shipped config, pointed at the binary under test; rust-analyzer is not installed here.
-sed -e "s#^command = \"aigis\"#command = \"$bin\"#" -e 's#\["rust-analyzer", "aigis"\]#["aigis"]#' -e 's#\["pylsp", "aigis"\]#["aigis"]#' -e 's#\["gopls", "aigis"\]#["aigis"]#' -e 's#\["typescript-language-server", "aigis"\]#["aigis"]#' \
+# The shipped config, pointed at the binary under test; the languages' own servers
+# (rust-analyzer, terraform-ls...) are not installed here.
+sed -e "s#^command = \"aigis\"#command = \"$bin\"#" -e 's#\["[^"]*", "aigis"\]#["aigis"]#' \
   "$root/editors/helix/languages.toml" > "$cfg/helix/languages.toml"
 session=aigis-hx-$$
 log=$root/target/artifacts/helix-lsp.log
@@ -85,6 +86,18 @@ sleep 1
 tmux send-keys -t "$session" ' ' 'D'
 wait_for "risky/aws.cloudformation" || true
 check "the risky diagnostic in a Python file" "risky/aws.cloudformation.delete-stack" "$(screen)"
+tmux send-keys -t "$session" Escape ':q!' Enter
+# A Terraform file an agent wrote (Helix's `hcl` language, from the shipped config).
+terraform_agent_region "$work"
+tmux kill-session -t "$session" 2>/dev/null || true
+tmux new-session -d -s "$session" -x 200 -y 50 "cd $work && XDG_CONFIG_HOME=$cfg $hx_dir/hx -v --log $log.tf infra/main.tf"
+wait_for "main.tf" || true
+sleep 2
+tmux send-keys -t "$session" ':3' Enter
+sleep 1
+tmux send-keys -t "$session" ' ' 'D'
+wait_for "risky/tf.s3" || true
+check "the risky diagnostic in a Terraform file" "risky/tf.s3.force-destroy" "$(screen)"
 tmux send-keys -t "$session" Escape ':q!' Enter
 if command -v chromium >/dev/null; then
   python3 "$root/tests/editors/render_terminal.py" "$root/target/artifacts/helix-diagnostics.ansi" "$root/target/artifacts/helix-diagnostics.png" \

@@ -35,6 +35,15 @@ scratch_example() {
 
 # An agent's edit to the example's Python script, recorded by its hook: a function that deletes a
 # CloudFormation stack (lines 12-14), so the editor shows a risky diagnostic in a Python file.
+# An agent's Terraform file (its hook recorded the region): a bucket destroyed with its objects.
+terraform_agent_region() {
+  local work=$1
+  mkdir -p "$work/infra"
+  printf '%s\n' 'resource "aws_s3_bucket" "logs" {' '  bucket        = "logs"' '  force_destroy = true' '}' > "$work/infra/main.tf"
+  echo "{\"tool\": \"codex\", \"cwd\": \"$work\", \"files\": [{\"path\": \"infra/main.tf\", \"lines\": [[1, 4]]}]}" \
+    | (cd "$work" && "$bin" record --agent generic)
+}
+
 python_agent_region() {
   local work=$1
   cat >> "$work/scripts/cleanup.py" <<'PY'

@@ -89,6 +89,24 @@ function Check()
   expect('risky diagnostic in the Python AI region', vim.wait(30000, function()
     return has(py, 'risky/aws.cloudformation.delete-stack')
   end, 50))
+  -- A Terraform file: an accepted suggestion that lets a bucket be destroyed with its objects.
+  vim.fn.mkdir('infra', 'p')
+  vim.cmd('edit infra/main.tf')
+  local tf = vim.api.nvim_get_current_buf()
+  expect('aigis attaches to the Terraform file', vim.wait(20000, function()
+    return #vim.lsp.get_clients({ bufnr = tf, name = 'aigis' }) > 0
+  end, 50))
+  require('aigis').wrap_accept(function()
+    vim.api.nvim_buf_set_lines(tf, 0, -1, false, {
+      'resource "aws_s3_bucket" "logs" {',
+      '  bucket        = "logs"',
+      '  force_destroy = true',
+      '}',
+    })
+  end, 'fake-ai')()
+  expect('risky diagnostic in the Terraform AI region', vim.wait(30000, function()
+    return has(tf, 'risky/tf.s3.force-destroy')
+  end, 50))
   say(string.format('nvim: %d passed, %d failed', passed, failed))
   vim.cmd(failed == 0 and 'qa!' or 'cquit 1')
 end
