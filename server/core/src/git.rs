@@ -96,6 +96,17 @@ pub fn split_z(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// A file's text at a revision (`None` when the file or the revision does not exist there, or the
+/// text is not UTF-8). `rel` is relative to `root`.
+pub fn show_file(root: &Path, rev: &str, rel: &str) -> Option<String> {
+    if rev.starts_with('-') {
+        return None;
+    }
+    run(root, &["show", &format!("{rev}:./{rel}")])
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,15 +129,4 @@ mod tests {
         );
         assert_eq!(patch_path("/dev/null"), None);
     }
-}
-
-/// A file's text at a revision (`None` when the file or the revision does not exist there, or the
-/// text is not UTF-8). `rel` is relative to `root`.
-pub fn show_file(root: &Path, rev: &str, rel: &str) -> Option<String> {
-    if rev.starts_with('-') {
-        return None;
-    }
-    run(root, &["show", &format!("{rev}:./{rel}")])
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
 }

@@ -142,9 +142,7 @@ fn module_path(address: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = address;
     while let Some(after) = rest.strip_prefix("module.") {
-        let end = after
-            .find(|c: char| c == '.' || c == '[')
-            .unwrap_or(after.len());
+        let end = after.find(['.', '[']).unwrap_or(after.len());
         out.push(after[..end].to_string());
         rest = &after[end..];
         // Skip an instance key (`["x"]`, `[0]`), then the dot before the next module.

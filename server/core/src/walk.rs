@@ -125,6 +125,21 @@ impl WalkRules {
     }
 }
 
+/// The first line of a file (at most 256 bytes): a script without an extension says its
+/// language in its `#!` line.
+pub(crate) fn first_line(p: &Path) -> String {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(p)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    String::from_utf8_lossy(&head[..n])
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,19 +177,4 @@ mod tests {
         got.sort();
         assert_eq!(got, ["src/a.rs", "vendor/ours/lib.go"]);
     }
-}
-
-/// The first line of a file (at most 256 bytes): a script without an extension says its
-/// language in its `#!` line.
-pub(crate) fn first_line(p: &Path) -> String {
-    use std::io::Read;
-    let mut head = [0u8; 256];
-    let n = std::fs::File::open(p)
-        .and_then(|mut f| f.read(&mut head))
-        .unwrap_or(0);
-    String::from_utf8_lossy(&head[..n])
-        .lines()
-        .next()
-        .unwrap_or("")
-        .to_string()
 }

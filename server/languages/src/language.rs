@@ -26,6 +26,8 @@ pub struct Language {
     pub extensions: &'static [&'static str],
     /// Programs a `#!` line names for files of this language without an extension.
     pub shebangs: &'static [&'static str],
+    /// Whole file names (`Dockerfile`, `Makefile`; `Dockerfile.*` for any suffix).
+    pub filenames: &'static [&'static str],
     pub grammar: tree_sitter::Language,
     /// What its queries cannot say.
     pub conventions: &'static dyn Conventions,
@@ -81,6 +83,8 @@ struct LanguageEntry {
     extensions: Vec<String>,
     #[serde(default)]
     shebangs: Vec<String>,
+    #[serde(default)]
+    filenames: Vec<String>,
     grammar: String,
     #[serde(default = "plain")]
     conventions: String,
@@ -257,6 +261,7 @@ fn build(entry: LanguageEntry) -> Language {
         lsp_ids: leak_all(entry.lsp_ids),
         extensions: leak_all(entry.extensions),
         shebangs: leak_all(entry.shebangs),
+        filenames: leak_all(entry.filenames),
         grammar,
         conventions,
         model,
@@ -306,6 +311,16 @@ pub fn extensions() -> Vec<&'static str> {
 /// JSON, not JSON). A script without one is found by [`for_text`].
 pub fn for_path(path: &Path) -> Option<&'static Language> {
     let name = path.file_name()?.to_str()?;
+    let named = |pattern: &str| match pattern.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix),
+        None => name == pattern,
+    };
+    if let Some(l) = LANGUAGES
+        .iter()
+        .find(|l| l.filenames.iter().any(|f| named(f)))
+    {
+        return Some(l);
+    }
     let mut best: Option<(&'static Language, usize)> = None;
     for l in LANGUAGES.iter() {
         for ext in l.extensions {

@@ -12,7 +12,9 @@ use crate::language;
 use crate::regions::{Region, RegionSet};
 use crate::workspace::{Assessment, Workspace};
 
+mod lines;
 mod share;
+pub use lines::LineIndex;
 pub use share::lines_in_scope;
 
 /// Files larger than this are skipped, as the server skips analysing them.
@@ -584,38 +586,6 @@ impl Progress {
     fn finish(&self) {
         if self.shown {
             eprint!("\r{}\r", " ".repeat(70));
-        }
-    }
-}
-
-/// Byte offset → line and UTF-16 column, for reports that editors and SARIF viewers read.
-pub struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    pub fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
-    }
-
-    pub fn line(&self, offset: usize) -> usize {
-        self.starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1)
-    }
-
-    pub fn position(&self, text: &str, offset: usize) -> LineCol {
-        let offset = crate::document::not_inside_crlf(text.as_bytes(), offset.min(text.len()));
-        let line = self.line(offset);
-        let start = self.starts[line];
-        let character = text
-            .get(start..offset)
-            .map_or(0, |s| s.encode_utf16().count());
-        LineCol {
-            line: line as u32,
-            character: character as u32,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod bash;
 pub mod changes;
 mod hcl;
 mod json;
+mod recipes;
 mod select;
 mod yaml;
 
@@ -138,6 +139,8 @@ pub fn by_name(name: &str) -> Option<&'static dyn Model> {
         "yaml" => Some(&yaml::Yaml),
         "json" => Some(&json::Json),
         "bash" => Some(&bash::Bash),
+        "dockerfile" => Some(&recipes::Dockerfile),
+        "makefile" => Some(&recipes::Makefile),
         "sql" => Some(&SqlFile),
         _ => None,
     }

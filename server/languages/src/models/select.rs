@@ -306,6 +306,16 @@ fn command_message(f: &shell::CommandFinding) -> String {
     format!("runs `{}` ({what}): {}", f.command, f.info.why)
 }
 
+/// A finding in a value's code: its range in the value, message, rule, severity and notes.
+type Embedded = (
+    usize,
+    usize,
+    String,
+    &'static RuleInfo,
+    Severity,
+    Vec<String>,
+);
+
 /// A value's text as the shell reads it: a template's interpolations (Terraform's `${var.x}`,
 /// GitHub's `${{ github.sha }}`) become plain words of the same length, so positions hold.
 fn shell_text(s: &Scalar) -> String {
@@ -341,25 +351,23 @@ fn embedded_findings(embed: &Embed, doc: &Doc, text: &str, out: &mut Vec<Finding
             EmbedKind::Shell | EmbedKind::Sql => {
                 for (s, _) in leaves(value) {
                     let script = shell_text(s);
-                    let spans: Vec<(usize, usize, String, &RuleInfo, Severity, Vec<String>)> =
-                        if embed.kind == EmbedKind::Shell {
-                            shell::scan_script(&script)
-                                .into_iter()
-                                .map(|(a, b, f)| {
-                                    let m = command_message(&f);
-                                    (a, b, m, f.info, f.severity, f.notes)
-                                })
-                                .collect()
-                        } else {
-                            sql::scan_sql_spans(&s.text)
-                                .into_iter()
-                                .map(|(a, b, f)| {
-                                    let m =
-                                        format!("executes `{}`: {}", f.statement, f.rule.info.why);
-                                    (a, b, m, &f.rule.info, f.severity, Vec::new())
-                                })
-                                .collect()
-                        };
+                    let spans: Vec<Embedded> = if embed.kind == EmbedKind::Shell {
+                        shell::scan_script(&script)
+                            .into_iter()
+                            .map(|(a, b, f)| {
+                                let m = command_message(&f);
+                                (a, b, m, f.info, f.severity, f.notes)
+                            })
+                            .collect()
+                    } else {
+                        sql::scan_sql_spans(&s.text)
+                            .into_iter()
+                            .map(|(a, b, f)| {
+                                let m = format!("executes `{}`: {}", f.statement, f.rule.info.why);
+                                (a, b, m, &f.rule.info, f.severity, Vec::new())
+                            })
+                            .collect()
+                    };
                     for (a, b, message, info, severity, notes) in spans {
                         let range = match s.verbatim_at {
                             Some(at) if at + b <= text.len() => (at + a, at + b),
