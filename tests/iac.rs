@@ -338,3 +338,97 @@ fn a_terraform_file_gets_diagnostics_in_the_editor() {
         .unwrap();
     assert_eq!(risky["range"]["start"], pos(3, 2), "{diags:#?}");
 }
+
+#[test]
+fn large_and_odd_documents_keep_exact_positions() {
+    let fx = workspace();
+    // A 10,000-line CloudFormation template: the finding at its end is on the right line, fast.
+    let mut cfn = String::from("AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n");
+    for i in 0..2000 {
+        cfn.push_str(&format!(
+            "  Queue{i}:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: q{i}\n      DelaySeconds: 0\n"
+        ));
+    }
+    cfn.push_str("  Orders:\n    Type: AWS::RDS::DBInstance\n    DeletionPolicy: Delete\n");
+    let line = cfn.lines().count();
+    fx.write("stack.yaml", &cfn);
+    // YAML with anchors, aliases and several documents; a Makefile with tabs and continuations;
+    // HCL with a syntax error and a heredoc; CRLF line ends; multi-byte text before a finding.
+    fx.write(
+        "k8s.yaml",
+        "base: &b\r\n  privileged: true\r\n---\r\napiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: \"żółw\"\r\nspec:\r\n  hostPID: true\r\n  x: *b\r\n",
+    );
+    fx.write(
+        "infra/broken.tf",
+        "resource \"aws_s3_bucket\" \"a\" {\n  tags = { name = \"żółw\" }\n  force_destroy = true\n  policy = <<EOT\n{\"Effect\": \"Allow\"}\nEOT\n}\nresource \"x\" {\n",
+    );
+    fx.write(
+        "Makefile",
+        "all:\n\techo a \\\n\t  b && \\\n\t  git reset --hard\n",
+    );
+    let start = std::time::Instant::now();
+    let (code, out, err) = fx.aigis(&["scan", "--all", "--format", "json"]);
+    let took = start.elapsed();
+    assert!(code == 0 || code == 1, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let at = |file: &str, rule: &str| -> Vec<(u64, u64)> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["file"] == file && f["rule"] == rule)
+            .map(|f| (f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()))
+            .collect()
+    };
+    assert_eq!(
+        at("stack.yaml", "cfn.deletion-policy-delete"),
+        [(line as u64, 5)]
+    );
+    assert_eq!(
+        at("k8s.yaml", "k8s.privileged-container"),
+        [(9, 3)],
+        "{out}"
+    );
+    assert_eq!(
+        at("infra/broken.tf", "tf.s3.force-destroy"),
+        [(3, 3)],
+        "{out}"
+    );
+    assert_eq!(
+        at("Makefile", "shell.git-reset-hard"),
+        [(4, 4)],
+        "the command on its own continuation line: {out}"
+    );
+    eprintln!("scan --all of a 10,000-line template and odd files: {took:?}");
+}
+
+#[test]
+fn a_fifty_megabyte_plan_is_read_without_a_hang() {
+    let fx = workspace();
+    let mut db = change(
+        "aws_db_instance.main",
+        None,
+        "aws_db_instance",
+        "main",
+        &["delete"],
+    );
+    // 50 MB of before/after values: what a large plan mostly is.
+    let blob = "x".repeat(1 << 20);
+    let attrs: serde_json::Map<String, Value> = (0..50)
+        .map(|k| (format!("attr_{k}"), json!(blob)))
+        .collect();
+    db["change"]["before"] = Value::Object(attrs);
+    let plan = json!({ "format_version": "1.2", "resource_changes": [db], "planned_values": {} });
+    fx.write("plan.json", &plan.to_string());
+    let (code, out, err) = fx.aigis(&["scan", "--plan", "plan.json", "--format", "json"]);
+    assert!(code == 0 || code == 1, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["plan"]["deleted"], 1);
+    assert!(out.contains("tf.plan.delete"));
+    // Truncated mid-way: a clear error, exit 2.
+    let text = plan.to_string();
+    fx.write("cut.json", &text[..text.len() / 2]);
+    let (code, _, err) = fx.aigis(&["scan", "--plan", "cut.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not JSON"), "{err}");
+}
