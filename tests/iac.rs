@@ -432,3 +432,41 @@ fn a_fifty_megabyte_plan_is_read_without_a_hang() {
     assert_eq!(code, 2);
     assert!(err.contains("is not JSON"), "{err}");
 }
+
+#[test]
+fn a_terraform_region_s_blast_radius_follows_references() {
+    let fx = workspace();
+    fx.write(
+        "infra/net.tf",
+        "locals {\n  db_host = aws_db_instance.main.address\n}\n\noutput \"db\" {\n  value = local.db_host\n}\n\nresource \"aws_route53_record\" \"db\" {\n  records = [aws_db_instance.main.address]\n  name    = \"${var.zone}-db\"\n}\n",
+    );
+    // The agent wrote the database block.
+    let (code, _, err) = fx.aigis_with(
+        &["record", "--agent", "generic"],
+        &json!({ "tool": "codex", "cwd": fx.root(), "files": [{ "path": "infra/main.tf", "lines": [[1, 7]] }] })
+            .to_string(),
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (_, out, err) = fx.aigis(&["scan", "--format", "json"]);
+    let report: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
+    let blast = &report["regions"][0]["blast"];
+    assert_eq!(
+        blast["symbols"],
+        json!(["aws_db_instance.main"]),
+        "{blast:#}"
+    );
+    let callers: Vec<&str> = blast["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["caller"].as_str().unwrap())
+        .collect();
+    assert!(
+        callers.contains(&"local.db_host") && callers.contains(&"aws_route53_record.db"),
+        "{callers:?}"
+    );
+    // Through the local to the output: the module's interface.
+    let entries = blast["entryPoints"].to_string();
+    assert!(entries.contains("output.db"), "{blast:#}");
+}

@@ -116,7 +116,7 @@ impl WorkspaceIndex {
         rules
             .files(root, root)
             .into_iter()
-            .filter(|p| language::for_path(p).is_some_and(|l| l.tags.is_some()))
+            .filter(|p| language::for_path(p).is_some_and(|l| l.has_symbols()))
             // Too large to analyse: not read at all.
             .filter(|p| {
                 std::fs::metadata(p)
@@ -179,7 +179,7 @@ impl WorkspaceIndex {
 
     /// (Re)indexes one file from its current tree and text.
     pub fn update_file(&self, path: &Path, tree: &crate::parse::Tree, text: &str) {
-        let Some(lang) = language::for_path(path).filter(|l| l.tags.is_some()) else {
+        let Some(lang) = language::for_path(path).filter(|l| l.has_symbols()) else {
             return;
         };
         let crate_id = self.crate_of(lang, path);

@@ -60,6 +60,11 @@ pub struct Language {
 }
 
 impl Language {
+    /// It has a symbol table for the workspace index: a tags query, or a model that gives one.
+    pub fn has_symbols(&self) -> bool {
+        self.tags.is_some() || self.model.is_some_and(|m| m.has_symbols())
+    }
+
     pub fn capture(&self, name: &str) -> Option<u32> {
         self.query.capture_index_for_name(name)
     }

@@ -127,6 +127,20 @@ pub fn extract(
         is_test_file: conv.is_test_path(path),
         ..Default::default()
     };
+    if let Some(model) = lang.model {
+        let doc = model.build(tree.root_node(), text);
+        if let Some((defs, refs)) = model.symbols(&doc, text) {
+            out.defs = defs
+                .into_iter()
+                .map(|mut d| {
+                    d.module = module.clone();
+                    d
+                })
+                .collect();
+            out.refs = refs;
+        }
+        return out;
+    }
     let Some(q) = lang.tags.as_ref() else {
         return out;
     };

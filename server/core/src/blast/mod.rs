@@ -277,7 +277,9 @@ fn note_entry(index: &WorkspaceIndex, id: DefId, chain: &[String], out: &mut Vec
     match &d.entry {
         Some(Entry::Main) => out.push(format!("`{name}` (main){via}")),
         Some(Entry::HttpHandler) => out.push(format!("`{name}` (HTTP handler){via}")),
-        Some(Entry::PublicApi) | None => {
+        // A language that says so itself (a Terraform module's outputs).
+        Some(Entry::PublicApi) => out.push(format!("`{name}` (public interface){via}")),
+        None => {
             let crates = index.crates();
             let is_lib = crates
                 .get(f.crate_id)

@@ -19,7 +19,7 @@ pub fn blast_of_text(
     start: usize,
     end: usize,
 ) -> Option<BlastRadius> {
-    let lang = crate::language::for_path(abs).filter(|l| l.tags.is_some())?;
+    let lang = crate::language::for_path(abs).filter(|l| l.has_symbols())?;
     let tree = crate::parse::parse(lang, text)?;
     let index = WorkspaceIndex::new();
     index.update_file(abs, &tree, text);

@@ -126,10 +126,10 @@ impl Engine {
     ) -> Result<BlastAnswer, String> {
         let at = self.locate(file, false)?;
         let lang = crate::language::for_path(&at.abs);
-        if lang.is_none_or(|l| l.tags.is_none()) {
+        if lang.is_none_or(|l| !l.has_symbols()) {
             let covered: Vec<&str> = crate::language::all()
                 .iter()
-                .filter(|l| l.tags.is_some())
+                .filter(|l| l.has_symbols())
                 .map(|l| l.name)
                 .collect();
             return Err(format!(

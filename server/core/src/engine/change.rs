@@ -297,7 +297,7 @@ impl Engine {
         // The blast radius of what the edit replaces, from the index of the file as it is.
         let mut index = IndexInfo::default();
         let mut blast: Option<BlastRadius> = None;
-        if at.exists && lang.is_some_and(|l| l.tags.is_some()) {
+        if at.exists && lang.is_some_and(|l| l.has_symbols()) {
             index = self.wait_for_index(INDEX_WAIT);
             self.refresh_file(&at.abs);
             if let Some(id) = self.index.file_id(&at.abs) {

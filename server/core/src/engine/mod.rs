@@ -269,7 +269,7 @@ impl Engine {
     }
 
     fn reindex(&self, abs: &Path) {
-        let Some(lang) = crate::language::for_path(abs).filter(|l| l.tags.is_some()) else {
+        let Some(lang) = crate::language::for_path(abs).filter(|l| l.has_symbols()) else {
             return;
         };
         match std::fs::read_to_string(abs) {

@@ -8,6 +8,7 @@
 use tree_sitter::Node;
 
 use super::{named, text_of, Doc, Entry, Map, Model, Scalar, Value};
+use crate::symbols::{Def, DefKind, Entry as EntryPoint, Ref, RefKind};
 
 pub struct Hcl;
 
@@ -36,6 +37,14 @@ impl Model for Hcl {
         }
         doc.roots.push(Value::Map(map));
         doc
+    }
+
+    fn symbols(&self, doc: &Doc, text: &str) -> Option<(Vec<Def>, Vec<Ref>)> {
+        Some(symbols(doc, text))
+    }
+
+    fn has_symbols(&self) -> bool {
+        true
     }
 }
 
@@ -255,4 +264,183 @@ fn template(t: Node, src: &str) -> Option<Value> {
         end: e,
         verbatim_at: Some(s),
     }))
+}
+
+/// What a Terraform file defines (resources, data sources, modules, variables, locals, outputs)
+/// and references (`aws_db_instance.main.address`, `var.x`, `module.vpc.id`, `local.y`), each
+/// reference inside the block that holds it: the workspace index's blast radius for Terraform.
+pub(super) fn symbols(doc: &Doc, text: &str) -> (Vec<Def>, Vec<Ref>) {
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let row = |at: usize| starts.partition_point(|&s| s <= at).saturating_sub(1);
+    let mut defs = Vec::new();
+    let mut refs = Vec::new();
+    let Some(Value::Map(body)) = doc.roots.first() else {
+        return (defs, refs);
+    };
+    let def = |name: String, start: usize, end: usize, entry: Option<EntryPoint>| Def {
+        name,
+        kind: DefKind::Const,
+        module: Vec::new(),
+        impl_type: None,
+        start,
+        end,
+        name_start: start,
+        line: row(start),
+        is_pub: true,
+        is_test: false,
+        entry,
+    };
+    for e in &body.entries {
+        let Value::Map(b) = &e.value else { continue };
+        let (label, name) = (
+            b.text("@label").unwrap_or(""),
+            b.text("@name").unwrap_or(""),
+        );
+        let named = match e.key.as_str() {
+            "resource" if !label.is_empty() => Some(format!("{label}.{name}")),
+            "data" if !label.is_empty() => Some(format!("data.{label}.{name}")),
+            "module" if !label.is_empty() => Some(format!("module.{label}")),
+            "variable" if !label.is_empty() => Some(format!("var.{label}")),
+            // A module's outputs are how its callers (and the root module's users) reach it.
+            "output" if !label.is_empty() => Some(format!("output.{label}")),
+            _ => None,
+        };
+        let mut holders: Vec<(usize, &Map)> = Vec::new();
+        if let Some(n) = named {
+            let entry = (e.key == "output").then_some(EntryPoint::PublicApi);
+            defs.push(def(n, b.start, b.end, entry));
+            holders.push((defs.len() - 1, b));
+        } else if e.key == "locals" {
+            for l in b.entries.iter().filter(|l| !l.key.starts_with('@')) {
+                let end = value_end(&l.value).max(l.key_start);
+                defs.push(def(format!("local.{}", l.key), l.key_start, end, None));
+            }
+        }
+        for (i, m) in holders {
+            expressions(&Value::Map(m.clone()), &mut |s| {
+                for (at, len, name) in traversals(&s.text) {
+                    let start = s.start + at;
+                    let line = row(start);
+                    refs.push(Ref {
+                        name,
+                        kind: RefKind::Value,
+                        qualifier: Vec::new(),
+                        receiver_type: None,
+                        start,
+                        end: start + len,
+                        line,
+                        col: start - starts[line],
+                        enclosing: Some(i),
+                        in_test: false,
+                        shadowed: false,
+                    });
+                }
+            });
+        }
+    }
+    // References inside locals belong to the local that holds them.
+    for (i, d) in defs.clone().iter().enumerate() {
+        if !d.name.starts_with("local.") {
+            continue;
+        }
+        if let Some(l) = body
+            .entries
+            .iter()
+            .filter(|e| e.key == "locals")
+            .filter_map(|e| match &e.value {
+                Value::Map(b) => b.entries.iter().find(|l| l.key_start == d.start),
+                _ => None,
+            })
+            .next()
+        {
+            expressions(&l.value, &mut |s| {
+                for (at, len, name) in traversals(&s.text) {
+                    let start = s.start + at;
+                    let line = row(start);
+                    refs.push(Ref {
+                        name,
+                        kind: RefKind::Value,
+                        qualifier: Vec::new(),
+                        receiver_type: None,
+                        start,
+                        end: start + len,
+                        line,
+                        col: start - starts[line],
+                        enclosing: Some(i),
+                        in_test: false,
+                        shadowed: false,
+                    });
+                }
+            });
+        }
+    }
+    (defs, refs)
+}
+
+fn value_end(v: &Value) -> usize {
+    match v {
+        Value::Scalar(s) => s.end,
+        Value::Map(m) => m.end,
+        Value::List(items) => items.last().map(value_end).unwrap_or(0),
+    }
+}
+
+/// Every expression scalar (not a literal) under a value whose text is the file's own.
+fn expressions(v: &Value, f: &mut impl FnMut(&Scalar)) {
+    match v {
+        Value::Scalar(s) if !s.literal => f(s),
+        Value::Scalar(_) => {}
+        Value::List(items) => items.iter().for_each(|i| expressions(i, f)),
+        Value::Map(m) => m.entries.iter().for_each(|e| expressions(&e.value, f)),
+    }
+}
+
+/// The references in an expression's text: (offset, length, the name they refer to).
+fn traversals(text: &str) -> Vec<(usize, usize, String)> {
+    let b = text.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !(b[i].is_ascii_alphabetic() || b[i] == b'_')
+            || (i > 0 && (ident(b[i - 1]) || b[i - 1] == b'.'))
+        {
+            i += 1;
+            continue;
+        }
+        // A chain of identifiers joined by dots (`aws_db_instance.main.address`).
+        let start = i;
+        let mut parts: Vec<(usize, usize)> = Vec::new();
+        loop {
+            let s = i;
+            while i < b.len() && ident(b[i]) {
+                i += 1;
+            }
+            parts.push((s, i));
+            if i + 1 < b.len()
+                && b[i] == b'.'
+                && (b[i + 1].is_ascii_alphabetic() || b[i + 1] == b'_')
+            {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        let seg = |k: usize| parts.get(k).map(|&(s, e)| &text[s..e]);
+        let (take, name) = match (seg(0), seg(1), seg(2)) {
+            (Some(r @ ("var" | "local" | "module")), Some(n), _) => (2, format!("{r}.{n}")),
+            (Some("data"), Some(t), Some(n)) => (3, format!("data.{t}.{n}")),
+            (Some(t), Some(n), _)
+                if t.contains('_')
+                    && !matches!(t, "each" | "count" | "self" | "path" | "terraform") =>
+            {
+                (2, format!("{t}.{n}"))
+            }
+            _ => continue,
+        };
+        out.push((start, parts[take - 1].1 - start, name));
+    }
+    out
 }

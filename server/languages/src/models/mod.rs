@@ -129,6 +129,19 @@ pub fn compared_findings(
 /// Builds a [`Doc`] from a parsed file.
 pub trait Model: Send + Sync {
     fn build(&self, root: Node, src: &str) -> Doc;
+    /// What the document defines and references, for the workspace index (blast radius); `None`
+    /// for documents whose parts do not refer to each other.
+    fn symbols(
+        &self,
+        _doc: &Doc,
+        _text: &str,
+    ) -> Option<(Vec<crate::symbols::Def>, Vec<crate::symbols::Ref>)> {
+        None
+    }
+    /// True when [`Model::symbols`] answers.
+    fn has_symbols(&self) -> bool {
+        false
+    }
 }
 
 /// The model `queries/languages.toml` names.
