@@ -325,9 +325,13 @@ mod tests {
                 "queries/{path} belongs to no language in queries/languages.toml"
             );
         }
+        // Queries compile when first used: compile every one here (a broken one panics).
+        for l in langs {
+            let _ = (l.query(), l.tags());
+        }
         for l in langs.iter().filter(|l| l.model.is_none()) {
             assert!(
-                l.query.pattern_count() > 0,
+                l.query().pattern_count() > 0,
                 "{}: risky.scm is empty",
                 l.name
             );

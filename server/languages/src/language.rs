@@ -36,10 +36,12 @@ pub struct Language {
     pub model: Option<&'static dyn crate::models::Model>,
     /// Values that hold commands or SQL (`[[embed]]` in its rule files).
     pub embeds: Vec<crate::models::Embed>,
-    /// The candidate-call query (`queries/<lang>/risky.scm`).
-    pub query: Query,
-    /// The symbol query (`queries/<lang>/tags.scm`): the workspace index and blast radius.
-    pub tags: Option<Query>,
+    /// `queries/<lang>/risky.scm` and `tags.scm`, compiled when first used: compiling a query
+    /// is most of what building the table costs, and a hook that only reads rules needs none.
+    risky_src: &'static str,
+    tags_src: Option<&'static str>,
+    compiled_query: std::sync::OnceLock<Query>,
+    compiled_tags: std::sync::OnceLock<Option<Query>>,
     pub rules: Vec<CodeRule>,
     /// Rule indexes by the name the query sees: method name, canonical path, macro path.
     pub by_method: HashMap<String, Vec<usize>>,
@@ -62,11 +64,39 @@ pub struct Language {
 impl Language {
     /// It has a symbol table for the workspace index: a tags query, or a model that gives one.
     pub fn has_symbols(&self) -> bool {
-        self.tags.is_some() || self.model.is_some_and(|m| m.has_symbols())
+        self.tags_src.is_some() || self.model.is_some_and(|m| m.has_symbols())
+    }
+
+    /// The candidate-call query (`queries/<lang>/risky.scm`).
+    pub fn query(&self) -> &Query {
+        self.compiled_query.get_or_init(|| {
+            Query::new(&self.grammar, self.risky_src).unwrap_or_else(|e| {
+                panic!(
+                    "bundled query queries/{}/risky.scm is invalid for {}: {e}",
+                    self.queries, self.name
+                )
+            })
+        })
+    }
+
+    /// The symbol query (`queries/<lang>/tags.scm`): the workspace index and blast radius.
+    pub fn tags(&self) -> Option<&Query> {
+        self.compiled_tags
+            .get_or_init(|| {
+                self.tags_src.map(|src| {
+                    Query::new(&self.grammar, src).unwrap_or_else(|e| {
+                        panic!(
+                            "bundled query queries/{}/tags.scm is invalid for {}: {e}",
+                            self.queries, self.name
+                        )
+                    })
+                })
+            })
+            .as_ref()
     }
 
     pub fn capture(&self, name: &str) -> Option<u32> {
-        self.query.capture_index_for_name(name)
+        self.query().capture_index_for_name(name)
     }
 }
 
@@ -151,14 +181,8 @@ fn build(entry: LanguageEntry) -> Language {
             .find(|(p, _)| *p == rel)
             .map(|(_, t)| *t)
     };
-    let query = Query::new(&grammar, file("risky.scm").unwrap_or("")).unwrap_or_else(|e| {
-        panic!("bundled query queries/{queries}/risky.scm is invalid for {name}: {e}")
-    });
-    let tags = file("tags.scm").map(|src| {
-        Query::new(&grammar, src).unwrap_or_else(|e| {
-            panic!("bundled query queries/{queries}/tags.scm is invalid for {name}: {e}")
-        })
-    });
+    let risky_src = file("risky.scm").unwrap_or("");
+    let tags_src = file("tags.scm");
     let prefix = format!("{queries}/");
     let rule_files: Vec<(String, &str)> = bundled_files()
         .iter()
@@ -271,8 +295,10 @@ fn build(entry: LanguageEntry) -> Language {
         conventions,
         model,
         embeds,
-        query,
-        tags,
+        risky_src,
+        tags_src,
+        compiled_query: std::sync::OnceLock::new(),
+        compiled_tags: std::sync::OnceLock::new(),
         rules,
         by_method,
         by_path,

@@ -19,8 +19,28 @@ pub struct CommandFinding {
 /// How deep `sh -c "bash -c '..'"` is followed.
 const MAX_DEPTH: usize = 6;
 
-/// The language in `queries/languages.toml` whose grammar reads command lines.
-const SHELL_LANGUAGE: &str = "shell";
+/// The grammar that reads command lines (`grammars.rs`).
+const SHELL_GRAMMAR: &str = "bash";
+
+/// A command line's tree. The grammar alone, not the language table: `guard` on a shell command
+/// pays for one parser, not for compiling every language's queries.
+fn parse_shell(text: &str) -> Option<tree_sitter::Tree> {
+    thread_local! {
+        static PARSER: std::cell::RefCell<Option<tree_sitter::Parser>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    PARSER.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.is_none() {
+            let mut parser = tree_sitter::Parser::new();
+            parser
+                .set_language(&crate::grammars::by_name(SHELL_GRAMMAR)?)
+                .ok()?;
+            *p = Some(parser);
+        }
+        p.as_mut()?.parse(text, None)
+    })
+}
 
 /// Matches a shell command line (possibly several commands) against the shell rules.
 pub fn scan_command_line(line: &str) -> Vec<CommandFinding> {
@@ -36,10 +56,7 @@ fn scan_script_at(text: &str, depth: usize) -> Vec<(usize, usize, CommandFinding
     if depth > MAX_DEPTH {
         return Vec::new();
     }
-    let Some(lang) = crate::language::by_name(SHELL_LANGUAGE) else {
-        return Vec::new();
-    };
-    let Some(tree) = crate::parse::parse(lang, text) else {
+    let Some(tree) = parse_shell(text) else {
         return Vec::new();
     };
     crate::models::bash::commands(tree.root_node(), text)

@@ -141,7 +141,7 @@ pub fn extract(
         }
         return out;
     }
-    let Some(q) = lang.tags.as_ref() else {
+    let Some(q) = lang.tags() else {
         return out;
     };
     let names = q.capture_names();

@@ -255,7 +255,7 @@ pub fn analyze_ranges(
     let mut cursor = QueryCursor::new();
     for range in ranges.unwrap_or(&whole) {
         cursor.set_byte_range(range.clone());
-        let mut matches = cursor.matches(&lang.query, tree.root_node(), src);
+        let mut matches = cursor.matches(lang.query(), tree.root_node(), src);
         while let Some(m) = matches.next() {
             let get = |idx: Option<u32>| {
                 idx.and_then(|i| m.captures().iter().find(|c| c.index == i).map(|c| c.node))
