@@ -279,6 +279,8 @@ pub(super) fn symbols(doc: &Doc, text: &str) -> (Vec<Def>, Vec<Ref>) {
     let Some(Value::Map(body)) = doc.roots.first() else {
         return (defs, refs);
     };
+    // (definition, the value whose expressions it holds)
+    let mut holders: Vec<(usize, &Value)> = Vec::new();
     let def = |name: String, start: usize, end: usize, entry: Option<EntryPoint>| Def {
         name,
         kind: DefKind::Const,
@@ -307,74 +309,39 @@ pub(super) fn symbols(doc: &Doc, text: &str) -> (Vec<Def>, Vec<Ref>) {
             "output" if !label.is_empty() => Some(format!("output.{label}")),
             _ => None,
         };
-        let mut holders: Vec<(usize, &Map)> = Vec::new();
         if let Some(n) = named {
             let entry = (e.key == "output").then_some(EntryPoint::PublicApi);
             defs.push(def(n, b.start, b.end, entry));
-            holders.push((defs.len() - 1, b));
+            holders.push((defs.len() - 1, &e.value));
         } else if e.key == "locals" {
             for l in b.entries.iter().filter(|l| !l.key.starts_with('@')) {
                 let end = value_end(&l.value).max(l.key_start);
                 defs.push(def(format!("local.{}", l.key), l.key_start, end, None));
+                holders.push((defs.len() - 1, &l.value));
             }
         }
-        for (i, m) in holders {
-            expressions(&Value::Map(m.clone()), &mut |s| {
-                for (at, len, name) in traversals(&s.text) {
-                    let start = s.start + at;
-                    let line = row(start);
-                    refs.push(Ref {
-                        name,
-                        kind: RefKind::Value,
-                        qualifier: Vec::new(),
-                        receiver_type: None,
-                        start,
-                        end: start + len,
-                        line,
-                        col: start - starts[line],
-                        enclosing: Some(i),
-                        in_test: false,
-                        shadowed: false,
-                    });
-                }
-            });
-        }
     }
-    // References inside locals belong to the local that holds them.
-    for (i, d) in defs.clone().iter().enumerate() {
-        if !d.name.starts_with("local.") {
-            continue;
-        }
-        if let Some(l) = body
-            .entries
-            .iter()
-            .filter(|e| e.key == "locals")
-            .filter_map(|e| match &e.value {
-                Value::Map(b) => b.entries.iter().find(|l| l.key_start == d.start),
-                _ => None,
-            })
-            .next()
-        {
-            expressions(&l.value, &mut |s| {
-                for (at, len, name) in traversals(&s.text) {
-                    let start = s.start + at;
-                    let line = row(start);
-                    refs.push(Ref {
-                        name,
-                        kind: RefKind::Value,
-                        qualifier: Vec::new(),
-                        receiver_type: None,
-                        start,
-                        end: start + len,
-                        line,
-                        col: start - starts[line],
-                        enclosing: Some(i),
-                        in_test: false,
-                        shadowed: false,
-                    });
-                }
-            });
-        }
+    // Each reference belongs to the block (or the local) that holds it.
+    for (i, v) in holders {
+        expressions(v, &mut |s| {
+            for (at, len, name) in traversals(&s.text) {
+                let start = s.start + at;
+                let line = row(start);
+                refs.push(Ref {
+                    name,
+                    kind: RefKind::Value,
+                    qualifier: Vec::new(),
+                    receiver_type: None,
+                    start,
+                    end: start + len,
+                    line,
+                    col: start - starts[line],
+                    enclosing: Some(i),
+                    in_test: false,
+                    shadowed: false,
+                });
+            }
+        });
     }
     (defs, refs)
 }

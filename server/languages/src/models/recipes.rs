@@ -59,6 +59,21 @@ fn lines(src: &str) -> Vec<(usize, &str)> {
         .collect()
 }
 
+/// Where a line and the lines that continue it end; `i` moves past them.
+fn continued<'a>(
+    all: &[(usize, &'a str)],
+    i: &mut usize,
+    mut end: usize,
+    mut last: &'a str,
+) -> usize {
+    while continues(last) && *i < all.len() {
+        last = all[*i].1;
+        end = all[*i].0 + last.len();
+        *i += 1;
+    }
+    end
+}
+
 /// A line continued by a backslash (before its line break).
 fn continues(line: &str) -> bool {
     line.trim_end_matches(['\n', '\r']).ends_with('\\')
@@ -85,13 +100,7 @@ impl Model for Dockerfile {
             };
             let body_at = at + indent + 4;
             // The instruction and its continuation lines, kept as written (the shell joins them).
-            let mut end = at + line.len();
-            let mut last = line;
-            while continues(last) && i < all.len() {
-                last = all[i].1;
-                end = all[i].0 + last.len();
-                i += 1;
-            }
+            let mut end = continued(&all, &mut i, at + line.len(), line);
             // `RUN <<EOF` heredocs: the body up to the delimiter is the script.
             if let Some(delim) = rest.trim().strip_prefix("<<") {
                 let delim = delim
@@ -167,13 +176,7 @@ impl Model for Makefile {
                 let prefix =
                     1 + recipe.len() - recipe.trim_start_matches(['@', '-', '+', ' ']).len();
                 let start = at + prefix;
-                let mut end = at + line.len();
-                let mut last = line;
-                while continues(last) && i < all.len() {
-                    last = all[i].1;
-                    end = all[i].0 + last.len();
-                    i += 1;
-                }
+                let end = continued(&all, &mut i, at + line.len(), line);
                 // A continued recipe line's next lines start with a tab make removes: a blank.
                 let script: String = src[start..end]
                     .char_indices()
