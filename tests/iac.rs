@@ -156,6 +156,30 @@ fn a_plan_s_replacements_and_deletions_land_on_their_blocks() {
     // Text names the address whose block is gone.
     let (_, text, _) = fx.aigis(&["scan", "--plan", "plan.json"]);
     assert!(text.contains("aws_s3_bucket.old"), "{text}");
+    // A deleted resource whose block was removed from a file that stays: on that file too.
+    fx.write(
+        "infra/old.tf",
+        "resource \"aws_s3_bucket\" \"old\" {\n  bucket = \"old\"\n}\n",
+    );
+    fx.commit_as(("Bob Builder", "bob@example.com"), "old bucket");
+    fx.write("infra/old.tf", "# the old bucket is gone\n");
+    let (_, out, _) = fx.aigis(&["scan", "--plan", "plan.json", "--format", "json"]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let gone = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == "infra/old.tf")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(
+        (gone["rule"].as_str(), gone["line"].as_u64()),
+        (Some("tf.plan.delete"), Some(1))
+    );
+    assert!(
+        gone["message"].as_str().unwrap().contains("is gone"),
+        "{gone}"
+    );
+    assert_eq!(report["plan"]["unplaced"], json!(["aws_s3_bucket.old"]));
     // Without a plan there are no plan findings.
     let (_, out, _) = fx.aigis(&["scan", "--format", "json"]);
     assert!(!out.contains("tf.plan."), "{out}");

@@ -274,6 +274,19 @@ fn place(mods: &BTreeMap<PathBuf, Module>, roots: &[&PathBuf], c: &PlanChange) -
     None
 }
 
+/// The file (still in the workspace) whose committed text held the block of `c`.
+fn committed_file(ws: &Workspace, c: &PlanChange) -> Option<String> {
+    let needle = format!("resource \"{}\" \"{}\"", c.resource_type, c.name);
+    let out = crate::git::text(
+        &ws.root,
+        &["grep", "-l", "-F", "-z", &needle, "HEAD", "--", "*.tf"],
+    )?;
+    out.split('\0')
+        .filter_map(|hit| hit.strip_prefix("HEAD:"))
+        .find(|rel| ws.root.join(rel).is_file())
+        .map(str::to_string)
+}
+
 /// The plan's findings by file (workspace-relative), and its summary.
 pub fn findings(
     ws: &Workspace,
@@ -351,7 +364,17 @@ pub fn findings(
             }
             None => {
                 summary.unplaced.push(c.address.clone());
-                continue;
+                // A block deleted from a file that is still there: the finding goes on that file.
+                match committed_file(ws, c) {
+                    Some(file) => {
+                        message.push_str(&format!(
+                            " (its block `resource \"{}\" \"{}\"` was in this file at HEAD and is gone)",
+                            c.resource_type, c.name
+                        ));
+                        (file, 0, 0)
+                    }
+                    None => continue,
+                }
             }
         };
         out.entry(file).or_default().push(Finding {
