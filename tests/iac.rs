@@ -361,6 +361,22 @@ fn a_terraform_file_gets_diagnostics_in_the_editor() {
         .find(|d| d["code"] == "risky/tf.skip-final-snapshot")
         .unwrap();
     assert_eq!(risky["range"]["start"], pos(3, 2), "{diags:#?}");
+    // Changing the engine replaces the database: the editor says so, against the committed text.
+    let replaced = text.replace("\"postgres\"", "\"mysql\"");
+    c.change(&uri, 2, json!([{ "text": replaced }]));
+    let diags = c.diagnostics_until(&uri, |d| {
+        d.iter()
+            .any(|x| x["code"] == "risky/tf.force-new.aws_db_instance")
+    });
+    let d = diags
+        .iter()
+        .find(|d| d["code"] == "risky/tf.force-new.aws_db_instance")
+        .unwrap();
+    assert_eq!(d["range"]["start"], pos(2, 2), "{diags:#?}");
+    assert!(
+        d["message"].as_str().unwrap().contains("postgres"),
+        "the committed value: {d:#}"
+    );
 }
 
 #[test]

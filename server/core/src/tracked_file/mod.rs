@@ -2,6 +2,8 @@
 //! events, and the findings of the last analysis. The language server keeps one per open
 //! document; `scan` and `review` build one per file from disk.
 
+mod committed;
+
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
@@ -47,6 +49,8 @@ pub struct TrackedFile {
     /// The last edit was not text a person typed: it brought deleted AI text back (an undo) or
     /// was mapped line by line (a reload, a formatter).
     restored: bool,
+    /// The committed text, for the comparison findings of files with a model (Terraform).
+    committed: committed::Committed,
 }
 
 /// How many deletions of AI text are remembered for undo.
@@ -81,6 +85,7 @@ impl TrackedFile {
             blast: HashMap::new(),
             deleted: Default::default(),
             restored: false,
+            committed: Default::default(),
         };
         if let (Some(ws), Some(rel)) = (ws, file.rel.clone()) {
             match ws.ledger.state(&rel, text) {
@@ -394,7 +399,8 @@ impl TrackedFile {
         self.gates = gates;
         self.imports = imports;
         self.context_dirty = false;
-        let found = if incremental {
+        // A document (Terraform, YAML) is read whole, and compared with its committed text.
+        let found = if incremental && lang.model.is_none() {
             if self.dirty.is_empty() {
                 return;
             }
@@ -404,7 +410,10 @@ impl TrackedFile {
             analysis::analyze_ranges(lang, tree, text, path, Some(&items))
         } else {
             self.findings.clear();
-            analysis::analyze(lang, tree, text, path)
+            let mut all = analysis::analyze(lang, tree, text, path);
+            let rel = self.rel.as_deref();
+            all.extend(self.committed.compared(ws, rel, lang, tree, text));
+            all
         };
         let found = match ws {
             Some(ws) => ws.enabled(found),
