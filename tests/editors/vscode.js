@@ -95,6 +95,18 @@ async function waitFor(fn, ms) {
     );
     await page.screenshot({ path: path.join(artifacts, "vscode-python.png") });
     check("a Python file's risky diagnostic is in the Problems panel", python, await page.evaluate(() => document.querySelector(".markers-panel")?.textContent?.slice(0, 400)));
+    // A Terraform file an agent wrote: a bucket that Terraform may destroy with its objects.
+    await page.keyboard.press("Control+P");
+    await page.waitForSelector(".quick-input-widget", { timeout: 30000 });
+    await page.keyboard.type("main.tf");
+    await page.waitForTimeout(1500);
+    await page.keyboard.press("Enter");
+    const terraform = await waitFor(
+      () => page.evaluate(() => (document.querySelector(".markers-panel")?.textContent ?? "").includes("force_destroy = true")),
+      60000,
+    );
+    await page.screenshot({ path: path.join(artifacts, "vscode-terraform.png") });
+    check("a Terraform file's risky diagnostic is in the Problems panel", terraform, await page.evaluate(() => document.querySelector(".markers-panel")?.textContent?.slice(0, 400)));
   } catch (e) {
     check("the run completed", false, String(e));
     await page.screenshot({ path: path.join(artifacts, "vscode-error.png") }).catch(() => {});

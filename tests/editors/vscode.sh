@@ -27,6 +27,9 @@ $cs --user-data-dir "$data" --extensions-dir "$exts" --install-extension "$vsix"
 work=$(scratch_example)
 # A Python file an agent wrote to (its hook recorded the region).
 python_agent_region "$work"
+# And a Terraform file (VS Code without a Terraform extension calls it plaintext: aigis reads the
+# extension).
+terraform_agent_region "$work"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 $cs --user-data-dir "$data" --extensions-dir "$exts" --auth none --bind-addr "127.0.0.1:$port" \
   --disable-telemetry --disable-update-check --disable-workspace-trust "$work" > "$root/target/artifacts/code-server.log" 2>&1 &
