@@ -510,3 +510,26 @@ fn a_terraform_region_s_blast_radius_follows_references() {
     let entries = blast["entryPoints"].to_string();
     assert!(entries.contains("output.db"), "{blast:#}");
 }
+
+#[test]
+fn deeply_nested_documents_are_read_without_exhausting_the_stack() {
+    let fx = workspace();
+    let deep = format!("{}{}", "[".repeat(50_000), "]".repeat(50_000));
+    fx.write("deep.json", &deep);
+    fx.write("deep.yaml", &format!("a: {deep}\n"));
+    fx.write(
+        "infra/deep.tf",
+        &format!("locals {{\n  x = {deep}\n}}\nresource \"aws_s3_bucket\" \"b\" {{\n  force_destroy = true\n}}\n"),
+    );
+    let (code, out, err) = fx.aigis(&["scan", "--all", "--format", "json"]);
+    assert!(code == 0 || code == 1, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["file"] == "infra/deep.tf" && f["rule"] == "tf.s3.force-destroy"),
+        "the rest of the file is still read: {out}"
+    );
+}

@@ -7,7 +7,7 @@
 
 use tree_sitter::Node;
 
-use super::{named, text_of, Doc, Entry, Map, Model, Scalar, Value};
+use super::{named, text_of, Deeper, Doc, Entry, Map, Model, Scalar, Value};
 use crate::symbols::{Def, DefKind, Entry as EntryPoint, Ref, RefKind};
 
 pub struct Hcl;
@@ -50,6 +50,9 @@ impl Model for Hcl {
 
 /// The entries of a body; attributes and blocks inside a syntax error are still read.
 fn body_entries(body: Node, src: &str, out: &mut Vec<Entry>) {
+    let Some(_level) = Deeper::enter() else {
+        return;
+    };
     for n in named(body) {
         match n.kind() {
             "attribute" => {
@@ -154,6 +157,9 @@ fn expression(expr: Node, src: &str) -> Value {
     let (start, end) = (expr.start_byte(), expr.end_byte());
     let kids = named(expr);
     let raw = || Value::Scalar(Scalar::expression(text_of(expr, src), start, end));
+    let Some(_level) = Deeper::enter() else {
+        return raw();
+    };
     let [only] = kids.as_slice() else {
         return raw();
     };

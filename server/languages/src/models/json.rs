@@ -4,7 +4,7 @@
 
 use tree_sitter::Node;
 
-use super::{named, text_of, Doc, Entry, Map, Model, Scalar, Value};
+use super::{named, text_of, Deeper, Doc, Entry, Map, Model, Scalar, Value};
 
 pub struct Json;
 
@@ -19,6 +19,13 @@ impl Model for Json {
 
 fn value(n: Node, src: &str) -> Option<Value> {
     let (start, end) = (n.start_byte(), n.end_byte());
+    let Some(_level) = Deeper::enter() else {
+        return Some(Value::Scalar(Scalar::expression(
+            text_of(n, src),
+            start,
+            end,
+        )));
+    };
     match n.kind() {
         "object" => {
             let mut m = Map {

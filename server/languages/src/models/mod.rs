@@ -172,6 +172,35 @@ impl Model for SqlFile {
     }
 }
 
+/// How deep a builder follows nesting (`[[[[..]]]]`, maps in maps): deeper values are kept as
+/// their text, so a hostile file cannot exhaust the stack.
+const MAX_NESTING: usize = 256;
+
+thread_local! {
+    static NESTING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// One level of a builder's recursion; `None` past [`MAX_NESTING`].
+struct Deeper;
+
+impl Deeper {
+    fn enter() -> Option<Deeper> {
+        NESTING.with(|d| {
+            if d.get() >= MAX_NESTING {
+                return None;
+            }
+            d.set(d.get() + 1);
+            Some(Deeper)
+        })
+    }
+}
+
+impl Drop for Deeper {
+    fn drop(&mut self) {
+        NESTING.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
 /// The text of a node (empty when it is not valid UTF-8).
 fn text_of<'a>(n: Node, src: &'a str) -> &'a str {
     n.utf8_text(src.as_bytes()).unwrap_or("")

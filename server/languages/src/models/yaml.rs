@@ -5,7 +5,7 @@
 
 use tree_sitter::Node;
 
-use super::{named, text_of, Doc, Entry, Map, Model, Scalar, Value};
+use super::{named, text_of, Deeper, Doc, Entry, Map, Model, Scalar, Value};
 
 pub struct Yaml;
 
@@ -39,6 +39,13 @@ impl Model for Yaml {
 /// The value of a `block_node`, `flow_node` or one of what they hold.
 fn node_value(n: Node, src: &str) -> Option<Value> {
     let (start, end) = (n.start_byte(), n.end_byte());
+    let Some(_level) = Deeper::enter() else {
+        return Some(Value::Scalar(Scalar::expression(
+            text_of(n, src),
+            start,
+            end,
+        )));
+    };
     match n.kind() {
         "block_node" | "flow_node" => {
             let kids = named(n);
