@@ -187,7 +187,7 @@ pub fn findings(old: &Doc, new: &Doc) -> Vec<Finding> {
             }
             let entry = now.entries.iter().find(|e| &e.key == arg);
             let (start, end) = match (entry, is) {
-                (Some(e), Some(v)) => (e.key_start, value_end(v).max(e.key_start)),
+                (Some(e), Some(v)) => (e.key_start, v.end().max(e.key_start)),
                 _ => (now.start, now.start),
             };
             let committed = was_s.as_deref().unwrap_or("(not set)");
@@ -209,12 +209,4 @@ pub fn findings(old: &Doc, new: &Doc) -> Vec<Finding> {
         }
     }
     out
-}
-
-fn value_end(v: &Value) -> usize {
-    match v {
-        Value::Scalar(s) => s.end,
-        Value::Map(m) => m.end,
-        Value::List(items) => items.last().map(value_end).unwrap_or(0),
-    }
 }

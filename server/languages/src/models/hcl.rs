@@ -321,7 +321,7 @@ pub(super) fn symbols(doc: &Doc, text: &str) -> (Vec<Def>, Vec<Ref>) {
             holders.push((defs.len() - 1, &e.value));
         } else if e.key == "locals" {
             for l in b.entries.iter().filter(|l| !l.key.starts_with('@')) {
-                let end = value_end(&l.value).max(l.key_start);
+                let end = l.value.end().max(l.key_start);
                 defs.push(def(format!("local.{}", l.key), l.key_start, end, None));
                 holders.push((defs.len() - 1, &l.value));
             }
@@ -350,14 +350,6 @@ pub(super) fn symbols(doc: &Doc, text: &str) -> (Vec<Def>, Vec<Ref>) {
         });
     }
     (defs, refs)
-}
-
-fn value_end(v: &Value) -> usize {
-    match v {
-        Value::Scalar(s) => s.end,
-        Value::Map(m) => m.end,
-        Value::List(items) => items.last().map(value_end).unwrap_or(0),
-    }
 }
 
 /// Every expression scalar (not a literal) under a value whose text is the file's own.

@@ -4,7 +4,7 @@
 
 use tree_sitter::Node;
 
-use super::{named, text_of, Deeper, Doc, Entry, Map, Model, Scalar, Value};
+use super::{double_quoted, named, text_of, Deeper, Doc, Entry, Map, Model, Scalar, Value};
 
 pub struct Json;
 
@@ -56,18 +56,7 @@ fn value(n: Node, src: &str) -> Option<Value> {
         "array" => Some(Value::List(
             named(n).into_iter().filter_map(|k| value(k, src)).collect(),
         )),
-        "string" => {
-            let t = text_of(n, src);
-            let body = t
-                .strip_prefix('"')
-                .and_then(|t| t.strip_suffix('"'))
-                .unwrap_or(t);
-            Some(Value::Scalar(Scalar::literal(
-                crate::conventions::unescape(body),
-                start,
-                end,
-            )))
-        }
+        "string" => Some(Value::Scalar(double_quoted(n, src))),
         "number" | "true" | "false" | "null" => {
             Some(Value::Scalar(Scalar::literal(text_of(n, src), start, end)))
         }

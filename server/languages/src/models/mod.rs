@@ -108,6 +108,28 @@ impl Value {
             Value::Scalar(s) => s.start,
         }
     }
+
+    pub fn end(&self) -> usize {
+        match self {
+            Value::Map(m) => m.end,
+            Value::List(v) => v.last().map(Value::end).unwrap_or(0),
+            Value::Scalar(s) => s.end,
+        }
+    }
+}
+
+/// A double-quoted string's value (JSON, YAML): quotes removed, escapes resolved.
+fn double_quoted(n: Node, src: &str) -> Scalar {
+    let t = text_of(n, src);
+    let body = t
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(t);
+    Scalar::literal(
+        crate::conventions::unescape(body),
+        n.start_byte(),
+        n.end_byte(),
+    )
 }
 
 /// The findings of `new` that only a comparison with `old` (the file's committed text) shows:

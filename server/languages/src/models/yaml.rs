@@ -5,7 +5,7 @@
 
 use tree_sitter::Node;
 
-use super::{named, text_of, Deeper, Doc, Entry, Map, Model, Scalar, Value};
+use super::{double_quoted, named, text_of, Deeper, Doc, Entry, Map, Model, Scalar, Value};
 
 pub struct Yaml;
 
@@ -82,18 +82,7 @@ fn node_value(n: Node, src: &str) -> Option<Value> {
             start,
             end,
         ))),
-        "double_quote_scalar" => {
-            let t = text_of(n, src);
-            let body = t
-                .strip_prefix('"')
-                .and_then(|t| t.strip_suffix('"'))
-                .unwrap_or(t);
-            Some(Value::Scalar(Scalar::literal(
-                crate::conventions::unescape(body),
-                start,
-                end,
-            )))
-        }
+        "double_quote_scalar" => Some(Value::Scalar(double_quoted(n, src))),
         "single_quote_scalar" => {
             let t = text_of(n, src);
             let body = t
