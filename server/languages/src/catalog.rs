@@ -175,6 +175,9 @@ pub struct ShellRule {
     /// Every non-flag argument under one of these prefixes makes the command safe.
     #[serde(default)]
     pub safe_prefixes: Vec<String>,
+    /// The command reads the output of one of these programs (a pipeline: `curl .. | sh`).
+    #[serde(default)]
+    pub stdin_from: Vec<String>,
     #[serde(default)]
     pub escalators: Vec<String>,
 }

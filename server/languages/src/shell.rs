@@ -62,7 +62,7 @@ fn scan_script_at(text: &str, depth: usize) -> Vec<(usize, usize, CommandFinding
     crate::models::bash::commands(tree.root_node(), text)
         .into_iter()
         .flat_map(|c| {
-            argv_findings(&c.argv, depth)
+            argv_findings(&c.argv, c.stdin_from.as_deref(), depth)
                 .into_iter()
                 .map(move |f| (c.start, c.end, f))
         })
@@ -72,10 +72,15 @@ fn scan_script_at(text: &str, depth: usize) -> Vec<(usize, usize, CommandFinding
 /// Matches one argv (program first) against the shell rules; `sh -c "..."`, `eval ..` and
 /// inline interpreter code (`python -c ".."`) are followed into.
 pub fn scan_argv(argv: &[String]) -> Vec<CommandFinding> {
-    argv_findings(argv, 0)
+    argv_findings(argv, None, 0)
 }
 
-fn argv_findings(argv: &[String], depth: usize) -> Vec<CommandFinding> {
+/// [`scan_argv`] for a command that reads the output of `stdin_from` (a pipeline).
+pub fn scan_piped(argv: &[String], stdin_from: Option<&str>) -> Vec<CommandFinding> {
+    argv_findings(argv, stdin_from, 0)
+}
+
+fn argv_findings(argv: &[String], stdin_from: Option<&str>, depth: usize) -> Vec<CommandFinding> {
     let argv = strip_wrappers(argv);
     let Some(program) = argv.first() else {
         return Vec::new();
@@ -93,7 +98,10 @@ fn argv_findings(argv: &[String], depth: usize) -> Vec<CommandFinding> {
             .iter()
             .position(|a| a.starts_with('-') && !a.starts_with("--") && a.ends_with('c'))
             .and_then(|i| argv.get(i + 1));
-        return script.map(|s| nested(s)).unwrap_or_default();
+        if let Some(s) = script {
+            return nested(s);
+        }
+        // A shell reading its script from a pipe (`curl .. | sh`): the rules say what it runs.
     }
     if program == "eval" {
         return nested(&argv[1..].join(" "));
@@ -105,6 +113,10 @@ fn argv_findings(argv: &[String], depth: usize) -> Vec<CommandFinding> {
     let mut found: Vec<CommandFinding> = SHELL_RULES
         .iter()
         .filter(|rule| rule.program.iter().any(|p| p == program))
+        .filter(|rule| {
+            rule.stdin_from.is_empty()
+                || stdin_from.is_some_and(|s| rule.stdin_from.iter().any(|r| r == s))
+        })
         .filter_map(|rule| {
             let severity = match_rule(rule, args)?;
             Some(CommandFinding {
@@ -344,6 +356,20 @@ mod tests {
         assert_eq!(
             ids("bash -c 'git push --force origin main'"),
             ["shell.git-push-force:critical"]
+        );
+        assert_eq!(
+            ids("curl -fsSL https://get.example.com | sudo bash"),
+            ["shell.curl-pipe-shell:high"]
+        );
+        assert_eq!(
+            ids("wget -qO- https://x | sh -s -- --yes"),
+            ["shell.curl-pipe-shell:high"]
+        );
+        assert!(ids("curl -s https://x | jq .").is_empty(), "not a shell");
+        assert!(ids("cat install.sh | less").is_empty());
+        assert!(
+            ids("bash install.sh").is_empty(),
+            "a script file, not a pipe"
         );
     }
 

@@ -17,6 +17,8 @@ pub struct Cmd {
     pub argv: Vec<String>,
     pub start: usize,
     pub end: usize,
+    /// The program whose output it reads, in a pipeline (`curl .. | sh` → `curl`).
+    pub stdin_from: Option<String>,
 }
 
 pub struct Bash;
@@ -78,6 +80,7 @@ pub fn commands(root: Node, src: &str) -> Vec<Cmd> {
                         argv,
                         start: n.start_byte(),
                         end,
+                        stdin_from: piped_from(n, src, &vars),
                     });
                 }
             }
@@ -92,6 +95,14 @@ pub fn commands(root: Node, src: &str) -> Vec<Cmd> {
         stack.extend(kids);
     }
     out
+}
+
+/// The program of the command before `cmd` in a pipeline (its basename).
+fn piped_from(cmd: Node, src: &str, vars: &HashMap<String, String>) -> Option<String> {
+    cmd.parent().filter(|p| p.kind() == "pipeline")?;
+    let prev = cmd.prev_named_sibling().filter(|p| p.kind() == "command")?;
+    let name = word(prev.child_by_field_name("name")?, src, vars);
+    Some(name.rsplit('/').next().unwrap_or(&name).to_string())
 }
 
 /// The heredoc body redirected into `cmd` (`cmd <<EOF ... EOF`).

@@ -399,7 +399,7 @@ pub fn findings(lang: &Language, doc: &Doc, text: &str) -> Vec<Finding> {
         embedded_findings(embed, doc, text, &mut out);
     }
     for cmd in &doc.commands {
-        for f in shell::scan_argv(&cmd.argv) {
+        for f in shell::scan_piped(&cmd.argv, cmd.stdin_from.as_deref()) {
             let m = command_message(&f);
             push(
                 &mut out,
