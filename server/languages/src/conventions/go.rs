@@ -69,15 +69,6 @@ impl Conventions for Go {
         "//"
     }
 
-    /// None: even the standard library is imported by path (`"os"`, `"os/exec"`).
-    fn std_roots(&self) -> &'static [&'static str] {
-        &[]
-    }
-
-    fn constructor(&self) -> Option<&'static str> {
-        None
-    }
-
     /// Each import binds its package name (or alias) to the import path's segments (`os/exec` →
     /// `os.exec`, so rules name `os.exec.Command`); a package of this module is the module's
     /// segments then its folders, as `module_path` gives it.

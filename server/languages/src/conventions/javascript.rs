@@ -64,15 +64,6 @@ impl Conventions for JavaScript {
         "//"
     }
 
-    /// None: Node's own modules are imported too (`import fs from "node:fs"`).
-    fn std_roots(&self) -> &'static [&'static str] {
-        &[]
-    }
-
-    fn constructor(&self) -> Option<&'static str> {
-        None
-    }
-
     fn imports(&self, root: Node, src: &[u8], scope: ImportScope) -> Imports {
         let mut out = Imports::default();
         let mut stack = vec![root];

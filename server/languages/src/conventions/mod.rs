@@ -85,10 +85,16 @@ pub trait Conventions: Send + Sync {
     /// The line-comment marker: a gating name after it does not count.
     fn line_comment(&self) -> &'static str;
     /// Roots of paths that are always present (the standard library): rules on them need no
-    /// import to count.
-    fn std_roots(&self) -> &'static [&'static str];
-    /// The constructor's name when a rule names `Type::<constructor>` (`new`).
-    fn constructor(&self) -> Option<&'static str>;
+    /// import to count. None by default: Python, Go and JavaScript files import even their
+    /// standard library by name (`import os`, `"os/exec"`, `node:fs`), which keeps the prefilter
+    /// sharp.
+    fn std_roots(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// The constructor's name when a rule names `Type::<constructor>` (`new`); none by default.
+    fn constructor(&self) -> Option<&'static str> {
+        None
+    }
 
     // -- imports --
     /// Every import under `root` in `scope`.

@@ -19,12 +19,6 @@ impl Conventions for Plain {
     fn line_comment(&self) -> &'static str {
         "#"
     }
-    fn std_roots(&self) -> &'static [&'static str] {
-        &[]
-    }
-    fn constructor(&self) -> Option<&'static str> {
-        None
-    }
     fn imports(&self, _root: Node, _src: &[u8], _scope: ImportScope) -> Imports {
         Imports::default()
     }

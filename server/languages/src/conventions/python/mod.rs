@@ -67,16 +67,6 @@ impl Conventions for Python {
         "#"
     }
 
-    /// None: a Python file imports even the standard library's modules (`import os`), so a
-    /// rule on `os.remove` needs `os` named in the file, which keeps the prefilter sharp.
-    fn std_roots(&self) -> &'static [&'static str] {
-        &[]
-    }
-
-    fn constructor(&self) -> Option<&'static str> {
-        None
-    }
-
     fn imports(&self, root: Node, src: &[u8], scope: ImportScope) -> Imports {
         let mut out = Imports::default();
         let mut stack = vec![root];
