@@ -152,25 +152,18 @@ pub(super) fn changed_lines(root: &Path, rev: &str) -> Result<ChangedLines, Scan
     Ok(out)
 }
 
-/// What only a comparison of a file with its text at `rev` (the committed text, or the base)
-/// shows: a Terraform edit that replaces a stateful resource or removes its `prevent_destroy`.
-pub(super) fn compared(
+/// The document of a file's text at `rev` (the committed text, or the base), for what only a
+/// comparison shows: a Terraform edit that replaces a stateful resource or removes its
+/// `prevent_destroy`. `None` for a language without a model or a file new since `rev`.
+pub(super) fn committed_doc(
     ws: &Workspace,
     rev: &str,
     parser: &mut crate::parse::Parser,
     lang: &'static crate::language::Language,
     rel: &str,
-    tree: &crate::parse::Tree,
-    text: &str,
-) -> Vec<crate::analysis::Finding> {
-    if lang.model.is_none() {
-        return Vec::new();
-    }
-    let Some(old) = crate::git::show_file(&ws.root, rev, rel) else {
-        return Vec::new();
-    };
-    let Some(old_tree) = parser.parse(lang, &old, None) else {
-        return Vec::new();
-    };
-    crate::models::compared_findings(lang, (&old_tree, &old), (tree, text))
+) -> Option<crate::models::Doc> {
+    lang.model?;
+    let old = crate::git::show_file(&ws.root, rev, rel)?;
+    let tree = parser.parse(lang, &old, None)?;
+    crate::models::document(lang, &tree, &old)
 }

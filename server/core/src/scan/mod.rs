@@ -424,9 +424,13 @@ fn scan_file(
         lang.filter(|lang| (all || !regions.is_empty()) && analysis::may_have_findings(lang, &text))
     {
         if let Some(tree) = parser.parse(lang, &text, None) {
-            findings = ws.enabled(analysis::analyze(lang, &tree, &text, Some(Path::new(&rel))));
+            // A document is also compared with its committed text (or the base).
             let rev = opts.base.as_deref().unwrap_or("HEAD");
-            findings.extend(ws.enabled(base::compared(ws, rev, parser, lang, &rel, &tree, &text)));
+            let found = match base::committed_doc(ws, rev, parser, lang, &rel) {
+                Some(old) => crate::models::findings_against(lang, &tree, &text, Some(&old)),
+                None => analysis::analyze(lang, &tree, &text, Some(Path::new(&rel))),
+            };
+            findings = ws.enabled(found);
         }
     }
     // Not subject to `[analysis]` switches: the branch under review could turn them off.

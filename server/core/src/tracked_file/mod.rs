@@ -410,10 +410,11 @@ impl TrackedFile {
             analysis::analyze_ranges(lang, tree, text, path, Some(&items))
         } else {
             self.findings.clear();
-            let mut all = analysis::analyze(lang, tree, text, path);
-            let rel = self.rel.as_deref();
-            all.extend(self.committed.compared(ws, rel, lang, tree, text));
-            all
+            let committed = self.committed.doc(ws, self.rel.as_deref(), lang);
+            match lang.model {
+                Some(_) => crate::models::findings_against(lang, tree, text, committed),
+                None => analysis::analyze(lang, tree, text, path),
+            }
         };
         let found = match ws {
             Some(ws) => ws.enabled(found),

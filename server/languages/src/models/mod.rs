@@ -132,6 +132,33 @@ fn double_quoted(n: Node, src: &str) -> Scalar {
     )
 }
 
+/// A file's document, when its language has a model.
+pub fn document(
+    lang: &crate::language::Language,
+    tree: &tree_sitter::Tree,
+    text: &str,
+) -> Option<Doc> {
+    Some(lang.model?.build(tree.root_node(), text))
+}
+
+/// A document's findings, and with its committed document what only the comparison shows; the
+/// document is built once.
+pub fn findings_against(
+    lang: &crate::language::Language,
+    tree: &tree_sitter::Tree,
+    text: &str,
+    committed: Option<&Doc>,
+) -> Vec<crate::analysis::Finding> {
+    let Some(doc) = document(lang, tree, text) else {
+        return Vec::new();
+    };
+    let mut out = findings(lang, &doc, text);
+    if let Some(old) = committed {
+        out.extend(changes::findings(old, &doc));
+    }
+    out
+}
+
 /// The findings of `new` that only a comparison with `old` (the file's committed text) shows:
 /// a Terraform edit that replaces a stateful resource, or removes its `prevent_destroy`.
 pub fn compared_findings(
