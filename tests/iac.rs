@@ -533,3 +533,26 @@ fn deeply_nested_documents_are_read_without_exhausting_the_stack() {
         "the rest of the file is still read: {out}"
     );
 }
+
+#[test]
+fn a_script_without_an_extension_is_read_by_its_shebang() {
+    let fx = workspace();
+    fx.write(
+        "bin/teardown",
+        "#!/usr/bin/env bash\nset -e\nterraform destroy -auto-approve\n",
+    );
+    fx.write(
+        "bin/notes",
+        "terraform destroy -auto-approve is what we never run\n",
+    );
+    let (_, out, err) = fx.aigis(&["scan", "--all", "--format", "json"]);
+    let report: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{out}{err}"));
+    let files: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "shell.terraform-destroy")
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["bin/teardown"], "{out}");
+}
