@@ -137,6 +137,75 @@ pub fn merged(agent: Agent, current: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// One settings file to write: where, what it holds now (empty when absent), and what it will
+/// hold with aigis installed.
+#[derive(Debug, Clone)]
+pub struct SetupEdit {
+    pub path: PathBuf,
+    pub current: String,
+    pub next: String,
+}
+
+impl SetupEdit {
+    /// True when the file already holds what `hooks install` would write.
+    pub fn is_current(&self) -> bool {
+        self.current == self.next
+    }
+
+    /// True when the file holds something of aigis's already (current or not).
+    pub fn mentions_aigis(&self) -> bool {
+        self.current.contains("aigis")
+    }
+}
+
+/// Every file `aigis hooks install AGENT` would write (the hook settings, and for a project the
+/// MCP registrations), each with its current and next text. Project files are read only inside
+/// the workspace (a committed `.claude -> ~/.claude` must not redirect anything); the user's own
+/// dotfiles may be links.
+pub fn plan(agent: Agent, root: &Path, home: &Path, user: bool) -> Result<Vec<SetupEdit>, String> {
+    let path = settings_path(agent, root, home, user).ok_or(
+        "the generic agent has no settings file: call `aigis record --agent generic` from its hooks",
+    )?;
+    let read = |p: &Path| -> Result<String, String> {
+        if !user {
+            crate::safe_fs::check(root, p).map_err(|e| e.to_string())?;
+        }
+        match std::fs::read_to_string(p) {
+            Ok(t) => Ok(t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+            Err(e) => Err(format!("{}: {e}", p.display())),
+        }
+    };
+    let current = read(&path)?;
+    let next = merged(agent, &current).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut edits = vec![SetupEdit {
+        path,
+        current,
+        next,
+    }];
+    // MCP servers are registered per project: the user's own files are theirs.
+    if !user {
+        for (path, kind) in crate::mcp_setup::files(agent, root) {
+            let at = edits.iter().position(|e| e.path == path);
+            let base = match at {
+                Some(i) => edits[i].next.clone(),
+                None => read(&path)?,
+            };
+            let next = crate::mcp_setup::merged(kind, &base)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            match at {
+                Some(i) => edits[i].next = next,
+                None => edits.push(SetupEdit {
+                    path,
+                    current: base,
+                    next,
+                }),
+            }
+        }
+    }
+    Ok(edits)
+}
+
 /// A unified diff of two texts, for `--dry-run`.
 pub fn diff(path: &Path, old: &str, new: &str) -> String {
     similar::TextDiff::from_lines(old, new)

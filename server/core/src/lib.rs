@@ -14,6 +14,7 @@ pub mod blast;
 pub mod change;
 pub mod codeowners;
 pub mod config;
+pub mod doctor;
 pub mod engine;
 pub mod git;
 pub mod heuristic;

@@ -108,6 +108,11 @@ impl Workspace {
         }
     }
 
+    /// True when a CODEOWNERS file names the seniors (for paths `aigis.toml` does not cover).
+    pub fn codeowners_present(&self) -> bool {
+        self.codeowners.is_some()
+    }
+
     pub fn is_critical_path(&self, rel: &str) -> bool {
         self.critical.is_match(rel)
     }

@@ -83,12 +83,7 @@ pub(super) fn record_output(agent: Agent, out: &Recorded) -> Option<String> {
     )
 }
 
-/// One file to write: where, what it holds now, and what it will hold.
-struct Edit {
-    path: PathBuf,
-    current: String,
-    next: String,
-}
+use aigis_core::hook_setup::SetupEdit as Edit;
 
 pub(super) fn hooks_install(agent: &str, user: bool, dry_run: bool) -> Result<ExitCode, CliError> {
     let agent = parse_agent(agent)?;
@@ -97,52 +92,13 @@ pub(super) fn hooks_install(agent: &str, user: bool, dry_run: bool) -> Result<Ex
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.clone());
-    let path = aigis_core::hook_setup::settings_path(agent, &root, &home, user)
-        .ok_or_else(|| CliError("the generic agent has no settings file: call `aigis record --agent generic` from its hooks".into()))?;
-    // The project's files are the repository's, which aigis does not trust: a committed
-    // `.claude -> ~/.claude` must not redirect the write. (The user's own dotfiles may be links.)
     let confined = |p: &Path| -> Result<(), CliError> {
         if user {
             return Ok(());
         }
         aigis_core::safe_fs::check(&root, p).map_err(|e| CliError(e.to_string()))
     };
-    let read = |p: &Path| -> Result<String, CliError> {
-        confined(p)?;
-        match std::fs::read_to_string(p) {
-            Ok(t) => Ok(t),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-            Err(e) => Err(CliError(format!("{}: {e}", p.display()))),
-        }
-    };
-    let current = read(&path)?;
-    let next = aigis_core::hook_setup::merged(agent, &current)
-        .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
-    let mut edits = vec![Edit {
-        path,
-        current,
-        next,
-    }];
-    // MCP servers are registered per project: the user's own files are theirs.
-    if !user {
-        for (path, kind) in aigis_core::mcp_setup::files(agent, &root) {
-            let at = edits.iter().position(|e| e.path == path);
-            let base = match at {
-                Some(i) => edits[i].next.clone(),
-                None => read(&path)?,
-            };
-            let next = aigis_core::mcp_setup::merged(kind, &base)
-                .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
-            match at {
-                Some(i) => edits[i].next = next,
-                None => edits.push(Edit {
-                    path,
-                    current: base,
-                    next,
-                }),
-            }
-        }
-    }
+    let mut edits = aigis_core::hook_setup::plan(agent, &root, &home, user).map_err(CliError)?;
     edits.retain(|e| {
         let same = e.next == e.current;
         if same {

@@ -123,6 +123,15 @@ enum Commands {
         #[arg(long)]
         root: Option<PathBuf>,
     },
+    /// What works and what to fix: the binary, aigis.toml, your git identity, agents' hooks and
+    /// MCP registrations, editors, the ledger, CODEOWNERS. Exit 1 when something is broken.
+    Doctor {
+        /// The workspace (default: found from the current directory upwards).
+        #[arg(long)]
+        root: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = BlameFormat::Text)]
+        format: BlameFormat,
+    },
     /// Install aigis's hooks (and its MCP server) into an agent's settings.
     Hooks {
         #[command(subcommand)]
@@ -203,6 +212,7 @@ impl<E: std::fmt::Display> From<E> for CliError {
 
 pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
+        Commands::Doctor { root, format } => doctor::doctor_command(root, format),
         Commands::Lsp { stdio: _ } => {
             aigis_lsp::run_stdio()?;
             Ok(ExitCode::SUCCESS)
@@ -456,6 +466,7 @@ fn read_stdin() -> Result<String, CliError> {
 }
 
 mod blame;
+mod doctor;
 mod hooks;
 mod review_cmd;
 mod text;

@@ -391,7 +391,16 @@ impl Ledger {
 
     /// Workspace-relative paths of every file the ledger has regions for.
     pub fn tracked_files(&self) -> Vec<String> {
-        let base = self.root.join("regions");
+        self.logged_files("regions")
+    }
+
+    /// Workspace-relative paths of every file the ledger has reviews for.
+    pub fn reviewed_files(&self) -> Vec<String> {
+        self.logged_files("reviews")
+    }
+
+    fn logged_files(&self, kind: &str) -> Vec<String> {
+        let base = self.root.join(kind);
         let mut out = Vec::new();
         if safe_fs::check(&self.workspace, &base).is_err() {
             return out;
