@@ -24,6 +24,12 @@ cat > "$data/User/settings.json" <<JSON
 }
 JSON
 $cs --user-data-dir "$data" --extensions-dir "$exts" --install-extension "$vsix" >/dev/null
+# The release's platform-specific package installs as such (aigis.aigis-VERSION-linux-x64).
+installed=$(ls "$exts" | grep '^aigis\.aigis-' || true)
+case "$installed" in
+  *-linux-x64) echo "vscode: installed $installed" ;;
+  *) echo "vscode: the linux-x64 .vsix did not install as a linux-x64 extension: '$installed'" >&2; exit 1 ;;
+esac
 work=$(scratch_example)
 # A Python file an agent wrote to (its hook recorded the region).
 python_agent_region "$work"
