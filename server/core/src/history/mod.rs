@@ -16,6 +16,8 @@ use crate::regions::{Provenance, Region, Source};
 
 mod sources;
 use sources::*;
+mod weekly;
+pub use weekly::{week_start, weekly_share, Week};
 
 /// Who wrote one line, according to history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,20 +1,28 @@
 //! The denominator of the AI share: lines in scope (changed since a revision, or every line of the\n//! workspace's source and tracked files).
 
 use super::*;
+use std::collections::BTreeMap;
 
 /// Lines in scope for a report: changed since `base`, or every line of the workspace's files.
 pub fn lines_in_scope(ws: &Workspace, base: Option<&str>) -> usize {
+    lines_by_file(ws, base).values().sum()
+}
+
+/// Lines in scope per workspace-relative file (for the share by directory and by owner).
+pub fn lines_by_file(ws: &Workspace, base: Option<&str>) -> BTreeMap<String, usize> {
+    let count = |p: &Path| std::fs::read_to_string(p).map_or(0, |t| t.lines().count());
     if let Some(rev) = base {
         if let Ok(changed) = changed_lines(&ws.root, rev) {
             return changed
-                .iter()
-                .map(|(f, set)| match set {
-                    Some(s) => s.len(),
-                    None => {
-                        std::fs::read_to_string(ws.root.join(f)).map_or(0, |t| t.lines().count())
-                    }
+                .into_iter()
+                .map(|(f, set)| {
+                    let n = match set {
+                        Some(s) => s.len(),
+                        None => count(&ws.root.join(&f)),
+                    };
+                    (f, n)
                 })
-                .sum();
+                .collect();
         }
     }
     // Source files, and every other text file with AI regions (so that the share's numerator
@@ -23,10 +31,12 @@ pub fn lines_in_scope(ws: &Workspace, base: Option<&str>) -> usize {
     crate::walk::WalkRules::new(&ws.config.index)
         .files(&ws.root, &ws.root)
         .into_iter()
-        .filter(|p| {
-            language::for_path(p).is_some() || ws.relative(p).is_some_and(|r| tracked.contains(&r))
+        .filter_map(|p| {
+            let rel = ws.relative(&p)?;
+            (language::for_path(&p).is_some() || tracked.contains(&rel)).then(|| {
+                let n = count(&p);
+                (rel, n)
+            })
         })
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .map(|t| t.lines().count())
-        .sum()
+        .collect()
 }
