@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod charts;
 mod cli;
 mod team_report;
 

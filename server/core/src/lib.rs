@@ -35,6 +35,7 @@ pub mod rollout;
 pub mod safe_fs;
 pub mod sarif;
 pub mod scan;
+pub mod team;
 pub mod tracked_file;
 pub mod walk;
 pub mod wire;

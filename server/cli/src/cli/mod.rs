@@ -115,6 +115,9 @@ enum Commands {
         format: ReportFormat,
         #[arg(long)]
         output: Option<PathBuf>,
+        /// How many weeks of history the charts cover.
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u16).range(1..=260))]
+        weeks: u16,
     },
     /// Serve the Model Context Protocol on stdin/stdout: coding agents ask for the blast radius,
     /// the risky operations of a change and the review policy before they edit.
@@ -399,6 +402,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             base,
             format,
             output,
+            weeks,
         } => {
             let cwd = std::env::current_dir()?;
             let ws = Workspace::open(&workspace_root(&cwd))?;
@@ -414,7 +418,15 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                     verify_approvals: verify,
                 },
             )?;
-            let total_lines = scan::lines_in_scope(&ws, base.as_deref());
+            let lines = scan::lines_by_file(&ws, base.as_deref());
+            let total_lines = lines.values().sum();
+            let figures = aigis_core::team::figures(
+                &ws,
+                &report,
+                &lines,
+                weeks as usize,
+                aigis_core::team::now(),
+            );
             let title = match &base {
                 Some(b) => format!(
                     "aigis report: {} since {b}",
@@ -431,7 +443,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                         .unwrap_or_default()
                 ),
             };
-            let summary = crate::team_report::summarize(&report, title, total_lines);
+            let summary = crate::team_report::summarize(&report, title, total_lines, figures);
             let text = match format {
                 ReportFormat::Html => crate::team_report::html(&summary),
                 ReportFormat::Markdown => crate::team_report::markdown(&summary),

@@ -8,9 +8,14 @@ use std::fmt::Write;
 
 use aigis_core::policy::{ReviewState, Tier};
 use aigis_core::scan::{FileRegion, ScanReport};
+use aigis_core::team::TeamFigures;
+
+mod html;
+pub use html::html;
 
 pub struct Summary<'a> {
     pub title: String,
+    pub root: std::path::PathBuf,
     pub total_lines: usize,
     pub ai_lines: usize,
     /// (tool, model) → lines
@@ -21,9 +26,16 @@ pub struct Summary<'a> {
     pub riskiest: Vec<&'a FileRegion>,
     /// The commit that wrote each riskiest region's first line: (sha, author), by region id.
     pub commits: BTreeMap<String, (String, String)>,
+    /// Weekly history, review times, share by directory and owner.
+    pub figures: TeamFigures,
 }
 
-pub fn summarize<'a>(report: &'a ScanReport, title: String, total_lines: usize) -> Summary<'a> {
+pub fn summarize<'a>(
+    report: &'a ScanReport,
+    title: String,
+    total_lines: usize,
+    figures: TeamFigures,
+) -> Summary<'a> {
     let mut by_tool = BTreeMap::new();
     let mut ai_lines = 0;
     let mut tiers = [0; 3];
@@ -78,6 +90,7 @@ pub fn summarize<'a>(report: &'a ScanReport, title: String, total_lines: usize) 
     }
     Summary {
         title,
+        root: report.root.clone(),
         total_lines: total_lines.max(ai_lines),
         ai_lines,
         by_tool,
@@ -86,10 +99,11 @@ pub fn summarize<'a>(report: &'a ScanReport, title: String, total_lines: usize) 
         approved,
         riskiest,
         commits,
+        figures,
     }
 }
 
-fn pct(a: usize, b: usize) -> f64 {
+pub(crate) fn pct(a: usize, b: usize) -> f64 {
     if b == 0 {
         0.0
     } else {
@@ -97,7 +111,7 @@ fn pct(a: usize, b: usize) -> f64 {
     }
 }
 
-fn blast_line(r: &FileRegion) -> String {
+pub(crate) fn blast_line(r: &FileRegion) -> String {
     r.assessment
         .blast
         .as_ref()
@@ -196,78 +210,4 @@ pub fn markdown(s: &Summary) -> String {
 
 fn md(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-pub fn html(s: &Summary) -> String {
-    let mut o = String::new();
-    let _ = write!(
-        o,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title><style>\
-body{{font:14px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:72rem;color:#222}}\
-table{{border-collapse:collapse;margin:.5rem 0 1.5rem}}td,th{{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}}\
-.senior{{color:#b00020;font-weight:600}}.peer{{color:#a05a00}}.bar{{background:#eee;height:1rem;width:20rem}}\
-.bar span{{display:block;height:100%;background:#6a5acd}}code{{background:#f4f4f4;padding:0 .2rem}}.problem{{color:#b00020}}\
-</style></head><body><h1>{t}</h1>",
-        t = esc(&s.title)
-    );
-    let _ = write!(
-        o,
-        "<p>AI-written: <strong>{} of {} lines ({:.1}%)</strong>; {} regions: <span class=\"senior\">{} senior</span>, <span class=\"peer\">{} peer</span>, {} none.</p><div class=\"bar\"><span style=\"width:{:.1}%\"></span></div>",
-        s.ai_lines, s.total_lines, pct(s.ai_lines, s.total_lines), s.tiers.iter().sum::<usize>(), s.tiers[2], s.tiers[1], s.tiers[0], pct(s.ai_lines, s.total_lines)
-    );
-    let _ = write!(o, "<h2>AI share by tool and model</h2><table><tr><th>tool</th><th>model</th><th>lines</th><th>share</th></tr>");
-    for ((tool, model), n) in &s.by_tool {
-        let _ = write!(
-            o,
-            "<tr><td>{}</td><td>{}</td><td>{n}</td><td>{:.1}%</td></tr>",
-            esc(tool),
-            esc(model),
-            pct(*n, s.total_lines)
-        );
-    }
-    let _ = write!(o, "</table><h2>Reviews</h2><p>{} open, {} approved.</p><table><tr><th>region</th><th>where</th><th>tier</th><th>state</th><th>by</th></tr>", s.open.len(), s.approved.len());
-    for r in s.open.iter().chain(s.approved.iter()) {
-        let a = &r.assessment;
-        let _ = write!(
-            o,
-            "<tr><td><code>{}</code></td><td>{}:{}-{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&a.region.id), esc(&r.file), r.lines[0], r.lines[1], a.risk.tier.as_str(), a.risk.tier.as_str(), a.review.state.as_str(), esc(a.review.by.as_deref().unwrap_or(""))
-        );
-    }
-    let _ = write!(o, "</table><h2>Riskiest regions</h2>");
-    for r in &s.riskiest {
-        let a = &r.assessment;
-        let _ = write!(
-            o,
-            "<h3 id=\"{}\">{}:{}-{} <small>score {}, <span class=\"{}\">{}</span></small></h3><ul><li>written by {} ({}, {} confidence)</li><li>commit: {}</li><li>review: <a href=\".aigis/reviews/{}.jsonl\">{}</a>{}{}</li><li>blast radius: {}</li>",
-            esc(&a.region.id), esc(&r.file), r.lines[0], r.lines[1], a.risk.score, a.risk.tier.as_str(), a.risk.tier.as_str(),
-            esc(&a.region.provenance.tool), a.region.source.as_str(), a.region.source.confidence().as_str(),
-            s.commits.get(&a.region.id).map(|(sha, who)| format!("<code>{}</code> by {}", esc(&sha[..12.min(sha.len())]), esc(who))).unwrap_or_else(|| "not committed".into()),
-            esc(&r.file), a.review.state.as_str(), a.review.by.as_deref().map(|b| format!(" by {}", esc(b))).unwrap_or_default(),
-            a.review.at.as_deref().map(|t| format!(" at {}", esc(t))).unwrap_or_default(),
-            esc(&blast_line(r))
-        );
-        for f in &a.findings {
-            let _ = write!(
-                o,
-                "<li><code>{}</code> ({}): {}</li>",
-                esc(&f.rule),
-                f.severity.as_str(),
-                esc(&f.message)
-            );
-        }
-        for p in &r.approval_problems {
-            let _ = write!(o, "<li class=\"problem\">{}</li>", esc(p));
-        }
-        o.push_str("</ul>");
-    }
-    o.push_str("</body></html>\n");
-    o
 }
