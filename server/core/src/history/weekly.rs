@@ -59,7 +59,8 @@ pub fn weekly_share(root: &Path, weeks: usize, now: i64) -> Vec<Week> {
         return out;
     };
     // (sha, time, [(file, added)])
-    let mut commits: Vec<(String, i64, Vec<(String, usize)>)> = Vec::new();
+    type Added = Vec<(String, usize)>;
+    let mut commits: Vec<(String, i64, Added)> = Vec::new();
     for record in log.split('\x1e').filter(|r| !r.trim().is_empty()) {
         let mut lines = record.lines();
         let Some((sha, at)) = lines.next().and_then(|l| l.split_once('\x1f')) else {
