@@ -154,6 +154,21 @@ fn the_report_charts_weekly_share_reviews_directories_owners_and_blast_radius() 
 }
 
 #[test]
+fn the_markdown_report_has_the_figures_as_tables() {
+    let fx = scripted_team_repo();
+    let (code, md, err) = fx.aigis(&["report", "--weeks", "6", "--format", "markdown"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(md.contains("| 30 | 20 | 67% | claude-code 20 |"), "{md}");
+    assert!(md.contains("| 10 | 10 | 100% | codex 10 |"), "{md}");
+    assert!(md.contains("| scripts | 33 | 45 | 73.3% |"), "{md}");
+    assert!(md.contains("| @ops-team | 33 | 45 | 73.3% |"), "{md}");
+    assert!(
+        md.contains("Review requests: 1, approved 0 (median none yet), waiting 1."),
+        "{md}"
+    );
+}
+
+#[test]
 fn report_text_is_escaped() {
     let fx = scripted_team_repo();
     fx.write("<img src=x>.py", "import shutil\nshutil.rmtree('/')\n");

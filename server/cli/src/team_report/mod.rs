@@ -146,6 +146,7 @@ pub fn markdown(s: &Summary) -> String {
             pct(*n, s.total_lines)
         );
     }
+    figures_markdown(&mut o, &s.figures);
     let _ = writeln!(o, "\n## Reviews\n\n{} open, {} approved.\n\n| region | where | tier | state | by |\n|---|---|---|---|---|", s.open.len(), s.approved.len());
     for r in s.open.iter().chain(s.approved.iter()) {
         let a = &r.assessment;
@@ -206,6 +207,62 @@ pub fn markdown(s: &Summary) -> String {
         o.push('\n');
     }
     o
+}
+
+/// The charts' figures as tables, for a pull request comment.
+fn figures_markdown(o: &mut String, f: &TeamFigures) {
+    let _ = writeln!(
+        o,
+        "\n## AI share of added lines per week\n\n| week of | added | AI | share | by tool |\n|---|---:|---:|---:|---|"
+    );
+    for w in &f.weeks {
+        let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(w.start.max(0) as u64);
+        let tools: Vec<String> = w.ai.iter().map(|(t, n)| format!("{} {n}", md(t))).collect();
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {:.0}% | {} |",
+            &humantime::format_rfc3339(time).to_string()[..10],
+            w.lines,
+            w.ai_lines(),
+            pct(w.ai_lines(), w.lines),
+            tools.join(", ")
+        );
+    }
+    let approved: Vec<f64> = f.reviews.iter().filter_map(|r| r.hours).collect();
+    let mut sorted = approved.clone();
+    sorted.sort_by(f64::total_cmp);
+    let _ = writeln!(
+        o,
+        "\nReview requests: {}, approved {} (median {}), waiting {}.",
+        f.reviews.len(),
+        approved.len(),
+        sorted
+            .get(sorted.len() / 2)
+            .map_or("none yet".into(), |h| format!("{h:.1} h")),
+        f.reviews.len() - approved.len()
+    );
+    for (title, rows) in [
+        ("directory", &f.by_directory),
+        ("CODEOWNERS owner", &f.by_owner),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            o,
+            "\n## AI share by {title}\n\n| {title} | AI lines | lines | share |\n|---|---:|---:|---:|"
+        );
+        for r in rows.iter() {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {:.1}% |",
+                md(&r.name),
+                r.ai,
+                r.total,
+                pct(r.ai, r.total)
+            );
+        }
+    }
 }
 
 fn md(s: &str) -> String {
