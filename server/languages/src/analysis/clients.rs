@@ -93,15 +93,35 @@ impl<'a, 't> Analyzer<'a, 't> {
     /// `bucket = s3.Bucket("b")` after `s3 = boto3.resource("s3")`.
     fn made_by(&self, recv: Node<'t>, factories: &[String], services: &[String]) -> Option<String> {
         let made = |compact: &str| {
-            factories.iter().any(|f| {
-                compact.contains(&format!(".{f}("))
-                    || compact.contains(&format!("={f}("))
-                    || compact.starts_with(&format!("{f}("))
-            }) && services.iter().any(|s| {
-                ["(\"", "('", "=\"", "='"]
+            // A constructor that names the service (`new EC2(..)`, `new AWS.EC2()`): the class
+            // is the evidence, no service name is passed.
+            let constructed =
+                factories
                     .iter()
-                    .any(|q| compact.contains(&format!("{q}{s}{}", &q[1..])))
-            })
+                    .filter_map(|f| f.strip_prefix("new "))
+                    .any(|class| {
+                        let needle = format!("new{class}(");
+                        compact.match_indices(&needle).any(|(at, _)| {
+                            !compact[..at]
+                                .chars()
+                                .next_back()
+                                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                        })
+                    });
+            constructed
+                || factories
+                    .iter()
+                    .filter(|f| !f.starts_with("new "))
+                    .any(|f| {
+                        compact.contains(&format!(".{f}("))
+                            || compact.contains(&format!("={f}("))
+                            || compact.starts_with(&format!("{f}("))
+                    })
+                    && services.iter().any(|s| {
+                        ["(\"", "('", "=\"", "='"]
+                            .iter()
+                            .any(|q| compact.contains(&format!("{q}{s}{}", &q[1..])))
+                    })
         };
         // Made in place: `boto3.client("s3").delete_bucket(..)`.
         let inline: String = self
