@@ -100,6 +100,12 @@ pub enum CodeMatcher {
         /// The first string argument is SQL to scan with the SQL rules.
         #[serde(default)]
         sql_arg: bool,
+        /// Fields set to true among the arguments that raise (`Force: aws.Bool(true)`) or lower
+        /// (`DryRun`) its severity.
+        #[serde(default)]
+        escalators: Vec<String>,
+        #[serde(default)]
+        mitigators: Vec<String>,
     },
     /// A macro whose first string literal is SQL.
     SqlMacro {
@@ -436,6 +442,11 @@ fn build_rule_details() -> std::collections::BTreeMap<String, RuleDetails> {
                     ..
                 }
                 | CodeMatcher::ClientCall {
+                    escalators,
+                    mitigators,
+                    ..
+                }
+                | CodeMatcher::MethodCall {
                     escalators,
                     mitigators,
                     ..

@@ -56,23 +56,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                 return;
             }
         }
-        let args: String = self
-            .text(m.args)
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let set =
-            |k: &str| args.contains(&format!("{k}=True")) || args.contains(&format!("{k}:true"));
-        let mut severity = rule.info.severity;
-        let mut notes = Vec::new();
-        for e in escalators.iter().filter(|e| set(e)) {
-            severity = severity.raised();
-            notes.push(format!("`{e}` set: more destructive"));
-        }
-        for g in mitigators.iter().filter(|g| set(g)) {
-            severity = severity.lowered();
-            notes.push(format!("`{g}` set: a dry run or a safeguard"));
-        }
+        let (severity, notes) = self.escalated(rule.info.severity, m.args, escalators, mitigators);
         let what = rule.info.target.as_deref().unwrap_or(m.name);
         let message = format!("`.{}()` ({what}): {}", m.name, rule.info.why);
         let start = self.conv().method_name_start(m.node);
@@ -86,6 +70,54 @@ impl<'a, 't> Analyzer<'a, 't> {
             m.node,
             message,
         );
+    }
+
+    /// The severity after the arguments set to true (`Force=True`, `Force: true`,
+    /// `Force: aws.Bool(true)`) that raise it or lower it, with a note for each.
+    pub(super) fn escalated(
+        &self,
+        base: Severity,
+        args: Node<'t>,
+        escalators: &[String],
+        mitigators: &[String],
+    ) -> (Severity, Vec<String>) {
+        if escalators.is_empty() && mitigators.is_empty() {
+            return (base, Vec::new());
+        }
+        let args: String = self
+            .text(args)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let set = |k: &str| {
+            [
+                "=True",
+                ":true",
+                ":aws.Bool(true)",
+                ":aws.Boolean(true)",
+                ":ptr.Bool(true)",
+            ]
+            .iter()
+            .any(|v| {
+                args.match_indices(&format!("{k}{v}")).any(|(at, _)| {
+                    !args[..at]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                })
+            })
+        };
+        let mut severity = base;
+        let mut notes = Vec::new();
+        for e in escalators.iter().filter(|e| set(e)) {
+            severity = severity.raised();
+            notes.push(format!("`{e}` set: more destructive"));
+        }
+        for g in mitigators.iter().filter(|g| set(g)) {
+            severity = severity.lowered();
+            notes.push(format!("`{g}` set: a dry run or a safeguard"));
+        }
+        (severity, notes)
     }
 
     /// True when `root` is bound (directly, or through values taken from it) to what a

@@ -144,6 +144,8 @@ impl<'a, 't> Analyzer<'a, 't> {
             arg_string_prefix,
             receiver_contains,
             sql_arg,
+            escalators,
+            mitigators,
             ..
         } = &rule.matcher
         else {
@@ -196,11 +198,12 @@ impl<'a, 't> Analyzer<'a, 't> {
         let what = rule.info.target.as_deref().unwrap_or(m.name);
         let message = format!("`.{}()` ({what}): {}", m.name, rule.info.why);
         let start = self.conv().method_name_start(m.node);
+        let (severity, notes) = self.escalated(rule.info.severity, m.args, escalators, mitigators);
         self.push(
             found,
             &rule.info,
-            rule.info.severity,
-            Vec::new(),
+            severity,
+            notes,
             start,
             m.node.end_byte(),
             m.node,
