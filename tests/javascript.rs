@@ -71,6 +71,62 @@ fn scan_finds_the_command_and_the_blast_radius_reaches_the_handler() {
     assert_eq!(report["regions"][0]["blast"]["dependents"], 1, "{region}");
 }
 
+/// The region's dependents as `file` → certainty.
+fn dependents(fx: &Fixture, file: &str, lines: [usize; 2]) -> Vec<(String, String)> {
+    let payload = json!({ "tool": "claude-code", "cwd": fx.root(), "files": [ { "path": file, "lines": [lines] } ] });
+    let (code, _, err) =
+        fx.aigis_with(&["record", "--agent", "generic"], &payload.to_string(), &[]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = fx.aigis(&["scan", "--format", "json"]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let mut deps: Vec<(String, String)> = report["regions"][0]["blast"]["sites"]
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap_or_default().to_string(),
+                d["certainty"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    deps.sort();
+    deps
+}
+
+/// Re-exports pass a name on: `export { f } from`, `export *` and `export * as ns`, through an
+/// `index.ts`, as exact dependents.
+#[test]
+fn the_blast_radius_follows_re_exports() {
+    let fx = Fixture::new(&[
+        ("package.json", "{ \"name\": \"app\" }\n"),
+        ("src/infra/ops.ts", OPS),
+        ("src/infra/index.ts", "export { recreate } from \"./ops\";\n"),
+        ("src/lib/index.ts", "export * from \"../infra/ops\";\n"),
+        ("src/all.ts", "export * as infra from \"./infra\";\n"),
+        ("src/handler.ts", "import { recreate } from \"./infra\";\n\nexport const handler = async () => {\n  await recreate(\"prod\");\n};\n"),
+        ("src/cron.ts", "import * as lib from \"./lib\";\n\nexport async function nightly() {\n  await lib.recreate(\"x\");\n}\n"),
+        ("src/other.ts", "import { recreate } from \"./elsewhere\";\n\nexport async function other() {\n  await recreate(\"y\");\n}\n"),
+    ]);
+    fx.commit_as(("Bob Builder", "bob@example.com"), "init");
+    let deps = dependents(&fx, "src/infra/ops.ts", [5, 7]);
+    let files: Vec<&str> = deps.iter().map(|d| d.0.as_str()).collect();
+    assert!(
+        files.contains(&"src/handler.ts") && files.contains(&"src/cron.ts"),
+        "{deps:?}"
+    );
+    assert!(
+        deps.iter()
+            .filter(|d| d.0 == "src/handler.ts" || d.0 == "src/cron.ts")
+            .all(|d| d.1 == "exact"),
+        "{deps:?}"
+    );
+    assert!(
+        !files.contains(&"src/other.ts"),
+        "an import from another module is not a dependent: {deps:?}"
+    );
+}
+
 #[test]
 fn guard_stops_an_agents_typescript_edit_that_deletes_a_stack() {
     let fx = workspace();

@@ -24,6 +24,46 @@ fn workspace() -> Fixture {
     fx
 }
 
+/// A package's `__init__.py` that passes a name on (`from .ops import recreate`): callers that
+/// import it from the package are the region's exact dependents.
+#[test]
+fn the_blast_radius_follows_a_packages_re_exports() {
+    let fx = Fixture::new(&[
+        ("pyproject.toml", "[project]\nname = \"app\"\n"),
+        ("app/__init__.py", "from .ops import recreate\n"),
+        ("app/ops.py", OPS),
+        (
+            "jobs/nightly.py",
+            "from app import recreate\n\n\ndef run():\n    recreate(\"prod\")\n",
+        ),
+        (
+            "jobs/other.py",
+            "from tools import recreate\n\n\ndef run():\n    recreate(\"x\")\n",
+        ),
+    ]);
+    fx.commit_as(("Bob Builder", "bob@example.com"), "init");
+    let payload = json!({ "tool": "claude-code", "cwd": fx.root(), "files": [ { "path": "app/ops.py", "lines": [[4, 6]] } ] });
+    let (code, _, err) =
+        fx.aigis_with(&["record", "--agent", "generic"], &payload.to_string(), &[]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = fx.aigis(&["scan", "--format", "json"]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let sites = &report["regions"][0]["blast"]["sites"];
+    let files: Vec<(&str, &str)> = sites
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["file"].as_str().unwrap(),
+                s["certainty"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(files.contains(&("jobs/nightly.py", "exact")), "{files:?}");
+    assert!(!files.iter().any(|f| f.0 == "jobs/other.py"), "{files:?}");
+}
+
 #[test]
 fn an_ai_region_in_python_gets_diagnostics_with_its_blast_radius() {
     let fx = workspace();

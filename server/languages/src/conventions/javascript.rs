@@ -73,6 +73,12 @@ impl Conventions for JavaScript {
                     self.import_statement(n, src, &mut out);
                     continue;
                 }
+                // `export { f } from "./ops"`, `export * from "./ops"`: a re-export is an import
+                // of the names it passes on.
+                "export_statement" if n.child_by_field_name("source").is_some() => {
+                    self.export_from(n, src, &mut out);
+                    continue;
+                }
                 "variable_declarator" => {
                     self.require(n, src, &mut out);
                 }
@@ -379,6 +385,10 @@ impl Conventions for JavaScript {
     }
 
     /// Relative specifiers: `.` the importing file's folder, `..` its parent.
+    fn relative_to_folder(&self) -> bool {
+        true
+    }
+
     fn path_root(&self, segment: &str) -> Option<PathRoot> {
         match segment {
             "." | ".." => Some(PathRoot::Parent),
@@ -465,6 +475,56 @@ impl JavaScript {
             }
             let mut c = x.walk();
             stack.extend(x.named_children(&mut c));
+        }
+    }
+
+    /// `export { a as b } from "./x"` → b → [x, a]; `export * as ns from "./x"` → ns → [x];
+    /// `export * from "./x"` → a glob of [x].
+    fn export_from(&self, n: Node, src: &[u8], out: &mut Imports) {
+        let Some(source) = n.child_by_field_name("source") else {
+            return;
+        };
+        let base = specifier_segments(&self.unquote(text_of(source, src)));
+        let mut named = false;
+        let mut c = n.walk();
+        for x in n.named_children(&mut c) {
+            match x.kind() {
+                "export_clause" => {
+                    named = true;
+                    let mut cc = x.walk();
+                    for spec in x
+                        .named_children(&mut cc)
+                        .filter(|s| s.kind() == "export_specifier")
+                    {
+                        let name = spec
+                            .child_by_field_name("name")
+                            .map(|v| text_of(v, src).to_string())
+                            .unwrap_or_default();
+                        let alias = spec
+                            .child_by_field_name("alias")
+                            .map(|v| text_of(v, src).to_string())
+                            .unwrap_or_else(|| name.clone());
+                        let mut p = base.clone();
+                        p.push(name);
+                        out.names.push((alias, p));
+                    }
+                }
+                "namespace_export" => {
+                    named = true;
+                    let mut cc = x.walk();
+                    let id = x
+                        .named_children(&mut cc)
+                        .find(|c| matches!(c.kind(), "identifier" | "string"));
+                    if let Some(id) = id {
+                        out.names
+                            .push((self.unquote(text_of(id, src)), base.clone()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !named {
+            out.globs.push(base);
         }
     }
 

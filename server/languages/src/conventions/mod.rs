@@ -152,6 +152,12 @@ pub trait Conventions: Send + Sync {
     fn binding_type(&self, binding: Node, src: &[u8]) -> Option<String>;
     /// Special first segments of paths.
     fn path_root(&self, segment: &str) -> Option<PathRoot>;
+    /// True when a relative path (`./x`, `from .x import`) starts at the file's folder, which
+    /// for a folder's own module file (`index.ts`, `__init__.py`) is that module itself. Rust's
+    /// `super` is the parent module whatever the file.
+    fn relative_to_folder(&self) -> bool {
+        false
+    }
 
     // -- project model --
     /// The project that holds `path`.

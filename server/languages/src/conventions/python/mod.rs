@@ -360,6 +360,10 @@ impl Conventions for Python {
     }
 
     /// Relative imports are written with dots: `.` the current package, `..` its parent.
+    fn relative_to_folder(&self) -> bool {
+        true
+    }
+
     fn path_root(&self, segment: &str) -> Option<PathRoot> {
         match segment {
             "." => Some(PathRoot::Parent),

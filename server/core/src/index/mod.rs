@@ -46,6 +46,8 @@ pub struct WorkspaceIndex {
     refs_by_name: DashMap<String, Vec<RefId>>,
     crates: RwLock<Vec<CrateInfo>>,
     generation: std::sync::atomic::AtomicU64,
+    /// (crate, module path) → the files that make that module (to follow re-exports).
+    modules: DashMap<(usize, Vec<String>), Vec<usize>>,
 }
 
 pub struct IndexStats {
@@ -194,6 +196,10 @@ impl WorkspaceIndex {
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         });
         self.remove_names(id);
+        self.modules
+            .entry((crate_id, symbols.module.clone()))
+            .or_default()
+            .push(id);
         for (i, d) in symbols.defs.iter().enumerate() {
             self.defs_by_name
                 .entry(d.name.clone())
@@ -232,6 +238,9 @@ impl WorkspaceIndex {
         let Some(old) = self.files.get(&id).map(|f| f.clone()) else {
             return;
         };
+        if let Some(mut v) = self.modules.get_mut(&(old.crate_id, old.module.clone())) {
+            v.retain(|f| *f != id);
+        }
         let names: HashSet<&String> = old.defs.iter().map(|d| &d.name).collect();
         for n in names {
             if let Some(mut v) = self.defs_by_name.get_mut(n) {
@@ -363,6 +372,12 @@ impl WorkspaceIndex {
             if !hits.is_empty() {
                 return (Certainty::Exact, hits);
             }
+            // A module that passes the name on (`export { f } from "./ops"`, `from .ops import f`
+            // in a package's `__init__.py`, `pub use`).
+            let hits = self.through_reexports(crate_id, &qual, &name, &candidates, &crates, 3);
+            if !hits.is_empty() {
+                return (Certainty::Exact, hits);
+            }
             // A type's associated function where the type lives in another module than its impl.
             if let Some(ty) = qual.last() {
                 let hits: Vec<DefId> = candidates
@@ -488,94 +503,6 @@ fn by_count(c: Vec<DefId>) -> (Certainty, Vec<DefId>) {
     }
 }
 
-/// A path as written in file `f` → (crate, module segments), when it is in the workspace.
-fn resolve_path(
-    f: &FileSymbols,
-    segs: &[String],
-    crates: &[CrateInfo],
-) -> Option<(usize, Vec<String>)> {
-    resolve_path_from(f, segs, crates, false)
-}
-
-/// As [`resolve_path`]; `rooted`: `segs` start at the project's root.
-fn resolve_path_from(
-    f: &FileSymbols,
-    segs: &[String],
-    crates: &[CrateInfo],
-    rooted: bool,
-) -> Option<(usize, Vec<String>)> {
-    let conv = language::for_path(&f.path)?.conventions;
-    resolve_path_at(f, conv, segs, crates, 0, rooted)
-}
-
-/// As [`resolve_path`]; `rooted`: `segs` start at the project's root.
-fn resolve_path_at(
-    f: &FileSymbols,
-    conv: &dyn Conventions,
-    segs: &[String],
-    crates: &[CrateInfo],
-    depth: usize,
-    rooted: bool,
-) -> Option<(usize, Vec<String>)> {
-    // Imports that name each other (`use a::b; use b::a;`) must not loop.
-    if depth > 8 {
-        return None;
-    }
-    let (first, rest) = if rooted {
-        (None, segs)
-    } else {
-        let (first, rest) = segs.split_first()?;
-        (Some(first), rest)
-    };
-    let mut base: (usize, Vec<String>) = match first.map(|s| (s, conv.path_root(s))) {
-        None | Some((_, Some(PathRoot::Project))) => (f.crate_id, Vec::new()),
-        Some((_, Some(PathRoot::Current))) => (f.crate_id, f.module.clone()),
-        Some((_, Some(PathRoot::Parent))) => (
-            f.crate_id,
-            f.module[..f.module.len().saturating_sub(1)].to_vec(),
-        ),
-        Some((_, Some(PathRoot::SelfType))) => return None,
-        Some((name, None)) => {
-            if let Some(full) = f.imports.get(name) {
-                if full.first() == Some(name) && full.len() == 1 {
-                    // Another project of the workspace by its name, else a top-level module of
-                    // this one (`import pkg` in Python).
-                    return match crates.iter().position(|c| c.name == *name) {
-                        Some(c) => Some((c, rest.to_vec())),
-                        None => resolve_path_at(f, conv, segs, crates, depth + 1, true),
-                    };
-                }
-                let mut p = full.clone();
-                p.extend(rest.iter().cloned());
-                // Imports are written from the project root or relative to a module.
-                return resolve_path_at(f, conv, &p, crates, depth + 1, false)
-                    .or_else(|| resolve_path_at(f, conv, &p, crates, depth + 1, true));
-            }
-            if let Some(c) = crates
-                .iter()
-                .position(|c| !c.name.is_empty() && c.name == *name)
-            {
-                (c, Vec::new())
-            } else if !name.chars().all(|ch| ch.is_alphanumeric() || ch == '_') {
-                // Not an identifier (`example.com` of a Go import path): never a module in
-                // scope, so the path starts at the project's root.
-                return resolve_path_at(f, conv, segs, crates, depth + 1, true);
-            } else {
-                // A child module of the current one (`mod deploy;` then `deploy::purge()`).
-                let mut m = f.module.clone();
-                m.push(name.to_string());
-                (f.crate_id, m)
-            }
-        }
-    };
-    for s in rest {
-        match conv.path_root(s) {
-            Some(PathRoot::Parent) => {
-                base.1.pop();
-            }
-            Some(PathRoot::Current) => {}
-            _ => base.1.push(s.clone()),
-        }
-    }
-    Some(base)
-}
+mod paths;
+use paths::{resolve_path, resolve_path_from};
+mod reexports;
