@@ -24,12 +24,15 @@ cat > "$data/User/settings.json" <<JSON
 }
 JSON
 $cs --user-data-dir "$data" --extensions-dir "$exts" --install-extension "$vsix" >/dev/null
-# The release's platform-specific package installs as such (aigis.aigis-VERSION-linux-x64).
-installed=$(ls "$exts" | grep '^aigis\.aigis-' || true)
-case "$installed" in
-  *-linux-x64) echo "vscode: installed $installed" ;;
-  *) echo "vscode: the linux-x64 .vsix did not install as a linux-x64 extension: '$installed'" >&2; exit 1 ;;
-esac
+# The release's platform-specific package (build-vsix.sh checked its TargetPlatform is
+# linux-x64; VS Code refuses another platform's) installed with its server binary.
+installed=$(ls -d "$exts"/aigis.aigis-* 2>/dev/null | head -1)
+if [ -n "$installed" ] && [ -x "$installed/server/aigis" ] && "$installed/server/aigis" --version >/dev/null; then
+  echo "vscode: installed $(basename "$installed") with $("$installed/server/aigis" --version)"
+else
+  echo "vscode: the linux-x64 .vsix did not install with its server: '$installed'" >&2
+  exit 1
+fi
 work=$(scratch_example)
 # A Python file an agent wrote to (its hook recorded the region).
 python_agent_region "$work"
