@@ -113,6 +113,42 @@ async function waitFor(fn, ms) {
     }, 60000);
     await page.screenshot({ path: path.join(artifacts, "vscode-terraform.png") });
     check("a Terraform file's risky diagnostic is shown in the editor", terraform, await page.evaluate(() => [...document.querySelectorAll(".marker-widget")].map((w) => w.textContent).join(" | ").slice(0, 400)));
+    // An inline suggestion accepted with Tab (a test-only provider offers it, as Copilot would):
+    // aigis records the region, and the operation in it becomes a diagnostic. Typed by hand,
+    // the same file has none.
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+P");
+    await page.waitForSelector(".quick-input-widget", { timeout: 30000 });
+    await page.keyboard.type("rebuild.py");
+    await page.waitForTimeout(1500);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(".editor-instance .monaco-editor .view-lines", { timeout: 30000 });
+    await page.click(".editor-instance .monaco-editor .view-lines");
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type("def rebuild(name):");
+    const ghost = await waitFor(async () => {
+      if (await page.evaluate(() => !!document.querySelector(".editor-instance .ghost-text-decoration, .editor-instance .ghost-text"))) return true;
+      await page.keyboard.press("Alt+Backslash"); // editor.action.inlineSuggest.trigger
+      return false;
+    }, 30000);
+    check("the provider's inline suggestion is shown", ghost);
+    const markerFor = () =>
+      page.evaluate(() => [...document.querySelectorAll(".marker-widget")].map((w) => w.textContent ?? "").join(" | "));
+    await page.keyboard.press("Tab");
+    const accepted = await waitFor(
+      () => page.evaluate(() => (document.querySelector(".editor-instance .view-lines")?.textContent ?? "").includes("delete_stack(StackName=name)")),
+      15000,
+    );
+    check("Tab accepts it", accepted);
+    // Alt+F8 goes to the next problem in this file only (F8 would move to another file's).
+    const activeTab = () => page.evaluate(() => document.querySelector(".tab.active")?.textContent ?? "");
+    const marked = await waitFor(async () => {
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Alt+F8");
+      return (await markerFor()).includes("delete_stack()") && (await activeTab()).includes("rebuild.py");
+    }, 60000);
+    await page.screenshot({ path: path.join(artifacts, "vscode-inline.png") });
+    check("the accepted suggestion is an AI region with its risky diagnostic", marked, (await markerFor()).slice(0, 300));
   } catch (e) {
     check("the run completed", false, String(e));
     await page.screenshot({ path: path.join(artifacts, "vscode-error.png") }).catch(() => {});

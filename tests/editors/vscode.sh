@@ -33,7 +33,15 @@ else
   echo "vscode: the linux-x64 .vsix did not install with its server: '$installed'" >&2
   exit 1
 fi
+# A test-only extension that offers a real inline suggestion (tests/editors/inline-provider), as
+# Copilot would: the test presses Tab on it.
+provider="$data/inline-provider.vsix"
+(cd "$root/tests/editors/inline-provider" && "$root/editors/vscode/node_modules/.bin/vsce" package \
+  --no-dependencies --allow-missing-repository --skip-license -o "$provider" >/dev/null)
+$cs --user-data-dir "$data" --extensions-dir "$exts" --install-extension "$provider" >/dev/null
 work=$(scratch_example)
+# A Python file a person started: the inline suggestion will complete it.
+printf 'import boto3\n\n\n' > "$work/scripts/rebuild.py"
 # A Python file an agent wrote to (its hook recorded the region).
 python_agent_region "$work"
 # And a Terraform file (VS Code without a Terraform extension calls it plaintext: aigis reads the
