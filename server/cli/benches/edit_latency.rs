@@ -37,10 +37,21 @@ fn main() {
         );
         i += 1;
     }
+    // And in TypeScript: an AWS SDK v3 command and a child process on every function.
+    let mut ts = String::from("import { EC2Client, StopInstancesCommand } from \"@aws-sdk/client-ec2\";\nimport { execFileSync } from \"node:child_process\";\n\nconst ec2 = new EC2Client({});\n\n");
+    let mut i = 0;
+    while ts.lines().count() < 5000 {
+        ts += &format!(
+            "export async function step{i}(ids: string[]): Promise<number> {{\n  let total = 0;\n  for (const id of ids) {{\n    total += id.length * {i};\n  }}\n  if (total > 10) {{\n    await ec2.send(new StopInstancesCommand({{ InstanceIds: ids }}));\n  }}\n  execFileSync(\"kubectl\", [\"get\", \"pods\"]);\n  return total;\n}}\n\n"
+        );
+        i += 1;
+    }
     println!("== Rust");
     typing("src/big.rs", &src);
     println!("== Python");
     typing("app/big.py", &py);
+    println!("== TypeScript");
+    typing("src/big.ts", &ts);
     while_indexing(&src);
 }
 
