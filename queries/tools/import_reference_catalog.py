@@ -187,6 +187,19 @@ def terraform(entries, out: pathlib.Path) -> None:
     print(f"wrote {count} rules to {out}")
 
 
+def parameters(e) -> list:
+    """The API parameters set to true that raise (`Force`) or lower (`DryRun`) an operation:
+    boto3's keywords, which are also the Go input fields and the JavaScript input keys."""
+    out = []
+    py = e.get("match", {}).get("python", {})
+    if py.get("escalator_kwargs"):
+        out.append(f"escalators = {json.dumps(py['escalator_kwargs'])}")
+    mit = [m.split("=")[0] for m in e.get("mitigators", []) if m.split("=")[0] in ("DryRun",)]
+    if mit:
+        out.append(f"mitigators = {json.dumps(mit)}")
+    return out
+
+
 def javascript(entries, out: pathlib.Path) -> None:
     """AWS SDK for JavaScript v3: `new <Op>Command(..)` imported from `@aws-sdk/client-<svc>`."""
     lines = [
@@ -239,12 +252,7 @@ def javascript(entries, out: pathlib.Path) -> None:
             f"crates = {json.dumps([module, 'aws-sdk', 'aws-sdk/clients/' + v2.lower()])}",
             f"factories = {json.dumps(factories)}",
         ]
-        py = e.get("match", {}).get("python", {})
-        if py.get("escalator_kwargs"):
-            lines.append(f"escalators = {json.dumps(py['escalator_kwargs'])}")
-        mit = [m.split("=")[0] for m in e.get("mitigators", []) if m.split("=")[0] in ("DryRun",)]
-        if mit:
-            lines.append(f"mitigators = {json.dumps(mit)}")
+        lines += parameters(e)
         lines.append("")
     out.write_text("\n".join(lines))
     print(f"wrote {count} rules to {out}")
@@ -327,12 +335,7 @@ def go(entries, out: pathlib.Path) -> None:
         ]
         # The input struct's fields are the API's parameters, as boto3's keywords are:
         # `Force: aws.Bool(true)` raises, `DryRun: aws.Bool(true)` lowers.
-        py = e.get("match", {}).get("python", {})
-        if py.get("escalator_kwargs"):
-            lines.append(f"escalators = {json.dumps(py['escalator_kwargs'])}")
-        mit = [m.split("=")[0] for m in e.get("mitigators", []) if m.split("=")[0] in ("DryRun",)]
-        if mit:
-            lines.append(f"mitigators = {json.dumps(mit)}")
+        lines += parameters(e)
         lines.append("")
     out.write_text("\n".join(lines))
     print(f"wrote {count} rules to {out}")
@@ -417,11 +420,7 @@ def python(entries, out: pathlib.Path) -> None:
         ]
         if via:
             lines.append("via = { " + ", ".join(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in via.items()) + " }")
-        if py.get("escalator_kwargs"):
-            lines.append(f"escalators = {json.dumps(py['escalator_kwargs'])}")
-        mit = [m.split("=")[0] for m in e.get("mitigators", []) if m.split("=")[0] in ("DryRun",)]
-        if mit:
-            lines.append(f"mitigators = {json.dumps(mit)}")
+        lines += parameters(e)
         lines.append("")
     out.write_text("\n".join(lines))
     print(f"wrote {count} rules to {out}")

@@ -218,26 +218,18 @@ pub fn blast_graph(
     for (j, e) in entries.iter().enumerate() {
         node(&mut o, xs[2], center(entries.len(), j), e, "#333");
     }
+    let counted = |drawn: usize, more: usize, what: &str| {
+        let hidden = if more > 0 {
+            format!(" ({more} not drawn)")
+        } else {
+            String::new()
+        };
+        format!("{} {what}{hidden}", drawn + more)
+    };
     let headers = [
         "AI region".to_string(),
-        format!(
-            "{} dependents{}",
-            dependents.len() + more_dependents,
-            if more_dependents > 0 {
-                format!(" ({more_dependents} not drawn)")
-            } else {
-                String::new()
-            }
-        ),
-        format!(
-            "{} entry points{}",
-            entries.len() + more_entries,
-            if more_entries > 0 {
-                format!(" ({more_entries} not drawn)")
-            } else {
-                String::new()
-            }
-        ),
+        counted(dependents.len(), more_dependents, "dependents"),
+        counted(entries.len(), more_entries, "entry points"),
     ];
     for (x, text) in xs.iter().zip(headers) {
         let _ = write!(

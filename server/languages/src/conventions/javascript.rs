@@ -18,6 +18,19 @@ const EXTENSIONS: [&str; 8] = [
 
 /// An import specifier as path segments: `node:fs` → `fs`; `./ops` → `. ops`; `../lib/x` →
 /// `. .. lib x`; a package (`@aws-sdk/client-ec2`) stays one segment.
+/// `a as b` in an import or export list → (a, b); `a` → (a, a).
+fn name_and_alias(spec: Node, src: &[u8]) -> (String, String) {
+    let name = spec
+        .child_by_field_name("name")
+        .map(|v| text_of(v, src).to_string())
+        .unwrap_or_default();
+    let alias = spec
+        .child_by_field_name("alias")
+        .map(|v| text_of(v, src).to_string())
+        .unwrap_or_else(|| name.clone());
+    (name, alias)
+}
+
 fn specifier_segments(spec: &str) -> Vec<String> {
     let spec = spec.strip_prefix("node:").unwrap_or(spec);
     if !spec.starts_with('.') {
@@ -447,14 +460,7 @@ impl JavaScript {
         while let Some(x) = stack.pop() {
             match x.kind() {
                 "import_specifier" => {
-                    let name = x
-                        .child_by_field_name("name")
-                        .map(|v| text_of(v, src).to_string())
-                        .unwrap_or_default();
-                    let alias = x
-                        .child_by_field_name("alias")
-                        .map(|v| text_of(v, src).to_string())
-                        .unwrap_or_else(|| name.clone());
+                    let (name, alias) = name_and_alias(x, src);
                     let mut p = base.clone();
                     p.push(name);
                     out.names.push((alias, p));
@@ -496,14 +502,7 @@ impl JavaScript {
                         .named_children(&mut cc)
                         .filter(|s| s.kind() == "export_specifier")
                     {
-                        let name = spec
-                            .child_by_field_name("name")
-                            .map(|v| text_of(v, src).to_string())
-                            .unwrap_or_default();
-                        let alias = spec
-                            .child_by_field_name("alias")
-                            .map(|v| text_of(v, src).to_string())
-                            .unwrap_or_else(|| name.clone());
+                        let (name, alias) = name_and_alias(spec, src);
                         let mut p = base.clone();
                         p.push(name);
                         out.names.push((alias, p));
