@@ -303,3 +303,44 @@ fn a_broken_editor_configuration_is_a_warning() {
         .unwrap()
         .contains("languages.toml: not valid TOML"));
 }
+
+/// The repository's own `.helix/languages.toml` is not read through a link (a committed link
+/// could point at any file, or a pipe that never ends).
+#[test]
+fn a_linked_editor_configuration_in_the_repository_is_not_followed() {
+    let fx = Fixture::new(&[]);
+    let user = User::new(true);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("languages.toml"),
+        "[language-server.aigis]\ncommand = \"aigis\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(fx.path(".helix")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("languages.toml"),
+        fx.path(".helix/languages.toml"),
+    )
+    .unwrap();
+    let (code, report) = user.json(&fx);
+    assert_eq!(code, 0);
+    assert_eq!(
+        check(&report, "editor.helix")["status"],
+        "info",
+        "{report:#}"
+    );
+    // A named pipe in its place does not hang doctor.
+    std::fs::remove_file(fx.path(".helix/languages.toml")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(fx.path(".helix/languages.toml"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (code, report) = user.json(&fx);
+    assert_eq!(code, 0);
+    assert_eq!(
+        check(&report, "editor.helix")["status"],
+        "info",
+        "{report:#}"
+    );
+}

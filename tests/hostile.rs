@@ -132,6 +132,30 @@ fn d1_links_inside_the_ledger_are_never_followed() {
     assert!(std::fs::read_dir(target.path()).unwrap().next().is_none());
 }
 
+/// A named pipe in a ledger log's place: refused at once, never waited on.
+#[test]
+fn d1_a_named_pipe_in_the_ledger_is_refused_not_waited_on() {
+    let fx = Fixture::new(&[("src/x.rs", OPS)]);
+    std::fs::create_dir_all(fx.path(".aigis/regions/src")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(fx.path(".aigis/regions/src/x.rs.jsonl"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (code, _, err) = record(
+        &fx,
+        json!({ "tool": "t", "cwd": fx.root(), "files": [ { "path": "src/x.rs", "text": "c.terminate_instances().send().await.unwrap();" } ] }),
+    );
+    assert_eq!(code, 2, "refused: {err}");
+    let report = json_scan(&fx, &[]);
+    assert!(
+        report["summary"]["warnings"]
+            .to_string()
+            .contains("x.rs.jsonl"),
+        "{report}"
+    );
+}
+
 #[test]
 fn d2_record_never_writes_outside_the_agents_workspace() {
     let outside = tempfile::tempdir().unwrap();

@@ -74,7 +74,9 @@ pub fn create_dir_all(root: &Path, dir: &Path) -> io::Result<()> {
 #[cfg(unix)]
 fn no_follow(o: &mut OpenOptions) -> &mut OpenOptions {
     use std::os::unix::fs::OpenOptionsExt;
-    o.custom_flags(libc::O_NOFOLLOW)
+    // O_NONBLOCK: a named pipe in a file's place is opened at once (and then refused as not a
+    // regular file) instead of waiting forever for a writer. Regular files ignore it.
+    o.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
 }
 
 #[cfg(not(unix))]

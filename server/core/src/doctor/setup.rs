@@ -174,8 +174,18 @@ fn helix(env: &Environment) -> Check {
         candidates.push(config.join("helix/languages.toml"));
     }
     let mut details = Vec::new();
-    for path in candidates {
-        let Ok(text) = std::fs::read_to_string(&path) else {
+    for (i, path) in candidates.into_iter().enumerate() {
+        // The repository's own file is read without following a link (it could point
+        // anywhere); the user's may be a link into their dotfiles. Neither is read when huge.
+        let bytes = if i == 0 {
+            crate::safe_fs::read(&env.root, &path).ok().flatten()
+        } else {
+            std::fs::read(&path).ok()
+        };
+        let Some(text) = bytes
+            .filter(|b| b.len() <= 1 << 20)
+            .and_then(|b| String::from_utf8(b).ok())
+        else {
             continue;
         };
         match text.parse::<toml::Table>() {
