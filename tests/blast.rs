@@ -178,3 +178,124 @@ fn blast_radius_in_diagnostics_requests_commands_and_after_edits() {
     );
     wait_blast(&mut c, &deploy, |b| b["transitive"] == 2);
 }
+
+/// The index is kept between starts (under the cache folder, never in the repository) and
+/// revalidated file by file: unchanged files are taken from it, a changed one is parsed, one
+/// touched without a change is taken by its hash; a corrupt or foreign cache is discarded with
+/// the reason in the log.
+#[test]
+fn the_index_is_kept_between_starts_and_revalidated_file_by_file() {
+    let fx = fixture();
+    let deploy = fx.uri("src/deploy.rs");
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().to_str().unwrap().to_string();
+    let start = || {
+        Client::start_env(
+            &fx.root(),
+            json!({}),
+            json!({ "heuristic": { "enabled": false } }),
+            &[("AIGIS_CACHE_DIR", dir.as_str())],
+        )
+    };
+    let indexed = |c: &mut Client| {
+        c.wait_for("window/logMessage", |p| {
+            p["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("from the index cache"))
+        })["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let cache_files = || {
+        let mut found = Vec::new();
+        let mut stack = vec![cache.path().to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(d).unwrap().flatten() {
+                if e.file_type().unwrap().is_dir() {
+                    stack.push(e.path());
+                } else {
+                    found.push(e.path());
+                }
+            }
+        }
+        found
+    };
+
+    let mut c = start();
+    let m = indexed(&mut c);
+    assert!(
+        m.contains(": 0 files from the index cache, 3 parsed"),
+        "{m}"
+    );
+    c.shutdown();
+    let stored = cache_files();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let mut in_repo: Vec<String> = std::fs::read_dir(fx.root())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    in_repo.sort();
+    assert_eq!(
+        in_repo,
+        [".git", "Cargo.toml", "src"],
+        "nothing written in the repository"
+    );
+
+    // A second start: every file from the cache, and the blast radius is whole.
+    let mut c = start();
+    let m = indexed(&mut c);
+    assert!(
+        m.contains(": 3 files from the index cache, 0 parsed"),
+        "{m}"
+    );
+    c.open(&deploy, DEPLOY);
+    c.notify("aigis/markAiEdit", json!({ "textDocument": { "uri": deploy }, "range": range(2, 0, 4, 1), "tool": "claude-code" }));
+    wait_blast(&mut c, &deploy, |b| b["dependents"] == 3);
+    c.shutdown();
+
+    // One file changed (a new caller), one rewritten with the same text.
+    fx.write(
+        "src/ops.rs",
+        &format!("{OPS}\npub fn weekly() {{\n    purge_environment();\n}}\n"),
+    );
+    fx.write("src/main.rs", MAIN);
+    let mut c = start();
+    let m = indexed(&mut c);
+    assert!(
+        m.contains(": 2 files from the index cache, 1 parsed"),
+        "{m}"
+    );
+    c.open(&deploy, DEPLOY);
+    c.notify("aigis/markAiEdit", json!({ "textDocument": { "uri": deploy }, "range": range(2, 0, 4, 1), "tool": "claude-code" }));
+    wait_blast(&mut c, &deploy, |b| b["dependents"] == 4);
+    c.shutdown();
+
+    // A corrupt cache is discarded, with the reason, and written anew.
+    std::fs::write(&stored[0], "{\"format\": 1, \"aigis\"\n garbage\n").unwrap();
+    let mut c = start();
+    let m = indexed(&mut c);
+    assert!(
+        m.contains(": 0 files from the index cache, 3 parsed") && m.contains("discarded"),
+        "{m}"
+    );
+    c.shutdown();
+    // One written by another version is not trusted either.
+    let text = std::fs::read_to_string(&stored[0]).unwrap();
+    let version = format!("\"aigis\":\"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(text.contains(&version), "{}", &text[..200.min(text.len())]);
+    std::fs::write(
+        &stored[0],
+        text.replacen(&version, "\"aigis\":\"0.0.1\"", 1),
+    )
+    .unwrap();
+    let mut c = start();
+    let m = indexed(&mut c);
+    assert!(
+        m.contains(": 0 files from the index cache, 3 parsed")
+            && m.contains("written by aigis 0.0.1"),
+        "{m}"
+    );
+    c.shutdown();
+}

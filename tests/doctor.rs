@@ -126,6 +126,10 @@ fn a_fresh_clone_is_told_the_next_step_until_nothing_is_left() {
     assert!(line(&out, "identity").contains("bob@example.com"), "{out}");
     assert!(line(&out, "reviewers").starts_with("warn"), "{out}");
     assert!(next(&out).contains("cargo install"), "{out}");
+    assert!(
+        line(&out, "index").starts_with("info") && out.contains("no index cache yet"),
+        "{out}"
+    );
 
     // The step it named, then the next one, until none is left.
     let user = User::new(true);

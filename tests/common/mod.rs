@@ -192,8 +192,27 @@ impl Client {
     }
 
     pub fn start_with(root: &Path, capabilities: Value, init_options: Value) -> Client {
+        // The index cache of the tests' throwaway workspaces stays out of the user's cache.
+        let cache = std::env::var_os("AIGIS_CACHE_DIR")
+            .unwrap_or_else(|| std::env::temp_dir().join("aigis-test-cache").into());
+        Self::start_env(
+            root,
+            capabilities,
+            init_options,
+            &[("AIGIS_CACHE_DIR", cache.to_string_lossy().as_ref())],
+        )
+    }
+
+    /// As `start_with`, with extra environment for the server.
+    pub fn start_env(
+        root: &Path,
+        capabilities: Value,
+        init_options: Value,
+        env: &[(&str, &str)],
+    ) -> Client {
         let mut child = Command::new(BIN)
             .args(["lsp", "--stdio"])
+            .envs(env.iter().copied())
             .current_dir(root)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, QueryCursor, Tree};
 
@@ -14,7 +14,7 @@ use crate::catalog::Severity;
 use crate::conventions::{text_of, ImportScope, Receiver};
 use crate::language::Language;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DefKind {
     Function,
@@ -30,7 +30,7 @@ pub enum DefKind {
 }
 
 /// What makes a function an entry point of the program.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Entry {
     Main,
@@ -38,7 +38,8 @@ pub enum Entry {
     PublicApi,
 }
 
-#[derive(Debug, Clone)]
+// Serialized for the index cache kept between starts (`aigis-core`'s `index::cache`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Def {
     pub name: String,
     pub kind: DefKind,
@@ -55,7 +56,7 @@ pub struct Def {
     pub entry: Option<Entry>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RefKind {
     Call,
     Method,
@@ -64,7 +65,7 @@ pub enum RefKind {
     Value,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ref {
     pub name: String,
     pub kind: RefKind,
@@ -85,7 +86,7 @@ pub struct Ref {
 }
 
 /// A risky operation inside a function, for risk reachable through calls.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RiskyCall {
     pub rule: String,
     pub severity: Severity,
@@ -95,7 +96,7 @@ pub struct RiskyCall {
 }
 
 /// One file's symbol table.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FileSymbols {
     pub path: PathBuf,
     pub crate_id: usize,

@@ -93,12 +93,23 @@ impl AigisServer {
             let index = server.index.clone();
             let job = tokio::task::spawn_blocking(move || {
                 let mut last = None;
+                let mut notes = Vec::new();
                 for (root, rules) in roots {
-                    last = Some(index.index_workspace_with(&root, &rules, &|done, total| {
-                        let _ = tx.send((done, total));
-                    }));
+                    // From the cache of the last start, for the files that have not changed.
+                    let (stats, used) =
+                        index.index_workspace_cached(&root, &rules, &|done, total| {
+                            let _ = tx.send((done, total));
+                        });
+                    notes.push(format!(
+                        "aigis: indexed {}: {} files from the index cache, {} parsed{}",
+                        root.display(),
+                        used.reused,
+                        used.parsed,
+                        used.note.map(|n| format!(" ({n})")).unwrap_or_default()
+                    ));
+                    last = Some(stats);
                 }
-                last
+                last.map(|s| (s, notes))
             });
             while let Some((done, total)) = rx.recv().await {
                 if let Some(p) = &progress {
@@ -107,7 +118,13 @@ impl AigisServer {
                         .await;
                 }
             }
-            let stats = job.await.ok().flatten();
+            let (stats, notes) = match job.await.ok().flatten() {
+                Some((s, n)) => (Some(s), n),
+                None => (None, Vec::new()),
+            };
+            for n in notes {
+                server.client.log_message(MessageType::INFO, n).await;
+            }
             server
                 .indexed
                 .store(true, std::sync::atomic::Ordering::Release);

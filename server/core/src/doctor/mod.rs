@@ -142,11 +142,7 @@ pub fn run(env: &Environment) -> Vec<Check> {
         out.extend(agents);
     }
     out.extend(editors(env));
-    out.push(Check::new(
-        "index",
-        Status::Ok,
-        "the index is built when the language server or MCP server starts; this version keeps no index cache on disk, so there is none to go stale",
-    ));
+    out.push(index_cache(&env.root));
     out
 }
 
@@ -159,6 +155,33 @@ pub fn next_step(checks: &[Check]) -> Option<&Check> {
 
 pub fn broken(checks: &[Check]) -> bool {
     checks.iter().any(|c| c.status == Status::Fail)
+}
+
+fn index_cache(root: &Path) -> Check {
+    use crate::index::{CacheState, IndexCache};
+    match IndexCache::state(root) {
+        CacheState::Off => Check::new("index", Status::Info, "index cache off (AIGIS_CACHE_DIR=off): every start indexes the whole workspace"),
+        CacheState::Missing(path) => Check::new(
+            "index",
+            Status::Info,
+            format!("no index cache yet ({}): the language server's first start writes it", path.display()),
+        ),
+        CacheState::Usable { path, files, bytes } => Check::new(
+            "index",
+            Status::Ok,
+            format!(
+                "index cache usable: {files} files, {:.1} MB at {}",
+                bytes as f64 / 1e6,
+                path.display()
+            ),
+        ),
+        CacheState::Unusable { path, why } => Check::new(
+            "index",
+            Status::Warn,
+            format!("index cache {} cannot be used ({why}): the next start discards it and indexes everything", path.display()),
+        )
+        .fix(format!("nothing to do, or remove {} to reclaim the space now", path.display())),
+    }
 }
 
 fn binary(env: &Environment) -> Check {

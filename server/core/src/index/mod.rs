@@ -181,16 +181,38 @@ impl WorkspaceIndex {
 
     /// (Re)indexes one file from its current tree and text.
     pub fn update_file(&self, path: &Path, tree: &crate::parse::Tree, text: &str) {
-        let Some(lang) = language::for_path(path).filter(|l| l.has_symbols()) else {
-            return;
-        };
+        if let Some(symbols) = self.symbols_of(path, tree, text) {
+            self.insert(path, symbols);
+        }
+    }
+
+    /// The project and module path `path` has now.
+    fn place(&self, lang: &Language, path: &Path) -> (usize, Vec<String>) {
         let crate_id = self.crate_of(lang, path);
-        let module = {
-            let crates = self.crates.read().unwrap_or_else(|e| e.into_inner());
-            lang.conventions.module_path(&crates[crate_id].dir, path)
-        };
+        let crates = self.crates.read().unwrap_or_else(|e| e.into_inner());
+        (
+            crate_id,
+            lang.conventions.module_path(&crates[crate_id].dir, path),
+        )
+    }
+
+    /// A file's symbol table from its tree, placed in its project.
+    fn symbols_of(
+        &self,
+        path: &Path,
+        tree: &crate::parse::Tree,
+        text: &str,
+    ) -> Option<FileSymbols> {
+        let lang = language::for_path(path).filter(|l| l.has_symbols())?;
+        let (crate_id, module) = self.place(lang, path);
         let mut symbols = extract(lang, tree, text, path, module);
         symbols.crate_id = crate_id;
+        Some(symbols)
+    }
+
+    /// Puts a file's symbol table in the index, replacing what it had.
+    fn insert(&self, path: &Path, symbols: FileSymbols) {
+        let crate_id = symbols.crate_id;
         let id = *self.ids.entry(path.to_path_buf()).or_insert_with(|| {
             self.next_id
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
@@ -503,6 +525,8 @@ fn by_count(c: Vec<DefId>) -> (Certainty, Vec<DefId>) {
     }
 }
 
+mod cache;
 mod paths;
+pub use cache::{CacheState, CacheUse, IndexCache};
 use paths::{resolve_path, resolve_path_from};
 mod reexports;

@@ -1,0 +1,354 @@
+//! The index kept between starts: every file's symbol table, stored under the user's cache
+//! folder (`$XDG_CACHE_HOME/aigis/index/<workspace>/`, never inside the repository), keyed by
+//! the workspace, the aigis version and each file's size, modification time and content hash.
+//! At start a file whose size and time are unchanged is taken as it was (no read, no parse);
+//! one whose time changed but whose content hashes the same is taken too; any other is parsed.
+//! A cache that cannot be read, or was written by another version, is discarded with a note,
+//! never trusted. `AIGIS_CACHE_DIR` moves the cache; `AIGIS_CACHE_DIR=off` turns it off.
+
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// Bumped when the stored shape changes; with the aigis version, it names the cache file.
+const FORMAT: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    format: u32,
+    aigis: String,
+    root: PathBuf,
+}
+
+/// One file as it was indexed.
+#[derive(Serialize, Deserialize, Clone)]
+struct Stored {
+    size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    mtime: u128,
+    /// FNV-1a of the content.
+    hash: u64,
+    symbols: FileSymbols,
+}
+
+/// What a start made of the cache.
+#[derive(Debug, Clone, Default)]
+pub struct CacheUse {
+    /// Files taken from the cache, and files parsed.
+    pub reused: usize,
+    pub parsed: usize,
+    /// Why the cache was not used, or could not be written (for the log).
+    pub note: Option<String>,
+}
+
+pub struct IndexCache {
+    file: Option<PathBuf>,
+    root: PathBuf,
+    entries: HashMap<PathBuf, Stored>,
+    /// What this start indexed, to write back.
+    fresh: DashMap<PathBuf, Stored>,
+    pub note: Option<String>,
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn stamp(meta: &std::fs::Metadata) -> (u64, u128) {
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    (meta.len(), mtime)
+}
+
+/// What `aigis doctor` says of a workspace's cache.
+#[derive(Debug, Clone)]
+pub enum CacheState {
+    Off,
+    Missing(PathBuf),
+    Usable {
+        path: PathBuf,
+        files: usize,
+        bytes: u64,
+    },
+    Unusable {
+        path: PathBuf,
+        why: String,
+    },
+}
+
+impl IndexCache {
+    /// The state of `root`'s cache, read but not changed.
+    pub fn state(root: &Path) -> CacheState {
+        let Some(path) = Self::location(root) else {
+            return CacheState::Off;
+        };
+        match Self::read(&path, root) {
+            Ok(entries) => CacheState::Usable {
+                bytes: std::fs::metadata(&path).map_or(0, |m| m.len()),
+                files: entries.len(),
+                path,
+            },
+            Err(None) => CacheState::Missing(path),
+            Err(Some(why)) => CacheState::Unusable { path, why },
+        }
+    }
+
+    /// Where the cache of `root` lives, unless turned off.
+    pub fn location(root: &Path) -> Option<PathBuf> {
+        let base = match std::env::var_os("AIGIS_CACHE_DIR") {
+            Some(v) if v == "off" => return None,
+            Some(v) if !v.is_empty() => PathBuf::from(v),
+            _ => std::env::var_os("XDG_CACHE_HOME")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .or_else(|| {
+                    std::env::var_os("HOME")
+                        .filter(|h| !h.is_empty())
+                        .map(|h| PathBuf::from(h).join(".cache"))
+                })?
+                .join("aigis"),
+        };
+        let key = fnv(root.as_os_str().as_encoded_bytes());
+        let name = root
+            .file_name()
+            .map(|n| {
+                n.to_string_lossy()
+                    .replace(|c: char| !c.is_alphanumeric(), "_")
+            })
+            .unwrap_or_default();
+        Some(
+            base.join("index")
+                .join(format!("{name}-{key:016x}"))
+                .join(format!("v{}-f{FORMAT}.jsonl", env!("CARGO_PKG_VERSION"))),
+        )
+    }
+
+    /// The cache of `root` as the last start left it (empty when there is none, or when it
+    /// cannot be trusted: then `note` says why).
+    pub fn load(root: &Path) -> IndexCache {
+        let mut cache = IndexCache {
+            file: Self::location(root),
+            root: root.to_path_buf(),
+            entries: HashMap::new(),
+            fresh: DashMap::new(),
+            note: None,
+        };
+        let Some(file) = cache.file.clone() else {
+            return cache;
+        };
+        match Self::read(&file, root) {
+            Ok(entries) => cache.entries = entries,
+            Err(Some(why)) => {
+                cache.note = Some(format!("index cache {} discarded: {why}", file.display()))
+            }
+            Err(None) => {}
+        }
+        cache
+    }
+
+    /// `Err(None)`: no cache yet; `Err(Some(why))`: one that cannot be used.
+    fn read(file: &Path, root: &Path) -> Result<HashMap<PathBuf, Stored>, Option<String>> {
+        let f = match std::fs::File::open(file) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(None),
+            Err(e) => return Err(Some(e.to_string())),
+        };
+        let mut lines = std::io::BufReader::new(f).lines();
+        let header: Header = lines
+            .next()
+            .and_then(|l| l.ok())
+            .and_then(|l| serde_json::from_str(&l).ok())
+            .ok_or_else(|| Some("no header: not an aigis index cache".to_string()))?;
+        if header.format != FORMAT || header.aigis != env!("CARGO_PKG_VERSION") {
+            return Err(Some(format!(
+                "written by aigis {} (format {}), this is {} (format {FORMAT})",
+                header.aigis,
+                header.format,
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+        if header.root != root {
+            return Err(Some(format!(
+                "it is the cache of {}",
+                header.root.display()
+            )));
+        }
+        let mut entries = HashMap::new();
+        for (i, line) in lines.enumerate() {
+            let line = line.map_err(|e| Some(e.to_string()))?;
+            let stored: Stored = serde_json::from_str(&line)
+                .map_err(|e| Some(format!("line {} cannot be read ({e})", i + 2)))?;
+            entries.insert(stored.symbols.path.clone(), stored);
+        }
+        Ok(entries)
+    }
+
+    /// Writes what this start indexed (atomically: a reader never sees half a cache).
+    pub fn save(&self) -> std::io::Result<()> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let dir = file.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!(
+            ".{}.{}.tmp",
+            std::process::id(),
+            fnv(file.as_os_str().as_encoded_bytes())
+        ));
+        {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+            let header = Header {
+                format: FORMAT,
+                aigis: env!("CARGO_PKG_VERSION").to_string(),
+                root: self.root.clone(),
+            };
+            serde_json::to_writer(&mut w, &header)?;
+            w.write_all(b"\n")?;
+            for e in self.fresh.iter() {
+                serde_json::to_writer(&mut w, e.value())?;
+                w.write_all(b"\n")?;
+            }
+            w.flush()?;
+        }
+        std::fs::rename(&tmp, file)
+    }
+}
+
+impl WorkspaceIndex {
+    /// As [`WorkspaceIndex::index_workspace_with`], taking from the cache every file that has
+    /// not changed since it was stored, then storing this start's tables for the next.
+    pub fn index_workspace_cached(
+        &self,
+        root: &Path,
+        rules: &crate::walk::WalkRules,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> (IndexStats, CacheUse) {
+        let cache = IndexCache::load(root);
+        let files = Self::indexable(root, rules);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("aigis-index-{i}"))
+            .start_handler(|_| lower_priority())
+            .build();
+        let run = || self.index_files_cached(files, &cache, progress);
+        let (stats, mut used) = match pool {
+            Ok(pool) => pool.install(run),
+            Err(_) => run(),
+        };
+        used.note = cache.note.clone();
+        if let Err(e) = cache.save() {
+            used.note = Some(format!("index cache not written: {e}"));
+        }
+        (stats, used)
+    }
+
+    fn index_files_cached(
+        &self,
+        files: Vec<PathBuf>,
+        cache: &IndexCache,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> (IndexStats, CacheUse) {
+        let total = files.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let reused = std::sync::atomic::AtomicUsize::new(0);
+        let bytes = std::sync::atomic::AtomicU64::new(0);
+        files
+            .par_iter()
+            .for_each_init(crate::parse::Parser::new, |parser, path| {
+                if let Some((stored, from_cache)) = self.index_one(parser, path, cache) {
+                    bytes.fetch_add(stored.size, std::sync::atomic::Ordering::Relaxed);
+                    if from_cache {
+                        reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    cache.fresh.insert(path.clone(), stored);
+                }
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if n.is_multiple_of(64) || n == total {
+                    progress(n, total);
+                }
+            });
+        let reused = reused.into_inner();
+        (
+            IndexStats {
+                files: total,
+                bytes: bytes.into_inner(),
+                defs: self.files.iter().map(|f| f.defs.len()).sum(),
+                refs: self.files.iter().map(|f| f.refs.len()).sum(),
+            },
+            CacheUse {
+                reused,
+                parsed: total - reused,
+                note: None,
+            },
+        )
+    }
+
+    /// Indexes one file, from the cache when it is unchanged; returns what to store for it and
+    /// whether the cache had it.
+    fn index_one(
+        &self,
+        parser: &mut crate::parse::Parser,
+        path: &Path,
+        cache: &IndexCache,
+    ) -> Option<(Stored, bool)> {
+        let lang = language::for_path(path).filter(|l| l.has_symbols())?;
+        let meta = std::fs::metadata(path).ok()?;
+        let (size, mtime) = stamp(&meta);
+        let cached = cache.entries.get(path);
+        // The file's place (its project, its module) may have changed without it: a moved
+        // Cargo.toml or package.json. The stored table is used only where it still holds.
+        let placed = |stored: &Stored| {
+            let (crate_id, module) = self.place(lang, path);
+            (module == stored.symbols.module).then(|| {
+                let mut symbols = stored.symbols.clone();
+                symbols.crate_id = crate_id;
+                symbols
+            })
+        };
+        if let Some(stored) = cached.filter(|c| c.size == size && c.mtime == mtime) {
+            if let Some(symbols) = placed(stored) {
+                self.insert(path, symbols);
+                return Some((stored.clone(), true));
+            }
+        }
+        let text = std::fs::read_to_string(path).ok()?;
+        if text.len() > crate::document::MAX_ANALYSED_BYTES {
+            return None;
+        }
+        let hash = fnv(text.as_bytes());
+        if let Some(stored) = cached.filter(|c| c.hash == hash) {
+            if let Some(symbols) = placed(stored) {
+                self.insert(path, symbols);
+                let mut stored = stored.clone();
+                stored.size = size;
+                stored.mtime = mtime;
+                return Some((stored, true));
+            }
+        }
+        let tree = parser.parse(lang, &text, None)?;
+        let symbols = self.symbols_of(path, &tree, &text)?;
+        self.insert(path, symbols.clone());
+        Some((
+            Stored {
+                size,
+                mtime,
+                hash,
+                symbols,
+            },
+            false,
+        ))
+    }
+}
