@@ -287,24 +287,37 @@ mod tests {
     #[test]
     fn bundled_catalog_parses_and_ids_are_unique_per_language() {
         // One id may name the same operation in several places (`aws.ec2.terminate-instances`
-        // in Rust, Python and as an AWS CLI command): within one rule list it is unique, and
-        // wherever it appears it has the same severity and category.
+        // in Rust, Python and as an AWS CLI command; in JavaScript as a v3 command and as an
+        // aggregated client's method): within one rule list it is unique for each way of
+        // matching, and wherever it appears it has the same severity and category.
         let mut total = 0;
         let mut everywhere: std::collections::HashMap<&str, (&RuleInfo, &str)> =
             std::collections::HashMap::new();
-        let lists: Vec<(&str, Vec<&RuleInfo>)> = crate::language::all()
+        type Kind = Option<std::mem::Discriminant<CodeMatcher>>;
+        let lists: Vec<(&str, Vec<(&RuleInfo, Kind)>)> = crate::language::all()
             .iter()
-            .map(|l| (l.name, l.rules.iter().map(|r| &r.info).collect()))
+            .map(|l| {
+                (
+                    l.name,
+                    l.rules
+                        .iter()
+                        .map(|r| (&r.info, Some(std::mem::discriminant(&r.matcher))))
+                        .collect(),
+                )
+            })
             .chain([
-                ("shell", SHELL_RULES.iter().map(|r| &r.info).collect()),
-                ("sql", SQL_RULES.iter().map(|r| &r.info).collect()),
+                (
+                    "shell",
+                    SHELL_RULES.iter().map(|r| (&r.info, None)).collect(),
+                ),
+                ("sql", SQL_RULES.iter().map(|r| (&r.info, None)).collect()),
             ])
             .collect();
         for (name, list) in &lists {
             let mut seen = std::collections::HashSet::new();
-            for info in list {
+            for (info, kind) in list {
                 assert!(
-                    seen.insert(&info.id),
+                    seen.insert((&info.id, *kind)),
                     "{name}: duplicate rule id {}",
                     info.id
                 );
