@@ -1,6 +1,7 @@
 //! The workspace index: cold indexing against a plain parallel tree-sitter parse of the same
 //! files (same run, same threads), peak memory, and the time to recompute a region's blast
-//! radius after an edit.
+//! radius after an edit; and the language server's start as a user meets it (over stdio, until
+//! its `$/progress` ends), cold and again on the unchanged tree from its index cache.
 //!
 //! Corpus: `AIGIS_BENCH_CORPUS`, else the crates under `$CARGO_HOME/registry/src`.
 //! `AIGIS_BENCH_FILES=N` limits it to the first N files (copied to a temporary folder).
@@ -8,6 +9,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+#[path = "../../../tests/common/mod.rs"]
+mod common;
 #[path = "common/corpus.rs"]
 mod corpus;
 use corpus::{corpus, read_and_parse, rust_files};
@@ -108,6 +111,8 @@ fn main() {
         line.split_whitespace().next().unwrap_or("?")
     );
 
+    lsp_starts(&root);
+
     // Blast radius recomputation: a function used from 100 sites in 20 files.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"b\"\n").unwrap();
@@ -150,4 +155,56 @@ fn main() {
         times[times.len() / 2].as_secs_f64() * 1e3,
         times[times.len() - 1].as_secs_f64() * 1e3
     );
+}
+
+/// The real server over stdio, from `initialized` to the end of its indexing `$/progress`: a
+/// first start with an empty index cache, then two more on the unchanged tree.
+fn lsp_starts(root: &Path) {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path().to_str().unwrap().to_string();
+    let start = || {
+        let t = Instant::now();
+        let mut c = common::Client::start_env(
+            root,
+            serde_json::json!({ "window": { "workDoneProgress": true } }),
+            serde_json::json!({}),
+            &[("AIGIS_CACHE_DIR", dir.as_str())],
+        );
+        c.wait_for("$/progress", |p| p["value"]["kind"] == "end");
+        let e = t.elapsed();
+        let log = c.wait_for("window/logMessage", |p| {
+            p["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("from the index cache"))
+        });
+        c.shutdown();
+        (e, log["message"].as_str().unwrap_or_default().to_string())
+    };
+    let (cold, cold_log) = start();
+    let warm: Vec<(Duration, String)> = (0..2).map(|_| start()).collect();
+    let warm_time = warm.iter().map(|w| w.0).min().unwrap();
+    let cache_mb = std::fs::read_dir(cache.path())
+        .ok()
+        .map(|_| dir_bytes(cache.path()) as f64 / 1e6)
+        .unwrap_or(0.0);
+    println!(
+        "language server start to indexed, over stdio: cold {:.0} ms ({cold_log}); again on the unchanged tree {:.0} ms ({}); warm/cold {:.2}; cache {cache_mb:.1} MB",
+        cold.as_secs_f64() * 1e3,
+        warm_time.as_secs_f64() * 1e3,
+        warm[0].1,
+        warm_time.as_secs_f64() / cold.as_secs_f64()
+    );
+}
+
+fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| match e.file_type() {
+                    Ok(t) if t.is_dir() => dir_bytes(&e.path()),
+                    _ => e.metadata().map_or(0, |m| m.len()),
+                })
+                .sum()
+        })
+        .unwrap_or(0)
 }
