@@ -27,6 +27,10 @@ impl Mcp {
             .arg("mcp")
             .args(args)
             .current_dir(dir)
+            .env(
+                "AIGIS_CACHE_DIR",
+                std::env::temp_dir().join("aigis-test-cache"),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

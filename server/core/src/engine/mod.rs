@@ -210,9 +210,15 @@ impl Engine {
             p.started = true;
             p.total = files.len();
         }
-        self.index.index_paths(files, &|done, _| {
-            self.lock_progress().done = done;
-        });
+        // From the cache of the last start (the language server's too), for unchanged files.
+        let (_, used) = self
+            .index
+            .index_paths_cached(&self.ws.root, files, &|done, _| {
+                self.lock_progress().done = done;
+            });
+        if let Some(note) = used.note {
+            eprintln!("aigis mcp: {note}");
+        }
         let mut p = self.lock_progress();
         p.done = p.total;
         p.complete = true;

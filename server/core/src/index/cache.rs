@@ -237,8 +237,17 @@ impl WorkspaceIndex {
         rules: &crate::walk::WalkRules,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> (IndexStats, CacheUse) {
+        self.index_paths_cached(root, Self::indexable(root, rules), progress)
+    }
+
+    /// As [`WorkspaceIndex::index_paths`] for these files of `root`, with `root`'s cache.
+    pub fn index_paths_cached(
+        &self,
+        root: &Path,
+        files: Vec<PathBuf>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> (IndexStats, CacheUse) {
         let cache = IndexCache::load(root);
-        let files = Self::indexable(root, rules);
         let pool = rayon::ThreadPoolBuilder::new()
             .thread_name(|i| format!("aigis-index-{i}"))
             .start_handler(|_| lower_priority())
