@@ -429,6 +429,11 @@ impl Client {
         let language = match uri.rsplit('.').next() {
             Some("py" | "pyi") => "python",
             Some("tf") => "terraform",
+            Some("ts" | "mts" | "cts") => "typescript",
+            Some("tsx") => "typescriptreact",
+            Some("js" | "mjs" | "cjs") => "javascript",
+            Some("jsx") => "javascriptreact",
+            Some("go") => "go",
             _ => "rust",
         };
         self.notify(
