@@ -281,15 +281,27 @@ fn the_index_is_kept_between_starts_and_revalidated_file_by_file() {
         "{m}"
     );
     c.shutdown();
+    // One cut short (a full disk, a crash while another process wrote it): discarded too.
+    let whole = std::fs::read(&stored[0]).unwrap();
+    std::fs::write(&stored[0], &whole[..whole.len() / 2]).unwrap();
+    let mut c = start();
+    let m = indexed(&mut c);
+    assert!(
+        m.contains(": 0 files from the index cache, 3 parsed") && m.contains("cannot be read"),
+        "{m}"
+    );
+    c.shutdown();
     // One written by another version is not trusted either.
-    let text = std::fs::read_to_string(&stored[0]).unwrap();
+    let bytes = std::fs::read(&stored[0]).unwrap();
+    let header_end = bytes.iter().position(|b| *b == b'\n').unwrap();
+    let header = String::from_utf8(bytes[..header_end].to_vec()).unwrap();
     let version = format!("\"aigis\":\"{}\"", env!("CARGO_PKG_VERSION"));
-    assert!(text.contains(&version), "{}", &text[..200.min(text.len())]);
-    std::fs::write(
-        &stored[0],
-        text.replacen(&version, "\"aigis\":\"0.0.1\"", 1),
-    )
-    .unwrap();
+    assert!(header.contains(&version), "{header}");
+    let mut forged = header
+        .replacen(&version, "\"aigis\":\"0.0.1\"", 1)
+        .into_bytes();
+    forged.extend_from_slice(&bytes[header_end..]);
+    std::fs::write(&stored[0], forged).unwrap();
     let mut c = start();
     let m = indexed(&mut c);
     assert!(

@@ -7,7 +7,7 @@
 //! never trusted. `AIGIS_CACHE_DIR` moves the cache; `AIGIS_CACHE_DIR=off` turns it off.
 
 use std::collections::HashMap;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::*;
 
 /// Bumped when the stored shape changes; with the aigis version, it names the cache file.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct Header {
@@ -162,17 +162,19 @@ impl IndexCache {
 
     /// `Err(None)`: no cache yet; `Err(Some(why))`: one that cannot be used.
     fn read(file: &Path, root: &Path) -> Result<HashMap<PathBuf, Stored>, Option<String>> {
-        let f = match std::fs::File::open(file) {
-            Ok(f) => f,
+        let bytes = match std::fs::read(file) {
+            Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(None),
             Err(e) => return Err(Some(e.to_string())),
         };
-        let mut lines = std::io::BufReader::new(f).lines();
-        let header: Header = lines
-            .next()
-            .and_then(|l| l.ok())
-            .and_then(|l| serde_json::from_str(&l).ok())
+        // A JSON header line (readable by a person), then the tables in postcard.
+        let (line, rest) = bytes
+            .iter()
+            .position(|b| *b == b'\n')
+            .map(|i| (&bytes[..i], &bytes[i + 1..]))
             .ok_or_else(|| Some("no header: not an aigis index cache".to_string()))?;
+        let header: Header = serde_json::from_slice(line)
+            .map_err(|_| Some("no header: not an aigis index cache".to_string()))?;
         if header.format != FORMAT || header.aigis != env!("CARGO_PKG_VERSION") {
             return Err(Some(format!(
                 "written by aigis {} (format {}), this is {} (format {FORMAT})",
@@ -187,14 +189,12 @@ impl IndexCache {
                 header.root.display()
             )));
         }
-        let mut entries = HashMap::new();
-        for (i, line) in lines.enumerate() {
-            let line = line.map_err(|e| Some(e.to_string()))?;
-            let stored: Stored = serde_json::from_str(&line)
-                .map_err(|e| Some(format!("line {} cannot be read ({e})", i + 2)))?;
-            entries.insert(stored.symbols.path.clone(), stored);
-        }
-        Ok(entries)
+        let stored: Vec<Stored> = postcard::from_bytes(rest)
+            .map_err(|e| Some(format!("its tables cannot be read ({e})")))?;
+        Ok(stored
+            .into_iter()
+            .map(|s| (s.symbols.path.clone(), s))
+            .collect())
     }
 
     /// Writes what this start indexed (atomically: a reader never sees half a cache).
@@ -218,10 +218,9 @@ impl IndexCache {
             };
             serde_json::to_writer(&mut w, &header)?;
             w.write_all(b"\n")?;
-            for e in self.fresh.iter() {
-                serde_json::to_writer(&mut w, e.value())?;
-                w.write_all(b"\n")?;
-            }
+            let entries: Vec<Stored> = self.fresh.iter().map(|e| e.value().clone()).collect();
+            let bytes = postcard::to_stdvec(&entries).map_err(std::io::Error::other)?;
+            w.write_all(&bytes)?;
             w.flush()?;
         }
         std::fs::rename(&tmp, file)
