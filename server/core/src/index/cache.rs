@@ -6,7 +6,6 @@
 //! A cache that cannot be read, or was written by another version, is discarded with a note,
 //! never trusted. `AIGIS_CACHE_DIR` moves the cache; `AIGIS_CACHE_DIR=off` turns it off.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -26,8 +25,35 @@ struct Header {
     root: PathBuf,
 }
 
+/// Where a file's table came from at this start.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// The cache, by its size and time.
+    Unchanged,
+    /// The cache, by its content hash (its time changed).
+    SameContent,
+    Parsed,
+}
+
+/// A file's size, modification time and content hash.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    size: u64,
+    mtime: u128,
+    hash: u64,
+}
+
+/// One file as it is written: its stamp and a borrowed table (read back as [`Stored`]).
+#[derive(Serialize)]
+struct StoredRef<'a> {
+    size: u64,
+    mtime: u128,
+    hash: u64,
+    symbols: &'a FileSymbols,
+}
+
 /// One file as it was indexed.
-#[derive(Serialize, Deserialize, Clone)]
+#[derive(Serialize, Deserialize)]
 struct Stored {
     size: u64,
     /// Modification time, nanoseconds since the epoch.
@@ -43,6 +69,8 @@ pub struct CacheUse {
     /// Files taken from the cache, and files parsed.
     pub reused: usize,
     pub parsed: usize,
+    /// Some file was parsed or read again (the cache is written anew).
+    pub changed: bool,
     /// Why the cache was not used, or could not be written (for the log).
     pub note: Option<String>,
 }
@@ -50,9 +78,10 @@ pub struct CacheUse {
 pub struct IndexCache {
     file: Option<PathBuf>,
     root: PathBuf,
-    entries: HashMap<PathBuf, Stored>,
-    /// What this start indexed, to write back.
-    fresh: DashMap<PathBuf, Stored>,
+    /// What the last start stored; a file's entry is taken out as it is indexed.
+    entries: DashMap<PathBuf, Stored>,
+    /// What this start indexed (size, time, hash), to write back with its table.
+    fresh: DashMap<PathBuf, Stamp>,
     pub note: Option<String>,
 }
 
@@ -143,7 +172,7 @@ impl IndexCache {
         let mut cache = IndexCache {
             file: Self::location(root),
             root: root.to_path_buf(),
-            entries: HashMap::new(),
+            entries: DashMap::new(),
             fresh: DashMap::new(),
             note: None,
         };
@@ -161,7 +190,7 @@ impl IndexCache {
     }
 
     /// `Err(None)`: no cache yet; `Err(Some(why))`: one that cannot be used.
-    fn read(file: &Path, root: &Path) -> Result<HashMap<PathBuf, Stored>, Option<String>> {
+    fn read(file: &Path, root: &Path) -> Result<DashMap<PathBuf, Stored>, Option<String>> {
         let bytes = match std::fs::read(file) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(None),
@@ -197,11 +226,15 @@ impl IndexCache {
             .collect())
     }
 
-    /// Writes what this start indexed (atomically: a reader never sees half a cache).
-    pub fn save(&self) -> std::io::Result<()> {
+    /// Writes what this start indexed, with the tables `index` holds (atomically: a reader
+    /// never sees half a cache). Nothing is written when nothing changed.
+    fn save(&self, index: &WorkspaceIndex, changed: bool) -> std::io::Result<()> {
         let Some(file) = &self.file else {
             return Ok(());
         };
+        if !changed && self.note.is_none() && file.exists() {
+            return Ok(());
+        }
         let dir = file.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
         let tmp = dir.join(format!(
@@ -218,7 +251,23 @@ impl IndexCache {
             };
             serde_json::to_writer(&mut w, &header)?;
             w.write_all(b"\n")?;
-            let entries: Vec<Stored> = self.fresh.iter().map(|e| e.value().clone()).collect();
+            let tables: Vec<(Stamp, std::sync::Arc<FileSymbols>)> = self
+                .fresh
+                .iter()
+                .filter_map(|e| {
+                    let table = index.file(index.file_id(e.key())?)?;
+                    Some((*e.value(), table))
+                })
+                .collect();
+            let entries: Vec<StoredRef> = tables
+                .iter()
+                .map(|(st, table)| StoredRef {
+                    size: st.size,
+                    mtime: st.mtime,
+                    hash: st.hash,
+                    symbols: table,
+                })
+                .collect();
             let bytes = postcard::to_stdvec(&entries).map_err(std::io::Error::other)?;
             w.write_all(&bytes)?;
             w.flush()?;
@@ -257,7 +306,9 @@ impl WorkspaceIndex {
             Err(_) => run(),
         };
         used.note = cache.note.clone();
-        if let Err(e) = cache.save() {
+        // Parsed files, or stored ones that are gone, make a new cache.
+        let changed = used.changed || !cache.entries.is_empty();
+        if let Err(e) = cache.save(self, changed) {
             used.note = Some(format!("index cache not written: {e}"));
         }
         (stats, used)
@@ -272,16 +323,20 @@ impl WorkspaceIndex {
         let total = files.len();
         let done = std::sync::atomic::AtomicUsize::new(0);
         let reused = std::sync::atomic::AtomicUsize::new(0);
+        let restamped = std::sync::atomic::AtomicUsize::new(0);
         let bytes = std::sync::atomic::AtomicU64::new(0);
         files
             .par_iter()
             .for_each_init(crate::parse::Parser::new, |parser, path| {
-                if let Some((stored, from_cache)) = self.index_one(parser, path, cache) {
-                    bytes.fetch_add(stored.size, std::sync::atomic::Ordering::Relaxed);
-                    if from_cache {
+                if let Some((stamp, origin)) = self.index_one(parser, path, cache) {
+                    bytes.fetch_add(stamp.size, std::sync::atomic::Ordering::Relaxed);
+                    if origin != Origin::Parsed {
                         reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
-                    cache.fresh.insert(path.clone(), stored);
+                    if origin != Origin::Unchanged {
+                        restamped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    cache.fresh.insert(path.clone(), stamp);
                 }
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 if n.is_multiple_of(64) || n == total {
@@ -299,64 +354,59 @@ impl WorkspaceIndex {
             CacheUse {
                 reused,
                 parsed: total - reused,
+                changed: restamped.into_inner() > 0,
                 note: None,
             },
         )
     }
 
-    /// Indexes one file, from the cache when it is unchanged; returns what to store for it and
-    /// whether the cache had it.
+    /// Indexes one file, from the cache when it is unchanged; returns its stamp and where its
+    /// table came from.
     fn index_one(
         &self,
         parser: &mut crate::parse::Parser,
         path: &Path,
         cache: &IndexCache,
-    ) -> Option<(Stored, bool)> {
+    ) -> Option<(Stamp, Origin)> {
         let lang = language::for_path(path).filter(|l| l.has_symbols())?;
         let meta = std::fs::metadata(path).ok()?;
         let (size, mtime) = stamp(&meta);
-        let cached = cache.entries.get(path);
+        let cached = cache.entries.remove(path).map(|(_, s)| s);
         // The file's place (its project, its module) may have changed without it: a moved
         // Cargo.toml or package.json. The stored table is used only where it still holds.
-        let placed = |stored: &Stored| {
+        let take = |stored: Stored| -> bool {
             let (crate_id, module) = self.place(lang, path);
-            (module == stored.symbols.module).then(|| {
-                let mut symbols = stored.symbols.clone();
-                symbols.crate_id = crate_id;
-                symbols
-            })
-        };
-        if let Some(stored) = cached.filter(|c| c.size == size && c.mtime == mtime) {
-            if let Some(symbols) = placed(stored) {
-                self.insert(path, symbols);
-                return Some((stored.clone(), true));
+            if module != stored.symbols.module {
+                return false;
             }
-        }
+            let mut symbols = stored.symbols;
+            symbols.crate_id = crate_id;
+            self.insert(path, symbols);
+            true
+        };
+        let cached = match cached {
+            Some(c) if c.size == size && c.mtime == mtime => {
+                let hash = c.hash;
+                if take(c) {
+                    return Some((Stamp { size, mtime, hash }, Origin::Unchanged));
+                }
+                None
+            }
+            other => other,
+        };
         let text = std::fs::read_to_string(path).ok()?;
         if text.len() > crate::document::MAX_ANALYSED_BYTES {
             return None;
         }
         let hash = fnv(text.as_bytes());
-        if let Some(stored) = cached.filter(|c| c.hash == hash) {
-            if let Some(symbols) = placed(stored) {
-                self.insert(path, symbols);
-                let mut stored = stored.clone();
-                stored.size = size;
-                stored.mtime = mtime;
-                return Some((stored, true));
+        if let Some(c) = cached.filter(|c| c.hash == hash) {
+            if take(c) {
+                return Some((Stamp { size, mtime, hash }, Origin::SameContent));
             }
         }
         let tree = parser.parse(lang, &text, None)?;
         let symbols = self.symbols_of(path, &tree, &text)?;
-        self.insert(path, symbols.clone());
-        Some((
-            Stored {
-                size,
-                mtime,
-                hash,
-                symbols,
-            },
-            false,
-        ))
+        self.insert(path, symbols);
+        Some((Stamp { size, mtime, hash }, Origin::Parsed))
     }
 }
