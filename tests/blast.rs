@@ -243,12 +243,19 @@ fn the_index_is_kept_between_starts_and_revalidated_file_by_file() {
         "nothing written in the repository"
     );
 
-    // A second start: every file from the cache, and the blast radius is whole.
+    // A second start: every file from the cache (which it leaves as it is), and the blast
+    // radius is whole.
+    let written = std::fs::metadata(&stored[0]).unwrap().modified().unwrap();
     let mut c = start();
     let m = indexed(&mut c);
     assert!(
         m.contains(": 3 files from the index cache, 0 parsed"),
         "{m}"
+    );
+    assert_eq!(
+        std::fs::metadata(&stored[0]).unwrap().modified().unwrap(),
+        written,
+        "an unchanged tree does not rewrite the cache"
     );
     c.open(&deploy, DEPLOY);
     c.notify("aigis/markAiEdit", json!({ "textDocument": { "uri": deploy }, "range": range(2, 0, 4, 1), "tool": "claude-code" }));
