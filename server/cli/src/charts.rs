@@ -191,26 +191,23 @@ pub fn blast_graph(
             esc(&clip(&n.detail, 36))
         );
     };
-    for (i, d) in dependents.iter().enumerate() {
-        let y = center(dependents.len(), i);
+    // From the right edge of a node in column `from` at `y1` to the next column's node at `y2`.
+    let edge = |o: &mut String, from: usize, y1: f64, y2: f64, style: &str| {
         let _ = write!(
             o,
-            "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#888\"/>",
-            xs[0] + col_w,
-            ry + node_h / 2.0,
-            xs[1],
-            y + node_h / 2.0
+            "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" {style}/>",
+            xs[from] + col_w,
+            y1 + node_h / 2.0,
+            xs[from + 1],
+            y2 + node_h / 2.0
         );
-        for (j, _) in entries.iter().enumerate() {
+    };
+    for (i, d) in dependents.iter().enumerate() {
+        let y = center(dependents.len(), i);
+        edge(&mut o, 0, ry, y, "stroke=\"#888\"");
+        for j in 0..entries.len() {
             let ey = center(entries.len(), j);
-            let _ = write!(
-                o,
-                "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#ccc\" stroke-dasharray=\"3 3\"/>",
-                xs[1] + col_w,
-                y + node_h / 2.0,
-                xs[2],
-                ey + node_h / 2.0
-            );
+            edge(&mut o, 1, y, ey, "stroke=\"#ccc\" stroke-dasharray=\"3 3\"");
         }
         node(&mut o, xs[1], y, d, "#888");
     }

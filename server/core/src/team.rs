@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use crate::codeowners::CodeOwners;
-use crate::history::{week_start, weekly_share, Week};
+use crate::history::{first_week, weekly_share, Week, WEEK};
 use crate::ledger::ReviewEvent;
 use crate::policy::Tier;
 use crate::scan::ScanReport;
@@ -70,26 +70,41 @@ pub fn figures(
     weeks: usize,
     now: i64,
 ) -> TeamFigures {
+    // Every file's review log, read once for both charts that use it.
+    let reviews: Vec<(String, Vec<ReviewEvent>)> = ws
+        .ledger
+        .reviewed_files()
+        .into_iter()
+        .filter_map(|f| {
+            let (events, _) = ws.ledger.reviews(&f).ok()?;
+            Some((f, events))
+        })
+        .collect();
     TeamFigures {
         weeks: weekly_share(&ws.root, weeks, now),
-        region_weeks: region_weeks(ws, report, weeks, now),
-        reviews: review_times(ws, now),
+        region_weeks: region_weeks(&reviews, report, weeks, now),
+        reviews: review_times(&reviews, now),
         by_directory: by_directory(report, lines_by_file),
         by_owner: by_owner(ws, report, lines_by_file),
     }
 }
 
-fn region_weeks(ws: &Workspace, report: &ScanReport, weeks: usize, now: i64) -> Vec<RegionWeek> {
-    let first = week_start(now) - (weeks.saturating_sub(1) as i64) * 7 * 24 * 3600;
+fn region_weeks(
+    reviews: &[(String, Vec<ReviewEvent>)],
+    report: &ScanReport,
+    weeks: usize,
+    now: i64,
+) -> Vec<RegionWeek> {
+    let first = first_week(now, weeks);
     let mut out: Vec<RegionWeek> = (0..weeks)
         .map(|i| RegionWeek {
-            start: first + i as i64 * 7 * 24 * 3600,
+            start: first + i as i64 * WEEK,
             ..RegionWeek::default()
         })
         .collect();
     let index = |t: i64| -> Option<usize> {
         (t >= first)
-            .then(|| ((t - first) / (7 * 24 * 3600)) as usize)
+            .then(|| ((t - first) / WEEK) as usize)
             .filter(|i| *i < weeks)
     };
     for r in &report.regions {
@@ -102,12 +117,9 @@ fn region_weeks(ws: &Workspace, report: &ScanReport, weeks: usize, now: i64) -> 
             Tier::Senior => 2,
         }] += 1;
     }
-    for file in ws.ledger.reviewed_files() {
-        let Ok((events, _)) = ws.ledger.reviews(&file) else {
-            continue;
-        };
+    for (_, events) in reviews {
         for e in events {
-            if let ReviewEvent::Approval { at, .. } = &e {
+            if let ReviewEvent::Approval { at, .. } = e {
                 if let Some(i) = seconds(at).and_then(index) {
                     out[i].approved += 1;
                 }
@@ -117,15 +129,12 @@ fn region_weeks(ws: &Workspace, report: &ScanReport, weeks: usize, now: i64) -> 
     out
 }
 
-fn review_times(ws: &Workspace, now: i64) -> Vec<ReviewTime> {
+fn review_times(reviews: &[(String, Vec<ReviewEvent>)], now: i64) -> Vec<ReviewTime> {
     let mut out = Vec::new();
-    for file in ws.ledger.reviewed_files() {
-        let Ok((events, _)) = ws.ledger.reviews(&file) else {
-            continue;
-        };
+    for (file, events) in reviews {
         // region → (tier, first request, first approval after it)
         let mut by_region: BTreeMap<String, (String, Option<i64>, Option<i64>)> = BTreeMap::new();
-        for e in &events {
+        for e in events {
             match e {
                 ReviewEvent::ReviewRequest {
                     region, tier, at, ..

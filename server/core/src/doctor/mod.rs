@@ -120,27 +120,26 @@ impl Environment {
 
 /// Every check, in the order a new user meets them.
 pub fn run(env: &Environment) -> Vec<Check> {
-    let mut out = vec![binary(env)];
-    let hooks_installed;
-    {
-        let agents = agents(env);
-        hooks_installed = agents
-            .iter()
-            .any(|c| c.status == Status::Ok || c.status == Status::Warn);
-        out.push(on_path(env, hooks_installed));
-        out.push(git_repo(&env.root));
-        let config = config(&env.root);
-        let workspace = match &config.1 {
-            Some(c) => Workspace::with_config(&env.root, c.clone()),
-            None => Workspace::with_config(&env.root, Config::default()),
-        };
-        out.push(config.0);
-        out.push(identity(&env.root, &workspace));
-        out.push(codeowners(&env.root));
-        out.push(reviewers(&workspace, config.1.is_some()));
-        out.push(ledger(&env.root));
-        out.extend(agents);
-    }
+    // The agents are checked first: whether any hook is installed decides how much a missing
+    // `aigis` on the PATH matters.
+    let agents = agents(env);
+    let hooks_installed = agents
+        .iter()
+        .any(|c| c.status == Status::Ok || c.status == Status::Warn);
+    let (config_check, config) = config(&env.root);
+    let has_config = config.is_some();
+    let workspace = Workspace::with_config(&env.root, config.unwrap_or_default());
+    let mut out = vec![
+        binary(env),
+        on_path(env, hooks_installed),
+        git_repo(&env.root),
+        config_check,
+        identity(&env.root, &workspace),
+        codeowners(&env.root),
+        reviewers(&workspace, has_config),
+        ledger(&env.root),
+    ];
+    out.extend(agents);
     out.extend(editors(env));
     out.push(index_cache(&env.root));
     out

@@ -17,7 +17,7 @@ use crate::regions::{Provenance, Region, Source};
 mod sources;
 use sources::*;
 mod weekly;
-pub use weekly::{week_start, weekly_share, Week};
+pub use weekly::{first_week, week_start, weekly_share, Week, WEEK};
 
 /// Who wrote one line, according to history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use super::*;
 
-const WEEK: i64 = 7 * 24 * 3600;
+/// A week in seconds.
+pub const WEEK: i64 = 7 * 24 * 3600;
 
 /// One week of commits, from `start` (a Monday, 00:00 UTC, in seconds since the epoch).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -34,10 +35,15 @@ pub fn week_start(t: i64) -> i64 {
     shifted.div_euclid(WEEK) * WEEK + 4 * 24 * 3600
 }
 
+/// The Monday that starts the first of the last `weeks` weeks up to `now`.
+pub fn first_week(now: i64, weeks: usize) -> i64 {
+    week_start(now) - (weeks.saturating_sub(1) as i64) * WEEK
+}
+
 /// The last `weeks` weeks up to `now`, oldest first, each with its commits' added lines. Empty
 /// outside a git repository.
 pub fn weekly_share(root: &Path, weeks: usize, now: i64) -> Vec<Week> {
-    let first = week_start(now) - (weeks.saturating_sub(1) as i64) * WEEK;
+    let first = first_week(now, weeks);
     let mut out: Vec<Week> = (0..weeks)
         .map(|i| Week {
             start: first + i as i64 * WEEK,

@@ -296,15 +296,7 @@ impl WorkspaceIndex {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> (IndexStats, CacheUse) {
         let cache = IndexCache::load(root);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .thread_name(|i| format!("aigis-index-{i}"))
-            .start_handler(|_| lower_priority())
-            .build();
-        let run = || self.index_files_cached(files, &cache, progress);
-        let (stats, mut used) = match pool {
-            Ok(pool) => pool.install(run),
-            Err(_) => run(),
-        };
+        let (stats, mut used) = in_background(|| self.index_files_cached(files, &cache, progress));
         used.note = cache.note.clone();
         // Parsed files, or stored ones that are gone, make a new cache.
         let changed = used.changed || !cache.entries.is_empty();

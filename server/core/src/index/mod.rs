@@ -133,15 +133,7 @@ impl WorkspaceIndex {
         files: Vec<PathBuf>,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> IndexStats {
-        // Every core, at a lower priority than the threads that answer the editor.
-        let pool = rayon::ThreadPoolBuilder::new()
-            .thread_name(|i| format!("aigis-index-{i}"))
-            .start_handler(|_| lower_priority())
-            .build();
-        match pool {
-            Ok(pool) => pool.install(|| self.index_files(files, progress)),
-            Err(_) => self.index_files(files, progress),
-        }
+        in_background(|| self.index_files(files, progress))
     }
 
     /// Indexes these files on the current thread pool, at normal priority.
@@ -493,6 +485,19 @@ impl WorkspaceIndex {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+}
+
+/// Runs `work` on every core at a lower priority than the threads that answer the editor (on
+/// the current pool when no pool can be made).
+fn in_background<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("aigis-index-{i}"))
+        .start_handler(|_| lower_priority())
+        .build();
+    match pool {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
     }
 }
 

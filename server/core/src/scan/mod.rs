@@ -15,7 +15,7 @@ use crate::workspace::{Assessment, Workspace};
 mod lines;
 mod share;
 pub use lines::LineIndex;
-pub use share::{lines_by_file, lines_in_scope};
+pub use share::lines_by_file;
 
 /// Files larger than this are skipped, as the server skips analysing them.
 pub const MAX_FILE_BYTES: u64 = crate::document::MAX_ANALYSED_BYTES as u64;

@@ -3,12 +3,9 @@
 use super::*;
 use std::collections::BTreeMap;
 
-/// Lines in scope for a report: changed since `base`, or every line of the workspace's files.
-pub fn lines_in_scope(ws: &Workspace, base: Option<&str>) -> usize {
-    lines_by_file(ws, base).values().sum()
-}
-
-/// Lines in scope per workspace-relative file (for the share by directory and by owner).
+/// Lines in scope for a report per workspace-relative file: changed since `base`, or every line
+/// of the workspace's files (their sum is the share's denominator; by file, the share by
+/// directory and by owner).
 pub fn lines_by_file(ws: &Workspace, base: Option<&str>) -> BTreeMap<String, usize> {
     let count = |p: &Path| std::fs::read_to_string(p).map_or(0, |t| t.lines().count());
     if let Some(rev) = base {
