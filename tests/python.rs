@@ -114,6 +114,72 @@ fn an_ai_region_in_python_gets_diagnostics_with_its_blast_radius() {
     c.shutdown();
 }
 
+/// A character typed at the start of a line inside a function ends Python's block: tree-sitter's
+/// recovery can run to the end of the file, a parse longer than a keystroke may take. The edit
+/// is answered at once, the parse finishes in the background, and then the file is analysed:
+/// the findings of the rest of the file stay (they used to vanish while the text was broken, a
+/// whole file's warnings flickering on one keystroke), and what the edit wrote is found.
+#[test]
+fn typing_through_a_broken_python_block_keeps_the_files_findings() {
+    let mut py = String::from("import boto3\n\nec2 = boto3.client(\"ec2\")\n\n");
+    for i in 0..400 {
+        py += &format!("def step{i}(ids):\n    total = {i}\n    if total > 10:\n        ec2.stop_instances(InstanceIds=ids)\n    return total\n\n\n");
+    }
+    let lines = py.lines().count() as u32;
+    let fx = Fixture::new(&[("app/big.py", &py)]);
+    let uri = fx.uri("app/big.py");
+    let mut c = Client::start_with(
+        &fx.root(),
+        json!({}),
+        json!({ "heuristic": { "enabled": false } }),
+    );
+    c.open(&uri, &py);
+    c.notify(
+        "aigis/markAiEdit",
+        json!({ "textDocument": { "uri": uri }, "range": range(0, 0, lines, 0), "tool": "t" }),
+    );
+    let count = |d: &[Value], code: &str| d.iter().filter(|x| x["code"] == code).count();
+    let stop = "risky/aws.ec2.stop-instances";
+    c.diagnostics_until(&uri, |d| count(d, stop) == 400);
+    // `x    if total > 10:` in the 101st function, then a call written into the 201st.
+    let line = 4 + 100 * 7 + 2;
+    let call = "    ec2.terminate_instances(InstanceIds=ids)\n";
+    let call_line = 4 + 200 * 7 + 4;
+    let edits = [
+        (range(line, 0, line, 0), "x"),
+        (range(call_line, 0, call_line, 0), call),
+    ];
+    for (v, (r, text)) in edits.iter().enumerate() {
+        c.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": v + 2 }, "contentChanges": [{ "range": r, "text": text }] }),
+        );
+    }
+    let terminate = "risky/aws.ec2.terminate-instances";
+    // Typed by a person; an agent's, as its hook would say.
+    c.notify("aigis/markAiEdit", json!({ "textDocument": { "uri": uri }, "range": range(call_line, 0, call_line + 1, 0), "tool": "t" }));
+    let done = c.diagnostics_until(&uri, |d| count(d, terminate) == 1);
+    assert_eq!(
+        count(&done, stop),
+        400,
+        "the rest of the file keeps its findings"
+    );
+    // Both undone: the file as it was, whatever the order the parses finish in.
+    let undo = [
+        (range(call_line, 0, call_line + 1, 0), ""),
+        (range(line, 0, line, 1), ""),
+    ];
+    for (v, (r, text)) in undo.iter().enumerate() {
+        c.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": v + 4 }, "contentChanges": [{ "range": r, "text": text }] }),
+        );
+    }
+    let back = c.diagnostics_until(&uri, |d| count(d, terminate) == 0);
+    assert_eq!(count(&back, stop), 400);
+    c.shutdown();
+}
+
 #[test]
 fn scan_json_and_sarif_cover_python_and_precision_holds() {
     let fx = workspace();

@@ -3,8 +3,10 @@
 //! radius after an edit; and the language server's start as a user meets it (over stdio, until
 //! its `$/progress` ends), cold and again on the unchanged tree from its index cache.
 //!
-//! Corpus: `AIGIS_BENCH_CORPUS`, else the crates under `$CARGO_HOME/registry/src`.
-//! `AIGIS_BENCH_FILES=N` limits it to the first N files (copied to a temporary folder).
+//! Corpus: `AIGIS_BENCH_CORPUS` (any tree: a polyglot one is measured per language), else the
+//! crates under `$CARGO_HOME/registry/src`. `AIGIS_BENCH_FILES=N` limits it to the first N Rust
+//! files (copied to a temporary folder). The floor reads and parses exactly the files the index
+//! reads (its own walk: generated folders and oversized files left out).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -14,6 +16,11 @@ mod common;
 #[path = "common/corpus.rs"]
 mod corpus;
 use corpus::{corpus, read_and_parse, rust_files};
+
+/// The files the index reads under `root`, as the language server's default walk finds them.
+fn indexed_files(root: &Path) -> Vec<std::path::PathBuf> {
+    aigis_core::index::WorkspaceIndex::indexable(root, &aigis_core::walk::WalkRules::default())
+}
 
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -58,18 +65,32 @@ fn main() {
         root = dir.path().to_path_buf();
         _tmp = dir;
     }
-    let files = rust_files(&root);
+    let files = indexed_files(&root);
     let bytes: u64 = files
         .iter()
         .filter_map(|f| std::fs::metadata(f).ok())
         .map(|m| m.len())
         .sum();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let runs = 3;
+    let runs = std::env::var("AIGIS_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
+    let mut by_lang: std::collections::BTreeMap<&str, usize> = Default::default();
+    for f in &files {
+        if let Some(l) = aigis_core::language::for_path(f) {
+            *by_lang.entry(l.name).or_default() += 1;
+        }
+    }
     println!(
-        "corpus: {} ({} .rs files, {:.1} MB, {threads} threads, median of {runs} runs)",
+        "corpus: {} ({} files the index reads: {}; {:.1} MB, {threads} threads, median of {runs} runs)",
         root.display(),
         files.len(),
+        by_lang
+            .iter()
+            .map(|(l, n)| format!("{n} {l}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         bytes as f64 / 1e6
     );
 
@@ -105,13 +126,15 @@ fn main() {
         .unwrap();
     let line = String::from_utf8_lossy(&out.stdout);
     let mut it = line.split_whitespace();
+    let indexed: f64 = it.next().and_then(|n| n.parse().ok()).unwrap_or(0.0);
+    let rss: f64 = it.next().and_then(|n| n.parse().ok()).unwrap_or(0.0);
     println!(
-        "peak RSS of a process that indexes it: {} MB ({} files)",
-        it.nth(1).unwrap_or("?"),
-        line.split_whitespace().next().unwrap_or("?")
+        "peak RSS of a process that indexes it: {rss:.0} MB ({indexed} files): {:.1} MB per 1,000 files",
+        rss / indexed.max(1.0) * 1000.0
     );
 
     lsp_starts(&root);
+    typing_while_indexing(&root, &files);
 
     // Blast radius recomputation: a function used from 100 sites in 20 files.
     let dir = tempfile::tempdir().unwrap();
@@ -193,6 +216,67 @@ fn lsp_starts(root: &Path) {
         warm_time.as_secs_f64() * 1e3,
         warm[0].1,
         warm_time.as_secs_f64() / cold.as_secs_f64()
+    );
+}
+
+/// Typing in a file of the tree while the server's cold index of it runs (its index cache off):
+/// each edit's latency from `didChange` to the diagnostics of that version.
+fn typing_while_indexing(root: &Path, files: &[std::path::PathBuf]) {
+    // The largest Rust, Python, Go or TypeScript file under 200 KB: typed into at its middle.
+    let Some((file, text)) = files
+        .iter()
+        .filter_map(|f| Some((f, std::fs::read_to_string(f).ok()?)))
+        .filter(|(_, t)| t.len() < 200_000)
+        .max_by_key(|(_, t)| t.len())
+    else {
+        return;
+    };
+    let uri = format!("file://{}", file.display());
+    let t = Instant::now();
+    let mut c = common::Client::start_env(
+        root,
+        serde_json::json!({ "window": { "workDoneProgress": true } }),
+        serde_json::json!({}),
+        &[("AIGIS_CACHE_DIR", "off")],
+    );
+    let lines = text.lines().count() as u32;
+    c.open(&uri, &text);
+    c.notify("aigis/markAiEdit", serde_json::json!({ "textDocument": { "uri": uri }, "range": common::range(0, 0, lines, 0), "tool": "bench" }));
+    let mut during = Vec::new();
+    let mut version = 1;
+    let done = |c: &mut common::Client| {
+        c.pending_count(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end")
+            > 0
+    };
+    while !done(&mut c) && t.elapsed() < Duration::from_secs(600) {
+        version += 1;
+        let l = lines / 2 + (version as u32 * 7) % (lines / 4).max(1);
+        let e = Instant::now();
+        c.notify(
+            "textDocument/didChange",
+            serde_json::json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": common::range(l, 0, l, 0), "text": " " }] }),
+        );
+        let v = version;
+        c.wait_for("textDocument/publishDiagnostics", |p| {
+            p["uri"] == uri && p["version"] == v
+        });
+        during.push(e.elapsed());
+    }
+    let indexed = t.elapsed();
+    c.shutdown();
+    if during.is_empty() {
+        return;
+    }
+    during.sort();
+    let pct = |p: f64| during[((during.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3;
+    println!(
+        "typing in {} ({lines} lines) while the cold index runs ({:.1} s): {} edits, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        file.strip_prefix(root).unwrap_or(file).display(),
+        indexed.as_secs_f64(),
+        during.len(),
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
     );
 }
 

@@ -28,6 +28,7 @@ pub mod linemap;
 pub mod mcp_setup;
 pub mod plan;
 pub mod policy;
+pub mod priority;
 pub mod regions;
 pub mod report;
 pub mod review;

@@ -4,7 +4,7 @@
 use ropey::Rope;
 use tree_sitter::{InputEdit, Point, Tree};
 
-use crate::parse::Parser;
+use crate::parse::{Bounded, Parser};
 
 use crate::language::Language;
 
@@ -56,8 +56,59 @@ pub struct Document {
     pub version: i32,
     language: Option<&'static Language>,
     parser: Option<Parser>,
+    /// The last complete parse, edited to match the text since (so it is stale when `stale`).
     tree: Option<Tree>,
+    /// A later parse than `tree` (from the background), edited to match the text: where the next
+    /// parse starts from.
+    head_start: Option<Tree>,
+    /// The text changed since `tree` was parsed and the parse that would catch up went over its
+    /// budget: the tree is not to be analysed until [`Document::install`] brings it up to date.
+    stale: bool,
+    /// Edits counted, and those made while stale (to replay on a tree parsed in the background).
+    seq: u64,
+    log: Vec<(u64, InputEdit)>,
 }
+
+/// The text and tree of one version, to parse on another thread when the parse of an edit went
+/// over its budget ([`Document::reparse_bounded`]).
+pub struct ParseJob {
+    language: &'static Language,
+    text: String,
+    old: Option<Tree>,
+    seq: u64,
+}
+
+/// A finished [`ParseJob`], to give back to [`Document::install`].
+pub struct Parsed {
+    tree: Option<Tree>,
+    seq: u64,
+}
+
+impl ParseJob {
+    /// The full parse, unbounded: minutes of error recovery never happen, but tens of
+    /// milliseconds do, which is why it is not done on a keystroke.
+    pub fn run(self) -> Parsed {
+        Parsed {
+            tree: Parser::new().parse(self.language, &self.text, self.old.as_ref()),
+            seq: self.seq,
+        }
+    }
+}
+
+/// What a bounded re-parse came to.
+pub enum Reparsed {
+    /// The byte ranges whose syntax changed.
+    Done(Vec<std::ops::Range<usize>>),
+    /// Over budget: the document is stale until a [`ParseJob`] is installed.
+    Deferred,
+}
+
+/// Parser steps (a hundred operations each) a keystroke's re-parse may take before it is left
+/// to the background. In the 5,000-line files of the `edit_latency` bench, typing in Rust and
+/// TypeScript stays under it, valid or not; Python's parses run 30 to 650 steps, error recovery
+/// at up to 170 µs a step, so most of its typing through broken indentation goes to the
+/// background, and a keystroke waits at most about 60 steps.
+pub const KEYSTROKE_PARSE_STEPS: usize = 60;
 
 impl Document {
     pub fn new(
@@ -77,6 +128,10 @@ impl Document {
             language,
             parser,
             tree: None,
+            head_start: None,
+            stale: false,
+            seq: 0,
+            log: Vec::new(),
         };
         doc.reparse();
         doc
@@ -86,8 +141,20 @@ impl Document {
         &self.text
     }
 
+    /// The tree: the last complete parse, edited to match the text. While [`Document::is_stale`]
+    /// its nodes near the edits do not describe the text: analyse [`Document::fresh_tree`].
     pub fn tree(&self) -> Option<&Tree> {
         self.tree.as_ref()
+    }
+
+    /// The tree when it describes the text as it is now.
+    pub fn fresh_tree(&self) -> Option<&Tree> {
+        self.tree.as_ref().filter(|_| !self.stale)
+    }
+
+    /// True while a parse is owed (see [`Document::reparse_bounded`]).
+    pub fn is_stale(&self) -> bool {
+        self.stale
     }
 
     pub fn language(&self) -> Option<&'static Language> {
@@ -123,15 +190,23 @@ impl Document {
         self.text.replace_range(start..old_end, new_text);
         let new_end = start + new_text.len();
         let new_end_point = self.point_of(new_end);
-        if let Some(tree) = self.tree.as_mut() {
-            tree.edit(&InputEdit {
-                start_byte: start,
-                old_end_byte: old_end,
-                new_end_byte: new_end,
-                start_position: start_point,
-                old_end_position: old_end_point,
-                new_end_position: new_end_point,
-            });
+        let input = InputEdit {
+            start_byte: start,
+            old_end_byte: old_end,
+            new_end_byte: new_end,
+            start_position: start_point,
+            old_end_position: old_end_point,
+            new_end_position: new_end_point,
+        };
+        for tree in [self.tree.as_mut(), self.head_start.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            tree.edit(&input);
+        }
+        self.seq += 1;
+        if self.stale {
+            self.log.push((self.seq, input));
         }
         ByteEdit {
             start,
@@ -143,14 +218,76 @@ impl Document {
     /// Re-parses after a batch of edits, reusing the old tree so only changed parts are parsed.
     /// Returns the byte ranges whose syntax changed (error recovery can reach beyond an edit).
     pub fn reparse(&mut self) -> Vec<std::ops::Range<usize>> {
+        match self.reparse_bounded(usize::MAX) {
+            Reparsed::Done(changed) => changed,
+            Reparsed::Deferred => unreachable!("an unbounded parse is never deferred"),
+        }
+    }
+
+    /// As [`Document::reparse`], giving up after `steps` parser steps (counted, not timed: the
+    /// same edit of the same text always takes the same way). Then the document is stale: the
+    /// caller runs [`Document::parse_job`] elsewhere and gives its result to
+    /// [`Document::install`].
+    pub fn reparse_bounded(&mut self, steps: usize) -> Reparsed {
         if self.too_large() {
             self.tree = None;
-            return Vec::new();
+            self.head_start = None;
+            self.stale = false;
+            self.log.clear();
+            return Reparsed::Done(Vec::new());
         }
         let (Some(parser), Some(lang)) = (self.parser.as_mut(), self.language) else {
-            return Vec::new();
+            return Reparsed::Done(Vec::new());
         };
-        let new = parser.parse(lang, &self.text, self.tree.as_ref());
+        let old = self.head_start.as_ref().or(self.tree.as_ref());
+        match parser.parse_bounded(lang, &self.text, old, steps) {
+            Bounded::Parsed(new) => Reparsed::Done(self.complete(Some(new))),
+            Bounded::NoGrammar => Reparsed::Done(self.complete(None)),
+            Bounded::OverBudget => {
+                self.stale = true;
+                Reparsed::Deferred
+            }
+        }
+    }
+
+    /// The work of catching a stale document up, to run on another thread.
+    pub fn parse_job(&self) -> Option<ParseJob> {
+        Some(ParseJob {
+            language: self.language.filter(|_| self.stale)?,
+            text: self.text.clone(),
+            old: self.head_start.clone().or_else(|| self.tree.clone()),
+            seq: self.seq,
+        })
+    }
+
+    /// Takes a background parse in. `Some(changed)` when the document is up to date again (the
+    /// parse was of this text, or the edits made since it were re-parsed within `steps`);
+    /// `None` when it is still stale (start another job) or was not stale any more.
+    pub fn install(&mut self, parsed: Parsed, steps: usize) -> Option<Vec<std::ops::Range<usize>>> {
+        if !self.stale || parsed.seq > self.seq {
+            return None;
+        }
+        if parsed.seq == self.seq {
+            return Some(self.complete(parsed.tree));
+        }
+        // The text moved on while it was parsed: the edits since are replayed on the new tree,
+        // which becomes where the next parse starts.
+        let Some(mut tree) = parsed.tree else {
+            return Some(self.complete(None));
+        };
+        for (_, edit) in self.log.iter().filter(|(seq, _)| *seq > parsed.seq) {
+            tree.edit(edit);
+        }
+        self.log.retain(|(seq, _)| *seq > parsed.seq);
+        self.head_start = Some(tree);
+        match self.reparse_bounded(steps) {
+            Reparsed::Done(changed) => Some(changed),
+            Reparsed::Deferred => None,
+        }
+    }
+
+    /// A parse of the current text is in: what changed since the last complete one.
+    fn complete(&mut self, new: Option<Tree>) -> Vec<std::ops::Range<usize>> {
         let changed = match (&self.tree, &new) {
             (Some(old), Some(new)) => old
                 .changed_ranges(new)
@@ -159,6 +296,9 @@ impl Document {
             _ => std::iter::once(0..self.text.len()).collect(),
         };
         self.tree = new;
+        self.head_start = None;
+        self.stale = false;
+        self.log.clear();
         changed
     }
 
@@ -329,5 +469,59 @@ mod tests {
         let root = doc.tree().unwrap().root_node();
         assert_eq!(root.named_child_count(), 2);
         assert!(!root.has_error());
+    }
+
+    /// A keystroke that sends tree-sitter's recovery through the rest of a Python file is left
+    /// to a job; edits made while the job runs are replayed on its tree; the document ends up
+    /// with the tree of its text, as an unbounded parse has it.
+    #[test]
+    fn a_parse_over_budget_is_owed_and_caught_up() {
+        let py = crate::language::by_name("python").unwrap();
+        let mut text = String::from("import boto3\n\nec2 = boto3.client(\"ec2\")\n\n");
+        for i in 0..300 {
+            text += &format!("def f{i}(ids):\n    total = {i}\n    if total > 10:\n        ec2.stop_instances(InstanceIds=ids)\n    return total\n\n\n");
+        }
+        let mut doc = Document::new(&text, 0, PositionEncoding::Utf8, Some(py));
+        let mut whole = Document::new(&text, 0, PositionEncoding::Utf8, Some(py));
+        let line = 4 + 100 * 7 + 2;
+        for d in [&mut doc, &mut whole] {
+            d.apply_change(Some((lc(line, 0), lc(line, 0))), "x");
+        }
+        whole.reparse();
+        assert!(matches!(
+            doc.reparse_bounded(KEYSTROKE_PARSE_STEPS),
+            Reparsed::Deferred
+        ));
+        assert!(doc.is_stale() && doc.fresh_tree().is_none() && doc.tree().is_some());
+        let job = doc.parse_job().unwrap();
+        // Typed while the job runs: replayed on its tree when it comes back.
+        for d in [&mut doc, &mut whole] {
+            d.apply_change(Some((lc(line + 3, 0), lc(line + 3, 0))), "y");
+        }
+        whole.reparse();
+        let mut back = doc.install(job.run(), KEYSTROKE_PARSE_STEPS);
+        while back.is_none() {
+            back = doc.install(doc.parse_job().unwrap().run(), KEYSTROKE_PARSE_STEPS);
+        }
+        assert!(
+            !back.unwrap().is_empty(),
+            "what changed is reported for analysis"
+        );
+        assert!(!doc.is_stale());
+        assert_eq!(
+            doc.fresh_tree().unwrap().root_node().to_sexp(),
+            whole.tree().unwrap().root_node().to_sexp()
+        );
+        // A job that comes back after the document caught up is dropped.
+        let stale_job = ParseJob {
+            language: py,
+            text: String::new(),
+            old: None,
+            seq: 0,
+        };
+        assert!(doc
+            .install(stale_job.run(), KEYSTROKE_PARSE_STEPS)
+            .is_none());
+        assert!(doc.fresh_tree().is_some());
     }
 }

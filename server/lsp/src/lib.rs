@@ -19,7 +19,7 @@ use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 mod transport;
 
 use aigis_core::catalog::Severity;
-use aigis_core::document::{LineCol, PositionEncoding, Positions};
+use aigis_core::document::{LineCol, PositionEncoding, Positions, KEYSTROKE_PARSE_STEPS};
 use aigis_core::heuristic::BurstDetector;
 use aigis_core::identity::Identity;
 use aigis_core::language;

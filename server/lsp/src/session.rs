@@ -39,6 +39,8 @@ pub(crate) struct OpenFile {
     pub(crate) ws: Option<Arc<Workspace>>,
     /// What read requests see: replaced, never changed, each time the document is assessed.
     pub(crate) snapshot: Arc<Snapshot>,
+    /// A parse owed by a keystroke runs in the background (one at a time).
+    pub(crate) parsing: bool,
 }
 
 /// One assessed version of a document, for read requests (hover, code lens, `aigis/regions`):

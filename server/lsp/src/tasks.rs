@@ -182,7 +182,7 @@ impl AigisServer {
                 }
                 Some((
                     d.path.clone()?,
-                    d.file.doc.tree()?.clone(),
+                    d.file.doc.fresh_tree()?.clone(),
                     d.file.doc.text().to_string(),
                 ))
             });
@@ -191,6 +191,65 @@ impl AigisServer {
             };
             server.index.update_file(&path, &tree, &text);
             server.republish_blast().await;
+        });
+    }
+
+    /// Catches up a document whose keystroke parse went over its budget (error recovery that
+    /// runs through the rest of a file): the parse runs on a blocking thread, then the file is
+    /// analysed and its diagnostics published again. One job a document at a time; a job that
+    /// finds the text moved on replays the edits made since, and runs again if still behind.
+    pub(crate) fn parse_in_background(&self, uri: Uri) {
+        let job = self.docs.get_mut(uri.as_str()).and_then(|mut d| {
+            if d.parsing {
+                return None;
+            }
+            let job = d.file.doc.parse_job()?;
+            d.parsing = true;
+            Some(job)
+        });
+        let Some(mut job) = job else {
+            return;
+        };
+        let server = self.clone();
+        tokio::spawn(async move {
+            loop {
+                // At a lower priority: the answer to the next keystroke comes first.
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                aigis_core::priority::spawn(
+                    "aigis-parse",
+                    move || job.run(),
+                    move |parsed| {
+                        let _ = tx.send(parsed);
+                    },
+                );
+                let Ok(parsed) = rx.await else {
+                    if let Some(mut d) = server.docs.get_mut(uri.as_str()) {
+                        d.parsing = false;
+                    }
+                    return;
+                };
+                let result = server.with_doc(&uri, |open, _| {
+                    let next = match open.file.install_parse(parsed, KEYSTROKE_PARSE_STEPS) {
+                        true => open.file.doc.parse_job(),
+                        false => None,
+                    };
+                    open.parsing = next.is_some();
+                    Ok(next)
+                });
+                // Closed meanwhile: nothing to publish.
+                let Ok((next, publish)) = result else {
+                    return;
+                };
+                match next {
+                    Some(again) => job = again,
+                    None => {
+                        let version = publish.version.unwrap_or_default();
+                        server.publish(publish).await;
+                        server.reindex_soon(uri, version);
+                        return;
+                    }
+                }
+            }
         });
     }
 

@@ -493,21 +493,11 @@ impl WorkspaceIndex {
 fn in_background<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     let pool = rayon::ThreadPoolBuilder::new()
         .thread_name(|i| format!("aigis-index-{i}"))
-        .start_handler(|_| lower_priority())
+        .start_handler(|_| crate::priority::lower())
         .build();
     match pool {
         Ok(pool) => pool.install(work),
         Err(_) => work(),
-    }
-}
-
-/// Lowers the calling thread's scheduling priority (Linux gives each thread its own nice value).
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority on the calling thread's id only changes its own nice value.
-    unsafe {
-        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
     }
 }
 

@@ -170,7 +170,7 @@ impl<'a, 't> Analyzer<'a, 't> {
         };
         let mut seen = String::new();
         for _ in 0..4 {
-            let evidence = self.conv().binding_text(root, &name, self.src)?;
+            let evidence = self.binding_text(root, &name)?;
             let compact: String = evidence.chars().filter(|c| !c.is_whitespace()).collect();
             seen.push_str(&compact);
             seen.push('\n');

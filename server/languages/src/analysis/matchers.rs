@@ -1,6 +1,7 @@
 //! The matchers: how each kind of catalog rule (SDK chain, path call, method call, process\n//! spawn, SQL string) decides whether a candidate call is a finding, and how severe.
 
 use super::*;
+use crate::conventions::Binding;
 
 pub(super) struct Analyzer<'a, 't> {
     pub(super) lang: &'a Language,
@@ -8,11 +9,27 @@ pub(super) struct Analyzer<'a, 't> {
     pub(super) ctx: &'a FileContext,
     pub(super) methods: &'a [MethodCall<'t>],
     pub(super) method_at: &'a HashMap<usize, usize>,
+    /// What the file binds at its level, by name: asked once a name, not once a call.
+    pub(super) file_bindings: std::cell::RefCell<HashMap<String, Option<String>>>,
 }
 
 impl<'a, 't> Analyzer<'a, 't> {
     pub(super) fn conv(&self) -> &'static dyn Conventions {
         self.lang.conventions
+    }
+
+    /// The text that says what `name` is where `at` uses it ([`Conventions::binding_text`]).
+    pub(super) fn binding_text(&self, at: Node<'t>, name: &str) -> Option<String> {
+        match self.conv().scoped_binding(at, name, self.src) {
+            Binding::Found(text) => Some(text),
+            Binding::Unbound => None,
+            Binding::FileLevel(root) => self
+                .file_bindings
+                .borrow_mut()
+                .entry(name.to_string())
+                .or_insert_with(|| self.conv().file_binding(root, name, self.src))
+                .clone(),
+        }
     }
 
     /// The root of a method chain, through wrappers (`x.await`, `x?`, `(x)`, `&x`).
@@ -110,7 +127,7 @@ impl<'a, 't> Analyzer<'a, 't> {
     /// doubt: the file already uses the SDK crate.
     pub(super) fn receiver_may_be_client(&self, root: Node) -> bool {
         let evidence = match self.conv().receiver(root, self.src) {
-            Receiver::Binding(name) => self.conv().binding_text(root, &name, self.src),
+            Receiver::Binding(name) => self.binding_text(root, &name),
             Receiver::SelfValue | Receiver::Field => return true,
             Receiver::Other(_) => Some(self.text(root).to_string()),
         };
@@ -176,10 +193,7 @@ impl<'a, 't> Analyzer<'a, 't> {
         if !receiver_contains.is_empty() {
             let root = self.chain_root(m.recv);
             let evidence = match self.conv().receiver(root, self.src) {
-                Receiver::Binding(name) => self
-                    .conv()
-                    .binding_text(root, &name, self.src)
-                    .unwrap_or_default(),
+                Receiver::Binding(name) => self.binding_text(root, &name).unwrap_or_default(),
                 _ => self.text(root).to_string(),
             };
             if !receiver_contains

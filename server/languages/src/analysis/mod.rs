@@ -197,7 +197,7 @@ pub fn touches_file_context_in(
                 .iter()
                 .any(|r| item.start_byte() <= r.end && r.start <= item.end_byte())
     });
-    found || root.is_error()
+    found
 }
 
 /// Like [`analyze`], limited to calls that intersect `ranges` (all of the file when `None`).
@@ -330,6 +330,7 @@ pub fn analyze_ranges(
         ctx: &ctx,
         methods: &methods,
         method_at: &method_at,
+        file_bindings: Default::default(),
     };
 
     for m in &methods {
@@ -400,6 +401,12 @@ pub fn file_imports(lang: &Language, tree: &Tree, text: &str) -> Vec<String> {
                 .globs
                 .iter()
                 .map(|g| format!("*={}", g.join(lang.path_separator))),
+        )
+        .chain(
+            lang.conventions
+                .file_bindings(tree.root_node(), text.as_bytes())
+                .into_iter()
+                .map(|b| format!("binding {b}")),
         )
         .collect();
     out.sort();

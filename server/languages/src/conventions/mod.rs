@@ -105,6 +105,12 @@ pub trait Conventions: Send + Sync {
     /// True when a top-level item can change how the rest of the file resolves (an import, a
     /// module); `text` lets a broken item count only when it holds one.
     fn is_context_item(&self, item: Node, text: Option<&str>) -> bool;
+    /// The file-level bindings a call inside an item may resolve through (`ec2 =
+    /// boto3.client("ec2")` at module level), as their texts' heads ([`binding_head`]): when
+    /// they change, every item may read differently. Only statements are visited.
+    fn file_bindings(&self, _root: Node, _src: &[u8]) -> Vec<String> {
+        Vec::new()
+    }
 
     // -- expressions, for the rules --
     /// The first argument of an argument list, comments skipped, references looked through.
@@ -122,6 +128,17 @@ pub trait Conventions: Send + Sync {
     fn call_on<'t>(&self, call: Node<'t>) -> Option<Node<'t>>;
     /// The text that says what `name` is where `at` uses it (its declaration or parameter).
     fn binding_text(&self, at: Node, name: &str, src: &[u8]) -> Option<String>;
+    /// As [`Conventions::binding_text`], stopping at the file level: what a file binds there
+    /// is the same for every call of the file, so the analyser asks [`Conventions::file_binding`]
+    /// once a name (a module-level search for each call made a file's analysis quadratic).
+    fn scoped_binding<'t>(&self, at: Node<'t>, name: &str, src: &[u8]) -> Binding<'t> {
+        self.binding_text(at, name, src)
+            .map_or(Binding::Unbound, Binding::Found)
+    }
+    /// The file-level binding of `name` under the root `root`.
+    fn file_binding(&self, _root: Node, _name: &str, _src: &[u8]) -> Option<String> {
+        None
+    }
     /// The name a call's value is bound to (`let cmd = Command::new(..)`).
     fn bound_name(&self, call: Node, src: &[u8]) -> Option<String>;
     /// The block that scopes a binding made at `n`.
@@ -220,4 +237,23 @@ pub(crate) fn dotted_qualifier(
 /// The text of a node (empty when it is not valid UTF-8).
 pub(crate) fn text_of<'a>(n: Node, src: &'a [u8]) -> &'a str {
     n.utf8_text(src).unwrap_or("")
+}
+
+/// Where [`Conventions::scoped_binding`] found a name's binding.
+pub enum Binding<'t> {
+    Found(String),
+    /// Not below the file level: the file's own binding (under this root) is the answer.
+    FileLevel(Node<'t>),
+    Unbound,
+}
+
+/// The start of a binding's text, as much as says what it binds (the name, the factory and its
+/// first arguments): typing deep inside a long one (a function, a table) changes no context.
+pub fn binding_head(n: Node, src: &[u8]) -> String {
+    let text = text_of(n, src);
+    let mut end = text.len().min(256);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
 }

@@ -7,6 +7,7 @@ impl AigisServer {
         let uri = params.text_document.uri;
         let version = params.text_document.version;
         let mut stale = None;
+        let mut parse_owed = false;
         let result = self.with_doc(&uri, |open, ws| {
             if version <= open.file.doc.version {
                 stale = Some(open.file.doc.version);
@@ -72,7 +73,12 @@ impl AigisServer {
                     open.file.refresh_from_ledger(ws);
                 }
             }
-            open.file.reparse();
+            // A keystroke's parse is bounded; a whole new text is not typing, and is parsed whole.
+            if params.content_changes.iter().any(|c| c.range.is_none()) {
+                open.file.reparse();
+            } else {
+                parse_owed = open.file.reparse_bounded(KEYSTROKE_PARSE_STEPS);
+            }
             Ok(())
         });
         if let Some(current) = stale {
@@ -87,7 +93,11 @@ impl AigisServer {
         match result {
             Ok((_, p)) => {
                 self.publish(p).await;
-                self.reindex_soon(uri, version);
+                if parse_owed {
+                    self.parse_in_background(uri);
+                } else {
+                    self.reindex_soon(uri, version);
+                }
             }
             Err(e) => {
                 self.client

@@ -32,6 +32,7 @@ impl AigisServer {
                 file,
                 path,
                 burst: BurstDetector::default(),
+                parsing: false,
             },
         );
         let published = self.with_doc(&td.uri, |_, _| Ok(()));

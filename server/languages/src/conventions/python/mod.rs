@@ -10,7 +10,10 @@ use tree_sitter::Node;
 mod statements;
 use statements::decorators_before;
 
-use super::{text_of, Conventions, DefTraits, ImportScope, Imports, PathRoot, Project, Receiver};
+use super::{
+    binding_head, text_of, Binding, Conventions, DefTraits, ImportScope, Imports, PathRoot,
+    Project, Receiver,
+};
 
 pub struct Python;
 
@@ -31,6 +34,13 @@ const ENTRY_DECORATORS: [&str; 12] = [
 ];
 
 /// Statements that bind names: not searched inside nested definitions.
+/// The module: `module`, or the ERROR node tree-sitter makes the root when its recovery gives
+/// up on the file (a character typed at the start of a line inside a function can do it). The
+/// file's top-level bindings are where they were either way.
+fn is_module(n: Node) -> bool {
+    n.kind() == "module" || n.parent().is_none()
+}
+
 fn is_definition(kind: &str) -> bool {
     matches!(kind, "function_definition" | "class_definition" | "lambda")
 }
@@ -138,6 +148,43 @@ impl Conventions for Python {
         }
     }
 
+    fn file_bindings(&self, root: Node, src: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            match n.kind() {
+                "assignment" | "as_pattern" => out.push(binding_head(n, src)),
+                k if is_definition(k) => {}
+                "module"
+                | "expression_statement"
+                | "if_statement"
+                | "elif_clause"
+                | "else_clause"
+                | "try_statement"
+                | "except_clause"
+                | "finally_clause"
+                | "with_statement"
+                | "with_clause"
+                | "with_item"
+                | "block" => {
+                    let mut c = n.walk();
+                    stack.extend(n.named_children(&mut c));
+                }
+                // The root when recovery gave up on the file, and a broken stretch at module
+                // level: its own statements, as `binding_text` reads them.
+                "ERROR" if n.parent().is_none_or(is_module) => {
+                    let mut c = n.walk();
+                    stack.extend(n.named_children(&mut c).filter(|s| {
+                        n.parent().is_none()
+                            || matches!(s.kind(), "expression_statement" | "assignment")
+                    }));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
     fn first_arg<'t>(&self, args: Node<'t>) -> Option<Node<'t>> {
         let mut c = args.walk();
         let found = args
@@ -208,6 +255,18 @@ impl Conventions for Python {
     /// `name` where `at` uses it: searched outward through the function, the class (for
     /// `self.x`) and the module.
     fn binding_text(&self, at: Node, name: &str, src: &[u8]) -> Option<String> {
+        match self.scoped_binding(at, name, src) {
+            Binding::Found(text) => Some(text),
+            Binding::FileLevel(root) => self.file_binding(root, name, src),
+            Binding::Unbound => None,
+        }
+    }
+
+    fn file_binding(&self, root: Node, name: &str, src: &[u8]) -> Option<String> {
+        self.last_binding(root, name, src, None, false)
+    }
+
+    fn scoped_binding<'t>(&self, at: Node<'t>, name: &str, src: &[u8]) -> Binding<'t> {
         let on_self = name.starts_with("self.");
         let mut cur = at.parent();
         while let Some(scope) = cur {
@@ -216,7 +275,7 @@ impl Conventions for Python {
                     if let Some(found) =
                         self.last_binding(scope, name, src, Some(at.start_byte()), false)
                     {
-                        return Some(found);
+                        return Binding::Found(found);
                     }
                     if let Some(params) = scope.child_by_field_name("parameters") {
                         let mut c = params.walk();
@@ -227,22 +286,22 @@ impl Conventions for Python {
                                 .or_else(|| p.named_child(0))
                                 .map(|n| text_of(n, src));
                             if pname == Some(name) {
-                                return Some(text_of(p, src).to_string());
+                                return Binding::Found(text_of(p, src).to_string());
                             }
                         }
                     }
                 }
                 "class_definition" if on_self => {
-                    return self.last_binding(scope, name, src, None, true);
+                    return self
+                        .last_binding(scope, name, src, None, true)
+                        .map_or(Binding::Unbound, Binding::Found);
                 }
-                "module" if !on_self => {
-                    return self.last_binding(scope, name, src, None, false);
-                }
+                _ if is_module(scope) && !on_self => return Binding::FileLevel(scope),
                 _ => {}
             }
             cur = scope.parent();
         }
-        None
+        Binding::Unbound
     }
 
     fn bound_name(&self, call: Node, src: &[u8]) -> Option<String> {

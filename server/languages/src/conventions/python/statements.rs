@@ -4,7 +4,7 @@
 
 use tree_sitter::Node;
 
-use super::Python;
+use super::{is_module, Python};
 use crate::conventions::{text_of, Conventions, Imports};
 
 impl Python {
@@ -135,8 +135,17 @@ impl Python {
             }
             // Bindings are statements: only statement containers are searched, never the
             // expressions inside them. A broken stretch (an ERROR node) is searched inside a
-            // function, not at module level: every call of the file may ask the module, and a
-            // file broken while typing must stay as fast as a whole one.
+            // function; at module level, only its own statements (recovery can wrap the whole
+            // file, imports and clients too, in one ERROR): every call of the file may ask the
+            // module, and a file broken while typing must stay as fast as a whole one.
+            if n.kind() == "ERROR" && is_module(scope) {
+                let mut c = n.walk();
+                stack.extend(
+                    n.named_children(&mut c)
+                        .filter(|s| matches!(s.kind(), "expression_statement" | "assignment")),
+                );
+                continue;
+            }
             let container = matches!(
                 n.kind(),
                 "expression_statement"
@@ -153,7 +162,7 @@ impl Python {
                     | "for_statement"
                     | "while_statement"
                     | "decorated_definition"
-            ) || (n.kind() == "ERROR" && scope.kind() != "module")
+            ) || (n.kind() == "ERROR" && !is_module(scope))
                 || (into_methods && n.kind() == "function_definition");
             if container {
                 let mut c = n.walk();

@@ -7,57 +7,19 @@ use std::path::Path;
 
 use tree_sitter::Node;
 
-use super::{text_of, Conventions, DefTraits, ImportScope, Imports, PathRoot, Project, Receiver};
+use super::{
+    binding_head, text_of, Binding, Conventions, DefTraits, ImportScope, Imports, PathRoot,
+    Project, Receiver,
+};
 
 pub struct JavaScript;
+
+mod imports;
 
 /// Extensions a module's file may have (stripped from module paths).
 const EXTENSIONS: [&str; 8] = [
     ".d.ts", ".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs",
 ];
-
-/// An import specifier as path segments: `node:fs` → `fs`; `./ops` → `. ops`; `../lib/x` →
-/// `. .. lib x`; a package (`@aws-sdk/client-ec2`) stays one segment.
-/// `a as b` in an import or export list → (a, b); `a` → (a, a).
-fn name_and_alias(spec: Node, src: &[u8]) -> (String, String) {
-    let name = spec
-        .child_by_field_name("name")
-        .map(|v| text_of(v, src).to_string())
-        .unwrap_or_default();
-    let alias = spec
-        .child_by_field_name("alias")
-        .map(|v| text_of(v, src).to_string())
-        .unwrap_or_else(|| name.clone());
-    (name, alias)
-}
-
-fn specifier_segments(spec: &str) -> Vec<String> {
-    let spec = spec.strip_prefix("node:").unwrap_or(spec);
-    if !spec.starts_with('.') {
-        return vec![spec.to_string()];
-    }
-    let mut out = vec![".".to_string()];
-    for part in spec.split('/') {
-        match part {
-            "." | "" => {}
-            ".." => out.push("..".into()),
-            p => {
-                let mut p = p.to_string();
-                for ext in EXTENSIONS {
-                    if let Some(s) = p.strip_suffix(ext) {
-                        p = s.to_string();
-                        break;
-                    }
-                }
-                out.push(p);
-            }
-        }
-    }
-    if out.last().is_some_and(|l| l == "index") {
-        out.pop();
-    }
-    out
-}
 
 impl Conventions for JavaScript {
     fn unquote(&self, lit: &str) -> String {
@@ -141,6 +103,23 @@ impl Conventions for JavaScript {
         (out, top)
     }
 
+    fn file_bindings(&self, root: Node, src: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut c = root.walk();
+        for item in root.named_children(&mut c) {
+            let decl = match item.kind() {
+                "export_statement" => item.child_by_field_name("declaration"),
+                _ => Some(item),
+            };
+            if let Some(d) =
+                decl.filter(|d| matches!(d.kind(), "lexical_declaration" | "variable_declaration"))
+            {
+                out.push(binding_head(d, src));
+            }
+        }
+        out
+    }
+
     fn is_context_item(&self, item: Node, text: Option<&str>) -> bool {
         match item.kind() {
             "import_statement" => true,
@@ -212,6 +191,18 @@ impl Conventions for JavaScript {
     /// The `const`/`let`/`var` or parameter that binds `name`, searched outward through the
     /// enclosing functions to the module; `this.x` where the class assigns it.
     fn binding_text(&self, at: Node, name: &str, src: &[u8]) -> Option<String> {
+        match self.scoped_binding(at, name, src) {
+            Binding::Found(text) => Some(text),
+            Binding::FileLevel(root) => self.file_binding(root, name, src),
+            Binding::Unbound => None,
+        }
+    }
+
+    fn file_binding(&self, root: Node, name: &str, src: &[u8]) -> Option<String> {
+        declared_in(root, name, src)
+    }
+
+    fn scoped_binding<'t>(&self, at: Node<'t>, name: &str, src: &[u8]) -> Binding<'t> {
         let on_this = name.starts_with("this.");
         let mut cur = at.parent();
         while let Some(scope) = cur {
@@ -222,41 +213,13 @@ impl Conventions for JavaScript {
                     | "function_expression"
                     | "method_definition"
             );
-            if (is_fn || scope.kind() == "program") && !on_this {
-                let mut stack = vec![scope];
-                let mut found = None;
-                while let Some(n) = stack.pop() {
-                    if n.kind() == "variable_declarator"
-                        && n.child_by_field_name("name")
-                            .is_some_and(|x| text_of(x, src) == name)
-                    {
-                        found = Some(text_of(n, src).to_string());
-                    }
-                    if matches!(
-                        n.kind(),
-                        "required_parameter" | "optional_parameter" | "identifier"
-                    ) && n.parent().is_some_and(|p| p.kind() == "formal_parameters")
-                        && text_of(n, src).split([':', '=', '?']).next().map(str::trim)
-                            == Some(name)
-                    {
-                        return Some(text_of(n, src).to_string());
-                    }
-                    let nested = n.id() != scope.id()
-                        && matches!(
-                            n.kind(),
-                            "function_declaration"
-                                | "arrow_function"
-                                | "function_expression"
-                                | "method_definition"
-                                | "class_declaration"
-                        );
-                    if !nested {
-                        let mut c = n.walk();
-                        stack.extend(n.named_children(&mut c));
-                    }
-                }
-                if found.is_some() || scope.kind() == "program" {
-                    return found;
+            // The root is `program`, or an ERROR node when recovery gave up on the file.
+            if (scope.kind() == "program" || scope.parent().is_none()) && !on_this {
+                return Binding::FileLevel(scope);
+            }
+            if is_fn && !on_this {
+                if let Some(found) = declared_in(scope, name, src) {
+                    return Binding::Found(found);
                 }
             }
             if scope.kind() == "class_body" && on_this {
@@ -266,22 +229,22 @@ impl Conventions for JavaScript {
                         && n.child_by_field_name("left")
                             .is_some_and(|l| self.clean_path(text_of(l, src)) == name)
                     {
-                        return Some(text_of(n, src).to_string());
+                        return Binding::Found(text_of(n, src).to_string());
                     }
                     if n.kind() == "public_field_definition" || n.kind() == "field_definition" {
                         let t = text_of(n, src);
                         if t.trim_start().starts_with(name.trim_start_matches("this.")) {
-                            return Some(t.to_string());
+                            return Binding::Found(t.to_string());
                         }
                     }
                     let mut c = n.walk();
                     stack.extend(n.named_children(&mut c));
                 }
-                return None;
+                return Binding::Unbound;
             }
             cur = scope.parent();
         }
-        None
+        Binding::Unbound
     }
 
     fn bound_name(&self, call: Node, src: &[u8]) -> Option<String> {
@@ -449,133 +412,43 @@ impl Conventions for JavaScript {
     }
 }
 
-impl JavaScript {
-    /// `import x from "m"`, `import { a as b } from "m"`, `import * as ns from "m"`.
-    fn import_statement(&self, n: Node, src: &[u8], out: &mut Imports) {
-        let Some(source) = n.child_by_field_name("source") else {
-            return;
-        };
-        let base = specifier_segments(&self.unquote(text_of(source, src)));
-        let mut stack = vec![n];
-        while let Some(x) = stack.pop() {
-            match x.kind() {
-                "import_specifier" => {
-                    let (name, alias) = name_and_alias(x, src);
-                    let mut p = base.clone();
-                    p.push(name);
-                    out.names.push((alias, p));
-                    continue;
-                }
-                "namespace_import" => {
-                    let mut c = x.walk();
-                    if let Some(id) = x.named_children(&mut c).find(|c| c.kind() == "identifier") {
-                        out.names.push((text_of(id, src).to_string(), base.clone()));
-                    }
-                    continue;
-                }
-                "identifier" if x.parent().is_some_and(|p| p.kind() == "import_clause") => {
-                    out.names.push((text_of(x, src).to_string(), base.clone()));
-                    continue;
-                }
-                _ => {}
-            }
-            let mut c = x.walk();
-            stack.extend(x.named_children(&mut c));
-        }
-    }
-
-    /// `export { a as b } from "./x"` → b → [x, a]; `export * as ns from "./x"` → ns → [x];
-    /// `export * from "./x"` → a glob of [x].
-    fn export_from(&self, n: Node, src: &[u8], out: &mut Imports) {
-        let Some(source) = n.child_by_field_name("source") else {
-            return;
-        };
-        let base = specifier_segments(&self.unquote(text_of(source, src)));
-        let mut named = false;
-        let mut c = n.walk();
-        for x in n.named_children(&mut c) {
-            match x.kind() {
-                "export_clause" => {
-                    named = true;
-                    let mut cc = x.walk();
-                    for spec in x
-                        .named_children(&mut cc)
-                        .filter(|s| s.kind() == "export_specifier")
-                    {
-                        let (name, alias) = name_and_alias(spec, src);
-                        let mut p = base.clone();
-                        p.push(name);
-                        out.names.push((alias, p));
-                    }
-                }
-                "namespace_export" => {
-                    named = true;
-                    let mut cc = x.walk();
-                    let id = x
-                        .named_children(&mut cc)
-                        .find(|c| matches!(c.kind(), "identifier" | "string"));
-                    if let Some(id) = id {
-                        out.names
-                            .push((self.unquote(text_of(id, src)), base.clone()));
-                    }
-                }
-                _ => {}
-            }
-        }
-        if !named {
-            out.globs.push(base);
-        }
-    }
-
-    /// `const cp = require("child_process")`, `const { execSync: run } = require("child_process")`.
-    fn require(&self, decl: Node, src: &[u8], out: &mut Imports) {
-        let Some(value) = decl.child_by_field_name("value") else {
-            return;
-        };
-        if value.kind() != "call_expression"
-            || value
-                .child_by_field_name("function")
-                .map(|f| text_of(f, src))
-                != Some("require")
+/// The parameter of `scope` named `name`, else the last `const`/`let`/`var` declarator of it in
+/// `scope` outside nested functions and classes.
+fn declared_in(scope: Node, name: &str, src: &[u8]) -> Option<String> {
+    let mut stack = vec![scope];
+    let mut found = None;
+    while let Some(n) = stack.pop() {
+        if n.kind() == "variable_declarator"
+            && n.child_by_field_name("name")
+                .is_some_and(|x| text_of(x, src) == name)
         {
-            return;
+            found = Some(text_of(n, src).to_string());
         }
-        let Some(spec) = value
-            .child_by_field_name("arguments")
-            .and_then(|a| a.named_child(0))
-            .filter(|s| s.kind() == "string")
-        else {
-            return;
-        };
-        let base = specifier_segments(&self.unquote(text_of(spec, src)));
-        let Some(name) = decl.child_by_field_name("name") else {
-            return;
-        };
-        match name.kind() {
-            "identifier" => out.names.push((text_of(name, src).to_string(), base)),
-            "object_pattern" => {
-                let mut c = name.walk();
-                for p in name.named_children(&mut c) {
-                    let (key, local) = match p.kind() {
-                        "shorthand_property_identifier_pattern" => {
-                            (text_of(p, src).to_string(), text_of(p, src).to_string())
-                        }
-                        "pair_pattern" => (
-                            p.child_by_field_name("key")
-                                .map(|k| text_of(k, src).to_string())
-                                .unwrap_or_default(),
-                            p.child_by_field_name("value")
-                                .map(|v| text_of(v, src).to_string())
-                                .unwrap_or_default(),
-                        ),
-                        _ => continue,
-                    };
-                    let mut path = base.clone();
-                    path.push(key);
-                    out.names.push((local, path));
+        if n.kind() == "formal_parameters" {
+            let mut c = n.walk();
+            for p in n.named_children(&mut c) {
+                if matches!(
+                    p.kind(),
+                    "required_parameter" | "optional_parameter" | "identifier"
+                ) && text_of(p, src).split([':', '=', '?']).next().map(str::trim) == Some(name)
+                {
+                    return Some(text_of(p, src).to_string());
                 }
             }
-            _ => {}
+        }
+        let nested = n.id() != scope.id()
+            && matches!(
+                n.kind(),
+                "function_declaration"
+                    | "arrow_function"
+                    | "function_expression"
+                    | "method_definition"
+                    | "class_declaration"
+            );
+        if !nested {
+            let mut c = n.walk();
+            stack.extend(n.named_children(&mut c));
         }
     }
+    found
 }

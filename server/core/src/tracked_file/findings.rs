@@ -1,0 +1,135 @@
+//! Keeping a file's findings and blast radius up to date with its text: re-parsing (within a
+//! keystroke's budget, or owed to the background), analysing the items an edit touched.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use super::TrackedFile;
+use crate::analysis;
+use crate::document::{Parsed, Reparsed};
+use crate::workspace::Workspace;
+
+impl TrackedFile {
+    /// Re-parses after edits; parts whose syntax changed are analysed again.
+    pub fn reparse(&mut self) {
+        let changed = self.doc.reparse();
+        self.dirty.extend(changed);
+    }
+
+    /// As [`TrackedFile::reparse`], within a budget of parser steps (a keystroke's:
+    /// [`crate::document::KEYSTROKE_PARSE_STEPS`]). When the parse
+    /// needs more (error recovery that runs through the rest of the file), the file is left
+    /// stale: its findings are those of the last analysis, moved with the edits, until a
+    /// [`crate::document::ParseJob`] run elsewhere is given to [`TrackedFile::install_parse`].
+    /// True when stale.
+    pub fn reparse_bounded(&mut self, steps: usize) -> bool {
+        match self.doc.reparse_bounded(steps) {
+            Reparsed::Done(changed) => {
+                self.dirty.extend(changed);
+                false
+            }
+            Reparsed::Deferred => true,
+        }
+    }
+
+    /// Takes a background parse in (see [`TrackedFile::reparse_bounded`]); true while the file
+    /// is still stale (the text moved on further than a keystroke's parse can catch up).
+    pub fn install_parse(&mut self, parsed: Parsed, steps: usize) -> bool {
+        if let Some(changed) = self.doc.install(parsed, steps) {
+            self.dirty.extend(changed);
+        }
+        self.doc.is_stale()
+    }
+
+    /// Brings the findings up to date: the items edited since the last analysis, or the whole
+    /// file when an edit touched imports or nothing was analysed yet. With no AI region and
+    /// audit mode off there is nothing to report, so nothing is analysed.
+    pub fn analyze(&mut self, ws: Option<&Workspace>, audit: bool, path: Option<&Path>) {
+        if self.regions.is_empty() && !audit {
+            self.findings.clear();
+            self.analysed = false;
+            self.dirty.clear();
+            return;
+        }
+        if self.doc.is_stale() {
+            return; // the findings moved with the edits; the parse that is owed analyses them
+        }
+        let (Some(lang), Some(tree)) = (self.doc.language(), self.doc.fresh_tree()) else {
+            self.findings.clear();
+            self.dirty.clear();
+            return;
+        };
+        let text = self.doc.text();
+        let gates = analysis::file_gates(lang, text);
+        // An edit can change the imports without touching a `use` of the new tree: text that
+        // becomes a string or a comment swallows one.
+        let imports = analysis::file_imports(lang, tree, text);
+        let incremental = self.analysed
+            && !self.context_dirty
+            && gates == self.gates
+            && imports == self.imports
+            && !analysis::touches_file_context_in(lang, tree, &self.dirty, Some(text));
+        self.gates = gates;
+        self.imports = imports;
+        self.context_dirty = false;
+        // A document (Terraform, YAML) is read whole, and compared with its committed text.
+        let found = if incremental && lang.model.is_none() {
+            if self.dirty.is_empty() {
+                return;
+            }
+            let items = analysis::covering_items(tree, &self.dirty);
+            self.findings
+                .retain(|f| !items.iter().any(|r| f.start < r.end && r.start <= f.start));
+            analysis::analyze_ranges(lang, tree, text, path, Some(&items))
+        } else {
+            self.findings.clear();
+            let committed = self.committed.doc(ws, self.rel.as_deref(), lang);
+            match lang.model {
+                Some(_) => crate::models::findings_against(lang, tree, text, committed),
+                None => analysis::analyze(lang, tree, text, path),
+            }
+        };
+        let found = match ws {
+            Some(ws) => ws.enabled(found),
+            None => found,
+        };
+        self.findings.extend(found);
+        self.findings.sort_by_key(|f| (f.start, f.rule.clone()));
+        self.findings
+            .dedup_by(|a, b| a.start == b.start && a.rule == b.rule);
+        self.analysed = true;
+        self.dirty.clear();
+    }
+
+    /// Brings each region's blast radius up to date with the index (cached until the index or
+    /// the region changes).
+    pub fn update_blast(
+        &mut self,
+        index: &crate::index::WorkspaceIndex,
+        path: Option<&Path>,
+        depth: usize,
+    ) {
+        let Some(id) = path.and_then(|p| index.file_id(p)) else {
+            self.blast.clear();
+            return;
+        };
+        let generation = index.generation();
+        let ids: HashSet<String> = self.regions.iter().map(|r| r.id.clone()).collect();
+        self.blast.retain(|k, _| ids.contains(k));
+        for r in self.regions.iter() {
+            let fresh = self
+                .blast
+                .get(&r.id)
+                .is_some_and(|(g, s, e, _)| *g == generation && *s == r.start && *e == r.end);
+            if !fresh {
+                let b = crate::blast::blast_radius(index, id, r.start, r.end, depth);
+                self.blast
+                    .insert(r.id.clone(), (generation, r.start, r.end, b));
+            }
+        }
+    }
+
+    pub fn blast_of(&self, region_id: &str) -> Option<&crate::blast::BlastRadius> {
+        self.blast.get(region_id).map(|(_, _, _, b)| b)
+    }
+}
