@@ -171,7 +171,7 @@ impl Region {
                     })
                     .collect(),
             },
-            blast: Blast::new(a.blast.as_ref(), root),
+            blast: Blast::new(a.blast.as_deref(), root),
             review: Review {
                 state: a.review.state.as_str(),
                 by: a.review.by.clone(),

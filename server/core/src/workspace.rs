@@ -36,8 +36,10 @@ pub struct Assessment {
     pub review: ReviewStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<Identity>,
+    /// Shared with the file that computed it: assessing a region on a keystroke copies no
+    /// radius (one of thousands of definitions is a large value).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub blast: Option<BlastRadius>,
+    pub blast: Option<std::sync::Arc<BlastRadius>>,
 }
 
 impl Workspace {
@@ -135,7 +137,7 @@ impl Workspace {
         regions: &[Region],
         authors: &HashMap<String, Identity>,
         events: &[ReviewEvent],
-        blast: &HashMap<String, BlastRadius>,
+        blast: &HashMap<String, std::sync::Arc<BlastRadius>>,
     ) -> Vec<Assessment> {
         regions
             .iter()

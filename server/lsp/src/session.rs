@@ -41,6 +41,9 @@ pub(crate) struct OpenFile {
     pub(crate) snapshot: Arc<Snapshot>,
     /// A parse owed by a keystroke runs in the background (one at a time).
     pub(crate) parsing: bool,
+    /// Blast radii owed after the index changed are computed in the background (one job at a
+    /// time); until then the last ones are shown.
+    pub(crate) blasting: bool,
 }
 
 /// One assessed version of a document, for read requests (hover, code lens, `aigis/regions`):
@@ -277,10 +280,12 @@ impl AigisServer {
             let value = f(open, ws.as_deref())?;
             open.file
                 .analyze(ws.as_deref(), audit, open.path.as_deref());
-            if self.indexed.load(std::sync::atomic::Ordering::Acquire) {
+            if self.indexed.load(std::sync::atomic::Ordering::Acquire) && !open.blasting {
                 let depth = ws.as_deref().map_or(3, |w| w.config.policy.blast_depth);
-                open.file
-                    .update_blast(&self.index, open.path.as_deref(), depth);
+                if let Some(request) = open.file.blast_requests(&self.index, open.path.as_deref()) {
+                    open.blasting = true;
+                    self.blast_in_background(uri.clone(), request, depth);
+                }
             }
             let assessments = open.file.assessments(ws.as_deref());
             let diagnostics = diagnostics(&open.file, &assessments, audit, uri);

@@ -253,6 +253,32 @@ impl AigisServer {
         });
     }
 
+    /// Computes the blast radii a document owes (the index changed under it) on a blocking
+    /// thread, away from its lock, then publishes it again: in a large workspace a region of
+    /// thousands of definitions takes a good part of a second, which no keystroke should wait
+    /// for.
+    pub(crate) fn blast_in_background(
+        &self,
+        uri: Uri,
+        request: aigis_core::tracked_file::BlastRequest,
+        depth: usize,
+    ) {
+        let server = self.clone();
+        tokio::spawn(async move {
+            let index = server.index.clone();
+            let failed = request.failed();
+            let done = tokio::task::spawn_blocking(move || request.compute(&index, depth)).await;
+            let result = server.with_doc(&uri, |open, _| {
+                open.blasting = false;
+                open.file.install_blast(done.unwrap_or(failed));
+                Ok(())
+            });
+            if let Ok((_, publish)) = result {
+                server.publish(publish).await;
+            }
+        });
+    }
+
     /// Watches the ledger logs of open documents: a region an agent recorded from a terminal
     /// shows up in the editor within a second (it looks every 400 ms).
     pub(crate) fn watch_ledger(&self) {

@@ -145,20 +145,15 @@ fn display_name(index: &WorkspaceIndex, id: DefId) -> String {
     }
 }
 
-/// Computes the blast radius of the byte range `[start, end)` of file `file_id`.
-pub fn blast_radius(
-    index: &WorkspaceIndex,
+/// The definitions a region stands for: those it overlaps (not whole modules, and not an outer
+/// function when it only touches one nested inside). What its blast radius starts from, and
+/// while they are the same (and the index is), the radius is too.
+pub fn region_roots(
+    file: &crate::index::FileSymbols,
     file_id: usize,
     start: usize,
     end: usize,
-    depth: usize,
-) -> BlastRadius {
-    let mut out = BlastRadius::default();
-    let Some(file) = index.file(file_id) else {
-        return out;
-    };
-    // Symbols: definitions the region overlaps (not whole modules, and not an outer function
-    // when it only touches one nested inside).
+) -> Vec<DefId> {
     let overlapping: Vec<usize> = file
         .defs
         .iter()
@@ -174,7 +169,7 @@ pub fn blast_radius(
         .copied()
         .filter(|&j| file.defs[j].start <= start && end <= file.defs[j].end)
         .collect();
-    let roots: Vec<DefId> = overlapping
+    overlapping
         .iter()
         .filter(|&&i| {
             let d = &file.defs[i];
@@ -184,7 +179,22 @@ pub fn blast_radius(
             })
         })
         .map(|&i| (file_id, i))
-        .collect();
+        .collect()
+}
+
+/// Computes the blast radius of the byte range `[start, end)` of file `file_id`.
+pub fn blast_radius(
+    index: &WorkspaceIndex,
+    file_id: usize,
+    start: usize,
+    end: usize,
+    depth: usize,
+) -> BlastRadius {
+    let mut out = BlastRadius::default();
+    let Some(file) = index.file(file_id) else {
+        return out;
+    };
+    let roots = region_roots(&file, file_id, start, end);
     for &(_, i) in &roots {
         let d = &file.defs[i];
         out.symbols.push(Symbol {

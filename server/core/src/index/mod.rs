@@ -44,7 +44,8 @@ pub struct WorkspaceIndex {
     next_id: std::sync::atomic::AtomicUsize,
     defs_by_name: DashMap<String, Vec<DefId>>,
     refs_by_name: DashMap<String, Vec<RefId>>,
-    crates: RwLock<Vec<CrateInfo>>,
+    /// Shared, replaced on write: a resolution takes the list without copying it.
+    crates: RwLock<Arc<Vec<CrateInfo>>>,
     generation: std::sync::atomic::AtomicU64,
     /// (crate, module path) → the files that make that module (to follow re-exports).
     modules: DashMap<(usize, Vec<String>), Vec<usize>>,
@@ -78,10 +79,11 @@ impl WorkspaceIndex {
     /// The project (a Cargo crate for Rust) that holds `path`, as the language defines it.
     fn crate_of(&self, lang: &Language, path: &Path) -> usize {
         let project = lang.conventions.project_of(path);
-        let mut crates = self.crates.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(i) = crates.iter().position(|c| c.dir == project.dir) {
+        let mut guard = self.crates.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = guard.iter().position(|c| c.dir == project.dir) {
             return i;
         }
+        let crates = Arc::make_mut(&mut guard);
         crates.push(CrateInfo {
             is_lib: project.is_lib,
             dir: project.dir,
@@ -292,42 +294,42 @@ impl WorkspaceIndex {
             .unwrap_or_default()
             .into_iter()
             .filter(|id| {
-                self.def(*id).is_some_and(|(_, d)| match r.kind {
-                    RefKind::Method => d.kind == DefKind::Method,
-                    RefKind::Call | RefKind::Value => matches!(
-                        d.kind,
-                        DefKind::Function
-                            | DefKind::Method
-                            | DefKind::Const
-                            | DefKind::Static
-                            | DefKind::Struct
-                            | DefKind::Enum
-                    ),
-                    RefKind::Macro => d.kind == DefKind::Macro,
-                    RefKind::Type => matches!(
-                        d.kind,
-                        DefKind::Struct | DefKind::Enum | DefKind::Trait | DefKind::Type
-                    ),
+                self.file(id.0).is_some_and(|f| {
+                    f.defs.get(id.1).is_some_and(|d| match r.kind {
+                        RefKind::Method => d.kind == DefKind::Method,
+                        RefKind::Call | RefKind::Value => matches!(
+                            d.kind,
+                            DefKind::Function
+                                | DefKind::Method
+                                | DefKind::Const
+                                | DefKind::Static
+                                | DefKind::Struct
+                                | DefKind::Enum
+                        ),
+                        RefKind::Macro => d.kind == DefKind::Macro,
+                        RefKind::Type => matches!(
+                            d.kind,
+                            DefKind::Struct | DefKind::Enum | DefKind::Trait | DefKind::Type
+                        ),
+                    })
                 })
             })
             .collect();
         if candidates.is_empty() {
             return (Certainty::Exact, Vec::new());
         }
-        let crates = self
-            .crates
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let target = |id: &DefId| self.def(*id).map(|(file, d)| (file.crate_id, d));
+        let crates = self.crates();
+        // A candidate's project and definition, read in place (no copy of the definition).
+        let target = |id: &DefId, pred: &dyn Fn(usize, &Def) -> bool| {
+            self.file(id.0)
+                .is_some_and(|f| f.defs.get(id.1).is_some_and(|d| pred(f.crate_id, d)))
+        };
         // Methods: by the receiver's type when the code says it.
         if r.kind == RefKind::Method {
             if let Some(ty) = &r.receiver_type {
                 let hits: Vec<DefId> = candidates
                     .iter()
-                    .filter(|id| {
-                        target(id).is_some_and(|(_, d)| d.impl_type.as_deref() == Some(ty.as_str()))
-                    })
+                    .filter(|id| target(id, &|_, d| d.impl_type.as_deref() == Some(ty.as_str())))
                     .copied()
                     .collect();
                 return (Certainty::Exact, hits);
@@ -372,7 +374,7 @@ impl WorkspaceIndex {
             let hits: Vec<DefId> = candidates
                 .iter()
                 .filter(|id| {
-                    target(id).is_some_and(|(c, d)| {
+                    target(id, &|c, d| {
                         d.name == name
                             && c == crate_id
                             && (d.module == qual
@@ -397,8 +399,9 @@ impl WorkspaceIndex {
                 let hits: Vec<DefId> = candidates
                     .iter()
                     .filter(|id| {
-                        target(id)
-                            .is_some_and(|(c, d)| c == crate_id && d.impl_type.as_ref() == Some(ty))
+                        target(id, &|c, d| {
+                            c == crate_id && d.impl_type.as_ref() == Some(ty)
+                        })
                     })
                     .copied()
                     .collect();
@@ -415,7 +418,7 @@ impl WorkspaceIndex {
             let ty = r.qualifier.last().cloned().unwrap_or_default();
             let hits: Vec<DefId> = candidates
                 .iter()
-                .filter(|id| target(id).is_some_and(|(_, d)| d.impl_type.as_ref() == Some(&ty)))
+                .filter(|id| target(id, &|_, d| d.impl_type.as_ref() == Some(&ty)))
                 .copied()
                 .collect();
             return if hits.is_empty() {
@@ -428,7 +431,7 @@ impl WorkspaceIndex {
         let here: Vec<DefId> = candidates
             .iter()
             .filter(|id| {
-                target(id).is_some_and(|(c, d)| {
+                target(id, &|c, d| {
                     c == f.crate_id && d.module == f.module && d.impl_type.is_none()
                 })
             })
@@ -442,7 +445,7 @@ impl WorkspaceIndex {
                 let hits: Vec<DefId> = candidates
                     .iter()
                     .filter(|id| {
-                        target(id).is_some_and(|(tc, d)| {
+                        target(id, &|tc, d| {
                             tc == c && d.module == segs && d.impl_type.is_none()
                         })
                     })
@@ -455,7 +458,7 @@ impl WorkspaceIndex {
         }
         let free: Vec<DefId> = candidates
             .into_iter()
-            .filter(|id| target(id).is_some_and(|(_, d)| d.impl_type.is_none()))
+            .filter(|id| target(id, &|_, d| d.impl_type.is_none()))
             .collect();
         by_count(free)
     }
@@ -480,7 +483,7 @@ impl WorkspaceIndex {
             .collect()
     }
 
-    pub fn crates(&self) -> Vec<CrateInfo> {
+    pub fn crates(&self) -> Arc<Vec<CrateInfo>> {
         self.crates
             .read()
             .unwrap_or_else(|e| e.into_inner())

@@ -444,24 +444,25 @@ fn scan_file(
         .filter(|r| in_scope(&r.id, r.start, r.end))
         .cloned()
         .collect();
-    let blast: HashMap<String, crate::blast::BlastRadius> = match index.file_id(path) {
-        Some(id) => region_list
-            .iter()
-            .map(|r| {
-                (
-                    r.id.clone(),
-                    crate::blast::blast_radius(
-                        index,
-                        id,
-                        r.start,
-                        r.end,
-                        ws.config.policy.blast_depth,
-                    ),
-                )
-            })
-            .collect(),
-        None => HashMap::new(),
-    };
+    let blast: HashMap<String, std::sync::Arc<crate::blast::BlastRadius>> =
+        match index.file_id(path) {
+            Some(id) => region_list
+                .iter()
+                .map(|r| {
+                    (
+                        r.id.clone(),
+                        std::sync::Arc::new(crate::blast::blast_radius(
+                            index,
+                            id,
+                            r.start,
+                            r.end,
+                            ws.config.policy.blast_depth,
+                        )),
+                    )
+                })
+                .collect(),
+            None => HashMap::new(),
+        };
     // With `[team]`, a region's author (whose level may call for a senior) is who committed its
     // lines, the least senior of them; the recorded identity only for uncommitted lines.
     if let Some(team) = &ws.config.team {

@@ -101,35 +101,107 @@ impl TrackedFile {
         self.dirty.clear();
     }
 
-    /// Brings each region's blast radius up to date with the index (cached until the index or
-    /// the region changes).
+    /// Brings each region's blast radius up to date with the index, here and now (see
+    /// [`TrackedFile::blast_requests`] for the way that keeps the work off the caller).
     pub fn update_blast(
         &mut self,
         index: &crate::index::WorkspaceIndex,
         path: Option<&Path>,
         depth: usize,
     ) {
-        let Some(id) = path.and_then(|p| index.file_id(p)) else {
+        if let Some(request) = self.blast_requests(index, path) {
+            let done = request.compute(index, depth);
+            self.install_blast(done);
+        }
+    }
+
+    /// The regions whose blast radius is out of date (the index changed, or the definitions a
+    /// region stands for did), to compute away from the document: in a large workspace a
+    /// region of thousands of definitions takes a good part of a second. Regions gone are
+    /// dropped here; a region being typed in keeps its radius (same index, same definitions).
+    pub fn blast_requests(
+        &mut self,
+        index: &crate::index::WorkspaceIndex,
+        path: Option<&Path>,
+    ) -> Option<BlastRequest> {
+        let Some((id, file)) = path
+            .and_then(|p| index.file_id(p))
+            .and_then(|id| Some((id, index.file(id)?)))
+        else {
             self.blast.clear();
-            return;
+            return None;
         };
         let generation = index.generation();
         let ids: HashSet<String> = self.regions.iter().map(|r| r.id.clone()).collect();
         self.blast.retain(|k, _| ids.contains(k));
-        for r in self.regions.iter() {
-            let fresh = self
-                .blast
-                .get(&r.id)
-                .is_some_and(|(g, s, e, _)| *g == generation && *s == r.start && *e == r.end);
-            if !fresh {
-                let b = crate::blast::blast_radius(index, id, r.start, r.end, depth);
+        let regions: Vec<_> = self
+            .regions
+            .iter()
+            .filter_map(|r| {
+                let roots = crate::blast::region_roots(&file, id, r.start, r.end);
+                let fresh = self
+                    .blast
+                    .get(&r.id)
+                    .is_some_and(|(g, was, _)| *g == generation && *was == roots);
+                (!fresh).then(|| (r.id.clone(), r.start, r.end, roots))
+            })
+            .collect();
+        (!regions.is_empty()).then_some(BlastRequest {
+            file_id: id,
+            generation,
+            regions,
+        })
+    }
+
+    /// Takes computed blast radii in (those of regions that still exist).
+    pub fn install_blast(&mut self, done: BlastDone) {
+        for (region, roots, b) in done.0 {
+            if self.regions.iter().any(|r| r.id == region) {
                 self.blast
-                    .insert(r.id.clone(), (generation, r.start, r.end, b));
+                    .insert(region, (done.1, roots, std::sync::Arc::new(b)));
             }
         }
     }
 
     pub fn blast_of(&self, region_id: &str) -> Option<&crate::blast::BlastRadius> {
-        self.blast.get(region_id).map(|(_, _, _, b)| b)
+        self.blast.get(region_id).map(|(_, _, b)| &**b)
+    }
+}
+
+/// The blast radii a file owes ([`TrackedFile::blast_requests`]).
+pub struct BlastRequest {
+    file_id: usize,
+    generation: u64,
+    regions: Vec<(String, usize, usize, Vec<crate::index::DefId>)>,
+}
+
+/// Computed blast radii, for [`TrackedFile::install_blast`].
+pub struct BlastDone(
+    Vec<(String, Vec<crate::index::DefId>, crate::blast::BlastRadius)>,
+    u64,
+);
+
+impl BlastRequest {
+    /// What to install when the computation failed: no radius, until the index changes (so a
+    /// failure is not retried on every keystroke).
+    pub fn failed(&self) -> BlastDone {
+        let none = self
+            .regions
+            .iter()
+            .map(|(region, _, _, roots)| (region.clone(), roots.clone(), Default::default()))
+            .collect();
+        BlastDone(none, self.generation)
+    }
+
+    pub fn compute(self, index: &crate::index::WorkspaceIndex, depth: usize) -> BlastDone {
+        let radii = self
+            .regions
+            .into_iter()
+            .map(|(region, start, end, roots)| {
+                let b = crate::blast::blast_radius(index, self.file_id, start, end, depth);
+                (region, roots, b)
+            })
+            .collect();
+        BlastDone(radii, self.generation)
     }
 }

@@ -4,6 +4,7 @@
 
 mod committed;
 mod findings;
+pub use findings::{BlastDone, BlastRequest};
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -42,7 +43,16 @@ pub struct TrackedFile {
     /// The file-level imports the last analysis saw (`analysis::file_imports`).
     imports: Vec<String>,
     /// Blast radius per region id, with the index generation and region range it was for.
-    blast: HashMap<String, (u64, usize, usize, crate::blast::BlastRadius)>,
+    /// Each region's blast radius, with the index generation and the definitions it was
+    /// computed from: typing inside a region changes neither, so it is not computed again.
+    blast: HashMap<
+        String,
+        (
+            u64,
+            Vec<crate::index::DefId>,
+            std::sync::Arc<crate::blast::BlastRadius>,
+        ),
+    >,
     /// AI text recently deleted, with its regions (offsets into that text): when the same text
     /// comes back in one insert (undo, or cut and paste), so do its regions.
     deleted: std::collections::VecDeque<(String, Vec<Region>)>,
@@ -367,10 +377,10 @@ impl TrackedFile {
 
     pub fn assessments(&self, ws: Option<&Workspace>) -> Vec<Assessment> {
         let regions: Vec<Region> = self.regions.iter().cloned().collect();
-        let blast: HashMap<String, crate::blast::BlastRadius> = self
+        let blast: HashMap<String, std::sync::Arc<crate::blast::BlastRadius>> = self
             .blast
             .iter()
-            .map(|(k, (_, _, _, b))| (k.clone(), b.clone()))
+            .map(|(k, (_, _, b))| (k.clone(), b.clone()))
             .collect();
         match ws {
             Some(ws) => ws.assess(

@@ -33,6 +33,7 @@ impl AigisServer {
                 path,
                 burst: BurstDetector::default(),
                 parsing: false,
+                blasting: false,
             },
         );
         let published = self.with_doc(&td.uri, |_, _| Ok(()));
