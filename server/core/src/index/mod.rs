@@ -46,6 +46,9 @@ pub struct WorkspaceIndex {
     refs_by_name: DashMap<String, Vec<RefId>>,
     /// Shared, replaced on write: a resolution takes the list without copying it.
     crates: RwLock<Arc<Vec<CrateInfo>>>,
+    /// A project's folder → its place in `crates` (a 22,000-file tree has thousands of
+    /// projects: a search of the list per file was half of a warm start).
+    crate_ids: DashMap<PathBuf, usize>,
     generation: std::sync::atomic::AtomicU64,
     /// (crate, module path) → the files that make that module (to follow re-exports).
     modules: DashMap<(usize, Vec<String>), Vec<usize>>,
@@ -79,16 +82,21 @@ impl WorkspaceIndex {
     /// The project (a Cargo crate for Rust) that holds `path`, as the language defines it.
     fn crate_of(&self, lang: &Language, path: &Path) -> usize {
         let project = lang.conventions.project_of(path);
+        if let Some(i) = self.crate_ids.get(&project.dir) {
+            return *i;
+        }
         let mut guard = self.crates.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(i) = guard.iter().position(|c| c.dir == project.dir) {
-            return i;
+        // Another thread may have added it meanwhile (ids are added under this lock).
+        if let Some(i) = self.crate_ids.get(&project.dir) {
+            return *i;
         }
         let crates = Arc::make_mut(&mut guard);
         crates.push(CrateInfo {
             is_lib: project.is_lib,
-            dir: project.dir,
+            dir: project.dir.clone(),
             name: project.name,
         });
+        self.crate_ids.insert(project.dir, crates.len() - 1);
         crates.len() - 1
     }
 
