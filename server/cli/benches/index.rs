@@ -242,43 +242,33 @@ fn typing_while_indexing(root: &Path, files: &[std::path::PathBuf]) {
     let lines = text.lines().count() as u32;
     c.open(&uri, &text);
     c.notify("aigis/markAiEdit", serde_json::json!({ "textDocument": { "uri": uri }, "range": common::range(0, 0, lines, 0), "tool": "bench" }));
-    let mut during = Vec::new();
     let mut version = 1;
+    // One space typed in the file's second quarter; its latency to the diagnostics of it.
+    let mut type_one = |c: &mut common::Client| {
+        version += 1;
+        let l = lines / 2 + (version as u32 * 7) % (lines / 4).max(1);
+        let e = Instant::now();
+        c.notify(
+            "textDocument/didChange",
+            serde_json::json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": common::range(l, 0, l, 0), "text": " " }] }),
+        );
+        let v = version;
+        c.wait_for("textDocument/publishDiagnostics", |p| {
+            p["uri"] == uri && p["version"] == v
+        });
+        e.elapsed()
+    };
     let done = |c: &mut common::Client| {
         c.pending_count(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end")
             > 0
     };
+    let mut during = Vec::new();
     while !done(&mut c) && t.elapsed() < Duration::from_secs(600) {
-        version += 1;
-        let l = lines / 2 + (version as u32 * 7) % (lines / 4).max(1);
-        let e = Instant::now();
-        c.notify(
-            "textDocument/didChange",
-            serde_json::json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": common::range(l, 0, l, 0), "text": " " }] }),
-        );
-        let v = version;
-        c.wait_for("textDocument/publishDiagnostics", |p| {
-            p["uri"] == uri && p["version"] == v
-        });
-        during.push(e.elapsed());
+        during.push(type_one(&mut c));
     }
     let indexed = t.elapsed();
     // And on, once it is done: the file's whole-file region gets its blast radius.
-    let mut after = Vec::new();
-    for _ in 0..200 {
-        version += 1;
-        let l = lines / 2 + (version as u32 * 7) % (lines / 4).max(1);
-        let e = Instant::now();
-        c.notify(
-            "textDocument/didChange",
-            serde_json::json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": common::range(l, 0, l, 0), "text": " " }] }),
-        );
-        let v = version;
-        c.wait_for("textDocument/publishDiagnostics", |p| {
-            p["uri"] == uri && p["version"] == v
-        });
-        after.push(e.elapsed());
-    }
+    let mut after: Vec<Duration> = (0..200).map(|_| type_one(&mut c)).collect();
     c.shutdown();
     let pct = |v: &mut Vec<Duration>, p: f64| {
         v.sort();

@@ -8,7 +8,7 @@ use std::path::Path;
 use tree_sitter::Node;
 
 mod statements;
-use statements::decorators_before;
+use statements::{decorators_before, holds_statements};
 
 use super::{
     binding_head, text_of, Binding, Conventions, DefTraits, ImportScope, Imports, PathRoot,
@@ -155,18 +155,7 @@ impl Conventions for Python {
             match n.kind() {
                 "assignment" | "as_pattern" => out.push(binding_head(n, src)),
                 k if is_definition(k) => {}
-                "module"
-                | "expression_statement"
-                | "if_statement"
-                | "elif_clause"
-                | "else_clause"
-                | "try_statement"
-                | "except_clause"
-                | "finally_clause"
-                | "with_statement"
-                | "with_clause"
-                | "with_item"
-                | "block" => {
+                k if k == "module" || holds_statements(k) => {
                     let mut c = n.walk();
                     stack.extend(n.named_children(&mut c));
                 }

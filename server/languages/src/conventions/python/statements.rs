@@ -146,23 +146,8 @@ impl Python {
                 );
                 continue;
             }
-            let container = matches!(
-                n.kind(),
-                "expression_statement"
-                    | "block"
-                    | "if_statement"
-                    | "elif_clause"
-                    | "else_clause"
-                    | "try_statement"
-                    | "except_clause"
-                    | "finally_clause"
-                    | "with_statement"
-                    | "with_clause"
-                    | "with_item"
-                    | "for_statement"
-                    | "while_statement"
-                    | "decorated_definition"
-            ) || (n.kind() == "ERROR" && !is_module(scope))
+            let container = holds_statements(n.kind())
+                || (n.kind() == "ERROR" && !is_module(scope))
                 || (into_methods && n.kind() == "function_definition");
             if container {
                 let mut c = n.walk();
@@ -171,6 +156,27 @@ impl Python {
         }
         found.map(|(_, t)| t)
     }
+}
+
+/// A node whose children are statements (or hold them): where a binding is searched for.
+pub(super) fn holds_statements(kind: &str) -> bool {
+    matches!(
+        kind,
+        "expression_statement"
+            | "block"
+            | "if_statement"
+            | "elif_clause"
+            | "else_clause"
+            | "try_statement"
+            | "except_clause"
+            | "finally_clause"
+            | "with_statement"
+            | "with_clause"
+            | "with_item"
+            | "for_statement"
+            | "while_statement"
+            | "decorated_definition"
+    )
 }
 
 /// The decorator lines just above byte `start` (`@app.route("/x")`).
