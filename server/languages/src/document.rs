@@ -67,6 +67,9 @@ pub struct Document {
     /// Edits counted, and those made while stale (to replay on a tree parsed in the background).
     seq: u64,
     log: Vec<(u64, InputEdit)>,
+    /// The edit count when the document last went stale: a job from before it is of an
+    /// earlier stale stretch, whose edits the log no longer holds.
+    stale_since: u64,
 }
 
 /// The text and tree of one version, to parse on another thread when the parse of an edit went
@@ -132,6 +135,7 @@ impl Document {
             stale: false,
             seq: 0,
             log: Vec::new(),
+            stale_since: 0,
         };
         doc.reparse();
         doc
@@ -244,7 +248,10 @@ impl Document {
             Bounded::Parsed(new) => Reparsed::Done(self.complete(Some(new))),
             Bounded::NoGrammar => Reparsed::Done(self.complete(None)),
             Bounded::OverBudget => {
-                self.stale = true;
+                if !self.stale {
+                    self.stale = true;
+                    self.stale_since = self.seq;
+                }
                 Reparsed::Deferred
             }
         }
@@ -264,7 +271,7 @@ impl Document {
     /// parse was of this text, or the edits made since it were re-parsed within `steps`);
     /// `None` when it is still stale (start another job) or was not stale any more.
     pub fn install(&mut self, parsed: Parsed, steps: usize) -> Option<Vec<std::ops::Range<usize>>> {
-        if !self.stale || parsed.seq > self.seq {
+        if !self.stale || parsed.seq > self.seq || parsed.seq < self.stale_since {
             return None;
         }
         if parsed.seq == self.seq {

@@ -195,8 +195,8 @@ impl AigisServer {
     }
 
     /// Catches up a document whose keystroke parse went over its budget (error recovery that
-    /// runs through the rest of a file): the parse runs on a blocking thread, then the file is
-    /// analysed and its diagnostics published again. One job a document at a time; a job that
+    /// runs through the rest of a file): the parse runs on a thread of its own at a lower
+    /// priority, then the file is analysed and its diagnostics published again. One job a document at a time; a job that
     /// finds the text moved on replays the edits made since, and runs again if still behind.
     pub(crate) fn parse_in_background(&self, uri: Uri) {
         let job = self.docs.get_mut(uri.as_str()).and_then(|mut d| {
@@ -236,8 +236,12 @@ impl AigisServer {
                     open.parsing = next.is_some();
                     Ok(next)
                 });
-                // Closed meanwhile: nothing to publish.
+                // Closed meanwhile (nothing to publish), or the analysis failed: the next
+                // keystroke may start a job again.
                 let Ok((next, publish)) = result else {
+                    if let Some(mut d) = server.docs.get_mut(uri.as_str()) {
+                        d.parsing = false;
+                    }
                     return;
                 };
                 match next {

@@ -134,6 +134,7 @@ fn check_edits(
             }
         } else {
             prop_assert_eq!(ours(&file), full(&file), "text:\n{}", file.doc.text());
+            same_tree_as_fresh(&file)?;
         }
     }
     // The jobs owed, run until the document is up to date.
@@ -143,6 +144,22 @@ fn check_edits(
     }
     file.analyze(None, true, None);
     prop_assert_eq!(ours(&file), full(&file), "text:\n{}", file.doc.text());
+    same_tree_as_fresh(&file)
+}
+
+/// Where the text parses without an error, the document's tree is the one a fresh parse gives
+/// (in error states tree-sitter's recovery may depend on the edits' history): a replay of the
+/// wrong edits on a tree from the background would show here.
+fn same_tree_as_fresh(file: &TrackedFile) -> Result<(), TestCaseError> {
+    let fresh = crate::parse::parse(file.doc.language().unwrap(), file.doc.text()).unwrap();
+    if !fresh.root_node().has_error() {
+        prop_assert_eq!(
+            file.doc.tree().unwrap().root_node().to_sexp(),
+            fresh.root_node().to_sexp(),
+            "text:\n{}",
+            file.doc.text()
+        );
+    }
     Ok(())
 }
 
