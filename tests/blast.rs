@@ -207,6 +207,13 @@ fn the_index_is_kept_between_starts_and_revalidated_file_by_file() {
             .unwrap()
             .to_string()
     };
+    // A start that only says how it indexed.
+    let start_and_log = || {
+        let mut c = start();
+        let m = indexed(&mut c);
+        c.shutdown();
+        m
+    };
     let cache_files = || {
         let mut found = Vec::new();
         let mut stack = vec![cache.path().to_path_buf()];
@@ -281,23 +288,19 @@ fn the_index_is_kept_between_starts_and_revalidated_file_by_file() {
 
     // A corrupt cache is discarded, with the reason, and written anew.
     std::fs::write(&stored[0], "{\"format\": 1, \"aigis\"\n garbage\n").unwrap();
-    let mut c = start();
-    let m = indexed(&mut c);
+    let m = start_and_log();
     assert!(
         m.contains(": 0 files from the index cache, 3 parsed") && m.contains("discarded"),
         "{m}"
     );
-    c.shutdown();
     // One cut short (a full disk, a crash while another process wrote it): discarded too.
     let whole = std::fs::read(&stored[0]).unwrap();
     std::fs::write(&stored[0], &whole[..whole.len() / 2]).unwrap();
-    let mut c = start();
-    let m = indexed(&mut c);
+    let m = start_and_log();
     assert!(
         m.contains(": 0 files from the index cache, 3 parsed") && m.contains("cannot be read"),
         "{m}"
     );
-    c.shutdown();
     // One written by another version is not trusted either.
     let bytes = std::fs::read(&stored[0]).unwrap();
     let header_end = bytes.iter().position(|b| *b == b'\n').unwrap();
@@ -309,12 +312,10 @@ fn the_index_is_kept_between_starts_and_revalidated_file_by_file() {
         .into_bytes();
     forged.extend_from_slice(&bytes[header_end..]);
     std::fs::write(&stored[0], forged).unwrap();
-    let mut c = start();
-    let m = indexed(&mut c);
+    let m = start_and_log();
     assert!(
         m.contains(": 0 files from the index cache, 3 parsed")
             && m.contains("written by aigis 0.0.1"),
         "{m}"
     );
-    c.shutdown();
 }

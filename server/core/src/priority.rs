@@ -12,26 +12,13 @@ pub fn lower() {
     }
 }
 
-/// Runs `work` on a new thread at a lower priority; `done` gets its result. Falls back to the
-/// calling thread when no thread can be made.
-pub fn spawn<T: Send + 'static>(
-    name: &str,
-    work: impl FnOnce() -> T + Send + 'static,
-    done: impl FnOnce(T) + Send + 'static,
-) {
-    let job = std::sync::Arc::new(std::sync::Mutex::new(Some((work, done))));
-    let mine = job.clone();
-    let spawned = std::thread::Builder::new()
+/// Runs `work` on a new thread at a lower priority. When no thread can be made, `work` is
+/// dropped unrun: a caller waiting on a channel it owns sees the sender gone.
+pub fn spawn(name: &str, work: impl FnOnce() + Send + 'static) {
+    let _ = std::thread::Builder::new()
         .name(name.to_string())
         .spawn(move || {
             lower();
-            if let Some((work, done)) = mine.lock().ok().and_then(|mut j| j.take()) {
-                done(work());
-            }
+            work();
         });
-    if spawned.is_err() {
-        if let Some((work, done)) = job.lock().ok().and_then(|mut j| j.take()) {
-            done(work());
-        }
-    }
 }

@@ -20,11 +20,21 @@ impl Parser {
     /// Parses `text` as `lang`; with `old` (already edited to match), only what changed is
     /// parsed again. `None` when the grammar cannot be loaded.
     pub fn parse(&mut self, lang: &Language, text: &str, old: Option<&Tree>) -> Option<Tree> {
-        if self.language != Some(lang.name) {
-            self.inner.set_language(&lang.grammar).ok()?;
-            self.language = Some(lang.name);
+        if !self.switch_to(lang) {
+            return None;
         }
         self.inner.parse(text, old)
+    }
+
+    /// Sets `lang`'s grammar unless it is set already; false when it cannot be loaded.
+    fn switch_to(&mut self, lang: &Language) -> bool {
+        if self.language != Some(lang.name) {
+            if self.inner.set_language(&lang.grammar).is_err() {
+                return false;
+            }
+            self.language = Some(lang.name);
+        }
+        true
     }
 
     /// As [`Parser::parse`], giving up after about `steps` hundred parser operations (counted,
@@ -38,11 +48,8 @@ impl Parser {
         old: Option<&Tree>,
         steps: usize,
     ) -> Bounded {
-        if self.language != Some(lang.name) {
-            if self.inner.set_language(&lang.grammar).is_err() {
-                return Bounded::NoGrammar;
-            }
-            self.language = Some(lang.name);
+        if !self.switch_to(lang) {
+            return Bounded::NoGrammar;
         }
         let bytes = text.as_bytes();
         let mut taken = 0usize;

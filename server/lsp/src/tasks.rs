@@ -215,13 +215,9 @@ impl AigisServer {
             loop {
                 // At a lower priority: the answer to the next keystroke comes first.
                 let (tx, rx) = tokio::sync::oneshot::channel();
-                aigis_core::priority::spawn(
-                    "aigis-parse",
-                    move || job.run(),
-                    move |parsed| {
-                        let _ = tx.send(parsed);
-                    },
-                );
+                aigis_core::priority::spawn("aigis-parse", move || {
+                    let _ = tx.send(job.run());
+                });
                 let Ok(parsed) = rx.await else {
                     if let Some(mut d) = server.docs.get_mut(uri.as_str()) {
                         d.parsing = false;

@@ -101,20 +101,6 @@ impl TrackedFile {
         self.dirty.clear();
     }
 
-    /// Brings each region's blast radius up to date with the index, here and now (see
-    /// [`TrackedFile::blast_requests`] for the way that keeps the work off the caller).
-    pub fn update_blast(
-        &mut self,
-        index: &crate::index::WorkspaceIndex,
-        path: Option<&Path>,
-        depth: usize,
-    ) {
-        if let Some(request) = self.blast_requests(index, path) {
-            let done = request.compute(index, depth);
-            self.install_blast(done);
-        }
-    }
-
     /// The regions whose blast radius is out of date (the index changed, or the definitions a
     /// region stands for did), to compute away from the document: in a large workspace a
     /// region of thousands of definitions takes a good part of a second. Regions gone are
