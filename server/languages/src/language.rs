@@ -41,7 +41,7 @@ pub struct Language {
     risky_src: &'static str,
     tags_src: Option<&'static str>,
     compiled_query: std::sync::OnceLock<Query>,
-    compiled_tags: std::sync::OnceLock<Option<Query>>,
+    compiled_tags: std::sync::OnceLock<Option<crate::patterns::Patterns>>,
     pub rules: Vec<CodeRule>,
     /// Rule indexes by the name the query sees: method name, canonical path, macro path.
     pub by_method: HashMap<String, Vec<usize>>,
@@ -80,11 +80,11 @@ impl Language {
     }
 
     /// The symbol query (`queries/<lang>/tags.scm`): the workspace index and blast radius.
-    pub fn tags(&self) -> Option<&Query> {
+    pub fn tags(&self) -> Option<&crate::patterns::Patterns> {
         self.compiled_tags
             .get_or_init(|| {
                 self.tags_src.map(|src| {
-                    Query::new(&self.grammar, src).unwrap_or_else(|e| {
+                    crate::patterns::Patterns::new(&self.grammar, src).unwrap_or_else(|e| {
                         panic!(
                             "bundled query queries/{}/tags.scm is invalid for {}: {e}",
                             self.queries, self.name
@@ -93,6 +93,11 @@ impl Language {
                 })
             })
             .as_ref()
+    }
+
+    /// The text of `queries/<lang>/tags.scm`, for comparing its matcher with tree-sitter's.
+    pub fn tags_source(&self) -> Option<&'static str> {
+        self.tags_src
     }
 
     pub fn capture(&self, name: &str) -> Option<u32> {

@@ -12,6 +12,7 @@ pub mod grammars;
 pub mod language;
 pub mod models;
 pub mod parse;
+pub mod patterns;
 pub mod shell;
 pub mod sql;
 pub mod symbols;

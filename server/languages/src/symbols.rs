@@ -6,8 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use streaming_iterator::StreamingIterator;
-use tree_sitter::{Node, QueryCursor, Tree};
+use tree_sitter::{Node, Tree};
 
 use crate::analysis;
 use crate::catalog::Severity;
@@ -149,15 +148,13 @@ pub fn extract(
     let imports = conv.imports(tree.root_node(), src, ImportScope::Everywhere);
     out.imports.extend(imports.names);
     out.globs = imports.globs;
-    let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(q, tree.root_node(), src);
     let mut pending_refs: Vec<(Node, Ref, Receiver)> = Vec::new();
     let mut def_nodes: HashSet<usize> = HashSet::new();
     // (position, name, declared or constructed type) of every local binding.
     let mut locals: Vec<(usize, String, Option<String>)> = Vec::new();
     // (body start, body end, is a module, name): inline modules, impl blocks and traits.
     let mut scopes: Vec<(usize, usize, bool, String)> = Vec::new();
-    while let Some(m) = matches.next() {
+    q.for_each_match(tree.root_node(), src, &mut |m| {
         let mut item = None;
         let mut def: Option<(Node, &str)> = None;
         let mut reference: Option<(Node, &str)> = None;
@@ -167,18 +164,18 @@ pub fn extract(
         let mut binding = None;
         let mut scope: Option<(Node, &str)> = None;
         let mut scope_body = None;
-        for c in m.captures() {
-            let name = names[c.index as usize];
+        for &(index, node) in m.captures {
+            let name = names[index as usize].as_str();
             match name {
-                "scope.body" => scope_body = Some(c.node),
-                n if n.starts_with("scope.") => scope = Some((c.node, &n[6..])),
-                "item" => item = Some(c.node),
-                "ref.path" => path_node = Some(c.node),
-                "recv" => recv = Some(c.node),
-                "local" => local = Some(c.node),
-                "let" | "param" => binding = Some(c.node),
-                n if n.starts_with("def.") => def = Some((c.node, &n[4..])),
-                n if n.starts_with("ref.") => reference = Some((c.node, &n[4..])),
+                "scope.body" => scope_body = Some(node),
+                n if n.starts_with("scope.") => scope = Some((node, &n[6..])),
+                "item" => item = Some(node),
+                "ref.path" => path_node = Some(node),
+                "recv" => recv = Some(node),
+                "local" => local = Some(node),
+                "let" | "param" => binding = Some(node),
+                n if n.starts_with("def.") => def = Some((node, &n[4..])),
+                n if n.starts_with("ref.") => reference = Some((node, &n[4..])),
                 _ => {}
             }
         }
@@ -188,12 +185,12 @@ pub fn extract(
                 _ => text_of(name_node, src).to_string(),
             };
             scopes.push((body.start_byte(), body.end_byte(), kind == "mod", name));
-            continue;
+            return;
         }
         if let Some(l) = local {
             let ty = binding.and_then(|b| conv.binding_type(b, src));
             locals.push((l.start_byte(), text_of(l, src).to_string(), ty));
-            continue;
+            return;
         }
         if let (Some((name_node, kind)), Some(item)) = (def, item) {
             def_nodes.insert(name_node.id());
@@ -272,7 +269,7 @@ pub fn extract(
                 receiver,
             ));
         }
-    }
+    });
     // Scopes by byte range: the inline modules around a definition and its impl or trait.
     scopes.sort_by_key(|s| s.0);
     for d in &mut out.defs {

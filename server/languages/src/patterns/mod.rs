@@ -1,0 +1,318 @@
+//! The tags queries' patterns (`queries/<lang>/tags.scm`), matched by one cursor walk.
+//!
+//! tree-sitter's `QueryCursor` spends about 200 ns on every node of the tree whatever the query
+//! (it works out each node's field, siblings and supertypes before it looks at a pattern): on a
+//! cold index that is most of the time spent beyond parsing. The tags queries only need node
+//! patterns with fields, wildcards, alternations and text predicates, so this module reads
+//! that part of the query language and matches it with a plain `TreeCursor` walk that looks a
+//! node's kind up in a table and goes further only for the few kinds a pattern starts with. The
+//! matches are the ones `QueryCursor` gives (a test compares the two on every fixture); any
+//! other query syntax is refused when the file is compiled, so a query cannot silently mean
+//! something else here.
+
+mod reader;
+
+use tree_sitter::{Language as Grammar, Node};
+
+use reader::Reader;
+
+/// A compiled tags query.
+pub struct Patterns {
+    patterns: Vec<Pattern>,
+    capture_names: Vec<String>,
+    /// The patterns (indexes) that may start at a node, by its kind id.
+    by_kind: Vec<Vec<usize>>,
+    /// Patterns whose outermost node is a wildcard: tried at every node.
+    anywhere: Vec<usize>,
+}
+
+struct Pattern {
+    root: Step,
+    predicates: Vec<Predicate>,
+}
+
+/// One node of a pattern: `field: (kind child...) @capture`.
+struct Step {
+    field: Option<u16>,
+    captures: Vec<u32>,
+    test: Test,
+}
+
+enum Test {
+    Node {
+        kinds: Kinds,
+        children: Vec<Step>,
+    },
+    /// `[a b c]`: any one of them.
+    Alt(Vec<Step>),
+}
+
+enum Kinds {
+    /// Named kinds, by id (a kind name can stand for several ids).
+    Ids(Vec<u16>),
+    /// `(_)`: any named node.
+    Named,
+    /// `_`: any node.
+    Any,
+}
+
+enum Predicate {
+    /// `#eq? @c "text"` (or `#not-eq?` when `equal` is false).
+    Eq {
+        capture: u32,
+        text: String,
+        equal: bool,
+    },
+    /// `#eq? @a @b`.
+    EqCapture { a: u32, b: u32, equal: bool },
+    /// `#any-of? @c "a" "b"`.
+    AnyOf { capture: u32, texts: Vec<String> },
+}
+
+/// One match: its pattern's index (in the file's order) and what it captured.
+pub struct Match<'a, 'tree> {
+    pub pattern: usize,
+    pub captures: &'a [(u32, Node<'tree>)],
+}
+
+impl Patterns {
+    /// Reads `source` for `grammar`. An error names what is not understood and where.
+    pub fn new(grammar: &Grammar, source: &str) -> Result<Self, String> {
+        let mut reader = Reader {
+            src: source,
+            at: 0,
+            grammar,
+            captures: Vec::new(),
+            predicates: Vec::new(),
+        };
+        let mut patterns = Vec::new();
+        while reader.more() {
+            let root = reader.step()?;
+            let predicates = std::mem::take(&mut reader.predicates);
+            patterns.push(Pattern { root, predicates });
+        }
+        let mut by_kind = vec![Vec::new(); grammar.node_kind_count()];
+        let mut anywhere = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            match root_kinds(&p.root) {
+                Some(ids) => {
+                    for id in ids {
+                        if let Some(list) = by_kind.get_mut(id as usize) {
+                            if !list.contains(&i) {
+                                list.push(i);
+                            }
+                        }
+                    }
+                }
+                None => anywhere.push(i),
+            }
+        }
+        Ok(Self {
+            patterns,
+            capture_names: reader.captures,
+            by_kind,
+            anywhere,
+        })
+    }
+
+    pub fn capture_names(&self) -> &[String] {
+        &self.capture_names
+    }
+
+    pub fn pattern_count(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// Calls `each` with every match under `root`, in document order of the node the match
+    /// starts at (patterns in file order at one node).
+    pub fn for_each_match<'tree>(
+        &self,
+        root: Node<'tree>,
+        src: &[u8],
+        each: &mut dyn FnMut(Match<'_, 'tree>),
+    ) {
+        let mut walk = root.walk();
+        let mut scratch = Scratch {
+            cursor: root.walk(),
+            kids: Vec::new(),
+            caps: Vec::new(),
+        };
+        loop {
+            let node = walk.node();
+            let listed = self.by_kind.get(node.kind_id() as usize);
+            // The node's children are listed once for all the patterns that start here.
+            let mut listed_kids = None;
+            for &i in listed.into_iter().flatten().chain(&self.anywhere) {
+                let p = &self.patterns[i];
+                let mut emit = |s: &mut Scratch<'tree>| {
+                    if p.predicates.iter().all(|q| q.holds(&s.caps, src)) {
+                        each(Match {
+                            pattern: i,
+                            captures: &s.caps,
+                        });
+                    }
+                };
+                match &p.root.test {
+                    Test::Node { kinds, children } if !children.is_empty() => {
+                        let end = *listed_kids.get_or_insert_with(|| scratch.list_children(node));
+                        if kinds.admit(node) {
+                            let caps = &p.root.captures;
+                            scratch.caps.extend(caps.iter().map(|&c| (c, node)));
+                            match_children(children, 0, end, &mut scratch, &mut emit);
+                            scratch.caps.clear();
+                        }
+                    }
+                    _ => match_step(&p.root, node, &mut scratch, &mut emit),
+                }
+            }
+            scratch.kids.clear();
+            if walk.goto_first_child() {
+                continue;
+            }
+            loop {
+                if walk.goto_next_sibling() {
+                    break;
+                }
+                if !walk.goto_parent() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The kind ids a pattern can start at; `None` for any.
+fn root_kinds(step: &Step) -> Option<Vec<u16>> {
+    match &step.test {
+        Test::Node {
+            kinds: Kinds::Ids(ids),
+            ..
+        } => Some(ids.clone()),
+        Test::Node { .. } => None,
+        Test::Alt(alts) => {
+            let mut out = Vec::new();
+            for a in alts {
+                out.extend(root_kinds(a)?);
+            }
+            Some(out)
+        }
+    }
+}
+
+/// What a match in progress holds, reused from node to node so that matching allocates
+/// nothing once it has warmed up.
+struct Scratch<'tree> {
+    /// Lists a node's children.
+    cursor: tree_sitter::TreeCursor<'tree>,
+    /// The children (and their fields) of the nodes being matched, innermost last: a level
+    /// reads its own stretch by index and removes it when done.
+    kids: Vec<(Node<'tree>, Option<u16>)>,
+    caps: Vec<(u32, Node<'tree>)>,
+}
+
+impl<'tree> Scratch<'tree> {
+    /// Adds `node`'s children (with their fields) to `kids`, where sibling steps match them in
+    /// order; returns the end of the stretch.
+    fn list_children(&mut self, node: Node<'tree>) -> usize {
+        self.cursor.reset(node);
+        if self.cursor.goto_first_child() {
+            loop {
+                let field = self.cursor.field_id().map(|f| f.get());
+                self.kids.push((self.cursor.node(), field));
+                if !self.cursor.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+        self.kids.len()
+    }
+}
+
+impl Kinds {
+    fn admit(&self, node: Node) -> bool {
+        match self {
+            Kinds::Ids(ids) => ids.contains(&node.kind_id()),
+            Kinds::Named => node.is_named(),
+            Kinds::Any => true,
+        }
+    }
+}
+
+/// Calls `k` once for each way `step` matches `node`, with its captures added.
+fn match_step<'tree>(
+    step: &Step,
+    node: Node<'tree>,
+    s: &mut Scratch<'tree>,
+    k: &mut dyn FnMut(&mut Scratch<'tree>),
+) {
+    let before = s.caps.len();
+    match &step.test {
+        Test::Alt(alts) => {
+            s.caps.extend(step.captures.iter().map(|&c| (c, node)));
+            for a in alts {
+                match_step(a, node, s, k);
+            }
+        }
+        Test::Node { kinds, children } => {
+            if kinds.admit(node) {
+                s.caps.extend(step.captures.iter().map(|&c| (c, node)));
+                if children.is_empty() {
+                    k(s);
+                } else {
+                    let start = s.kids.len();
+                    let end = s.list_children(node);
+                    match_children(children, start, end, s, k);
+                    s.kids.truncate(start);
+                }
+            }
+        }
+    }
+    s.caps.truncate(before);
+}
+
+/// Matches `steps` in order against the children `s.kids[from..end]`, each step at a later
+/// child than the one before.
+fn match_children<'tree>(
+    steps: &[Step],
+    from: usize,
+    end: usize,
+    s: &mut Scratch<'tree>,
+    k: &mut dyn FnMut(&mut Scratch<'tree>),
+) {
+    let Some((first, rest)) = steps.split_first() else {
+        k(s);
+        return;
+    };
+    for i in from..end {
+        let (child, field) = s.kids[i];
+        if first.field.is_some() && first.field != field {
+            continue;
+        }
+        let mut then = |s: &mut Scratch<'tree>| match_children(rest, i + 1, end, s, k);
+        match_step(first, child, s, &mut then);
+    }
+}
+
+impl Predicate {
+    fn holds(&self, caps: &[(u32, Node)], src: &[u8]) -> bool {
+        let text = |n: &Node| n.utf8_text(src).unwrap_or("");
+        let of = |c: u32| caps.iter().filter(move |(i, _)| *i == c).map(|(_, n)| n);
+        match self {
+            Predicate::Eq {
+                capture,
+                text: t,
+                equal,
+            } => of(*capture).all(|n| (text(n) == t) == *equal),
+            Predicate::EqCapture { a, b, equal } => match (of(*a).next(), of(*b).next()) {
+                (Some(x), Some(y)) => (text(x) == text(y)) == *equal,
+                _ => true,
+            },
+            Predicate::AnyOf { capture, texts } => {
+                of(*capture).all(|n| texts.iter().any(|t| t == text(n)))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,189 @@
+//! The matcher against tree-sitter's own `QueryCursor`: the same matches for every tags query,
+//! on every fixture and source file of the repository, as written and broken at line starts
+//! (so that error recovery's trees are compared too).
+
+use std::path::{Path, PathBuf};
+
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Query, QueryCursor, Tree};
+
+use super::Patterns;
+use crate::language::{self, Language};
+
+/// A match as text: its pattern and its captures (name, byte range), sorted.
+type Seen = (usize, Vec<(String, usize, usize)>);
+
+fn by_tree_sitter(q: &Query, tree: &Tree, text: &str) -> Vec<Seen> {
+    let mut out = Vec::new();
+    let mut cursor = QueryCursor::new();
+    let mut it = cursor.matches(q, tree.root_node(), text.as_bytes());
+    while let Some(m) = it.next() {
+        let mut caps: Vec<_> = m
+            .captures()
+            .iter()
+            .map(|c| {
+                let name = q.capture_names()[c.index as usize].to_string();
+                (name, c.node.start_byte(), c.node.end_byte())
+            })
+            .collect();
+        caps.sort();
+        out.push((m.pattern_index, caps));
+    }
+    out.sort();
+    out
+}
+
+fn by_patterns(p: &Patterns, tree: &Tree, text: &str) -> Vec<Seen> {
+    let mut out = Vec::new();
+    p.for_each_match(tree.root_node(), text.as_bytes(), &mut |m| {
+        let mut caps: Vec<_> = m
+            .captures
+            .iter()
+            .map(|&(i, n)| {
+                (
+                    p.capture_names()[i as usize].clone(),
+                    n.start_byte(),
+                    n.end_byte(),
+                )
+            })
+            .collect();
+        caps.sort();
+        out.push((m.pattern, caps));
+    });
+    out.sort();
+    out
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// The text with `x` typed at the start of every `step`-th line: the errors typing leaves.
+fn broken(text: &str, step: usize) -> String {
+    text.split_inclusive('\n')
+        .enumerate()
+        .map(|(i, l)| {
+            if i % step == step / 2 {
+                let indent = l.len() - l.trim_start().len();
+                format!("{}x{}", &l[..indent], &l[indent..])
+            } else {
+                l.to_string()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn every_tags_query_matches_as_tree_sitter_does() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    files_under(&manifest.join("queries"), &mut files);
+    // The repository's own sources and tests, where they are at hand (not in a packaged crate).
+    files_under(&manifest.join("../../server"), &mut files);
+    files_under(&manifest.join("../../tests"), &mut files);
+    files.sort();
+    let mut compared = std::collections::BTreeMap::<&str, (usize, usize)>::new();
+    for path in &files {
+        let Some(lang) = language::for_path(path).filter(|l| l.tags_source().is_some()) else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let (q, p) = compiled(lang);
+        let mut parser = crate::parse::Parser::new();
+        for (variant, text) in [
+            (0, text.clone()),
+            (3, broken(&text, 3)),
+            (7, broken(&text, 7)),
+        ] {
+            let tree = parser.parse(lang, &text, None).expect("grammar loads");
+            let (want, got) = (
+                by_tree_sitter(&q, &tree, &text),
+                by_patterns(p, &tree, &text),
+            );
+            assert!(
+                want == got,
+                "{} (broken every {variant} lines): tree-sitter found {} matches, the matcher {}; first difference: {:?}",
+                path.display(),
+                want.len(),
+                got.len(),
+                want.iter()
+                    .zip(&got)
+                    .find(|(a, b)| a != b)
+                    .or_else(|| want.last().zip(got.last()))
+            );
+            let seen = compared.entry(lang.name).or_default();
+            seen.0 += 1;
+            seen.1 += want.len();
+        }
+    }
+    eprintln!("compared (texts, matches): {compared:?}");
+    for lang in ["rust", "python", "go", "javascript", "typescript"] {
+        let (texts, matches) = compared.get(lang).copied().unwrap_or_default();
+        assert!(
+            texts >= 3 && matches > 0,
+            "{lang}: only {texts} texts, {matches} matches compared"
+        );
+    }
+}
+
+fn compiled(lang: &'static Language) -> (Query, &'static Patterns) {
+    let src = lang.tags_source().expect("has tags");
+    let q = Query::new(&lang.grammar, src).expect("tree-sitter reads the bundled tags query");
+    let p = lang
+        .tags()
+        .expect("the matcher reads the bundled tags query");
+    assert_eq!(q.pattern_count(), p.pattern_count(), "{}", lang.name);
+    (q, p)
+}
+
+#[test]
+fn query_syntax_the_matcher_does_not_know_is_refused() {
+    let rust = language::by_name("rust").unwrap();
+    for (src, says) in [
+        ("(call_expression)*", "quantifiers"),
+        ("(call_expression \"(\")", "not supported"),
+        ("(call_expression . (identifier))", "not supported"),
+        ("(no_such_kind)", "no node kind `no_such_kind`"),
+        ("(call_expression nope: (identifier))", "no field `nope`"),
+        ("((identifier) @a (#match? @a \"x\"))", "not supported"),
+        ("((identifier) (identifier))", "sibling groups"),
+        ("(call_expression", "unclosed"),
+        ("(identifier) @a\n(#eq? @a \"x)", "line 2"),
+    ] {
+        let err = match Patterns::new(&rust.grammar, src) {
+            Ok(_) => panic!("{src:?} was accepted"),
+            Err(e) => e,
+        };
+        assert!(err.contains(says), "{src:?}: {err}");
+    }
+}
+
+#[test]
+fn predicates_compare_text() {
+    let python = language::by_name("python").unwrap();
+    let src = "((call function: (identifier) @f) @c (#eq? @f \"run\"))\n\
+               (call function: (identifier) @g (#any-of? @g \"a\" \"b\"))\n\
+               (call function: (identifier) @h (#not-eq? @h \"run\"))";
+    let p = Patterns::new(&python.grammar, src).unwrap();
+    let text = "run()\na()\nc()\n";
+    let tree = crate::parse::Parser::new()
+        .parse(python, text, None)
+        .unwrap();
+    let got = by_patterns(&p, &tree, text);
+    let q = Query::new(&python.grammar, src).unwrap();
+    assert_eq!(got, by_tree_sitter(&q, &tree, text));
+    let patterns: Vec<usize> = got.iter().map(|(i, _)| *i).collect();
+    assert_eq!(patterns, vec![0, 1, 2, 2]);
+}
