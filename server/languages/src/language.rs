@@ -7,7 +7,6 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
-use tree_sitter::Query;
 
 use serde::Deserialize;
 
@@ -40,7 +39,7 @@ pub struct Language {
     /// is most of what building the table costs, and a hook that only reads rules needs none.
     risky_src: &'static str,
     tags_src: Option<&'static str>,
-    compiled_query: std::sync::OnceLock<Query>,
+    compiled_query: std::sync::OnceLock<crate::patterns::Patterns>,
     compiled_tags: std::sync::OnceLock<Option<crate::patterns::Patterns>>,
     pub rules: Vec<CodeRule>,
     /// Rule indexes by the name the query sees: method name, canonical path, macro path.
@@ -68,9 +67,9 @@ impl Language {
     }
 
     /// The candidate-call query (`queries/<lang>/risky.scm`).
-    pub fn query(&self) -> &Query {
+    pub fn query(&self) -> &crate::patterns::Patterns {
         self.compiled_query.get_or_init(|| {
-            Query::new(&self.grammar, self.risky_src).unwrap_or_else(|e| {
+            crate::patterns::Patterns::new(&self.grammar, self.risky_src).unwrap_or_else(|e| {
                 panic!(
                     "bundled query queries/{}/risky.scm is invalid for {}: {e}",
                     self.queries, self.name
@@ -100,8 +99,13 @@ impl Language {
         self.tags_src
     }
 
+    /// The text of `queries/<lang>/risky.scm`, for comparing its matcher with tree-sitter's.
+    pub fn query_source(&self) -> &'static str {
+        self.risky_src
+    }
+
     pub fn capture(&self, name: &str) -> Option<u32> {
-        self.query().capture_index_for_name(name)
+        self.query().capture_index(name)
     }
 }
 

@@ -5,8 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
-use streaming_iterator::StreamingIterator;
-use tree_sitter::{Node, QueryCursor, Tree};
+use tree_sitter::{Node, Tree};
 
 use crate::catalog::{CodeMatcher, CodeRule, RuleInfo, Severity};
 use crate::conventions::{Conventions, ImportScope, Imports, Receiver};
@@ -252,13 +251,11 @@ pub fn analyze_ranges(
 
     #[allow(clippy::single_range_in_vec_init)] // one range: the whole text
     let whole = [0..text.len()];
-    let mut cursor = QueryCursor::new();
     for range in ranges.unwrap_or(&whole) {
-        cursor.set_byte_range(range.clone());
-        let mut matches = cursor.matches(lang.query(), tree.root_node(), src);
-        while let Some(m) = matches.next() {
+        let query = lang.query();
+        query.for_each_match_in(tree.root_node(), src, range.clone(), &mut |m| {
             let get = |idx: Option<u32>| {
-                idx.and_then(|i| m.captures().iter().find(|c| c.index == i).map(|c| c.node))
+                idx.and_then(|i| m.captures.iter().find(|c| c.0 == i).map(|c| c.1))
             };
             if let Some(node) = get(c_method_call) {
                 if let (Some(recv), Some(name), Some(args)) =
@@ -300,7 +297,7 @@ pub fn analyze_ranges(
                         .extend(local.imports);
                 }
             }
-        }
+        });
     }
     methods.sort_by_key(|m| m.node.start_byte());
     methods.dedup_by_key(|m| m.node.id());

@@ -119,6 +119,13 @@ impl Patterns {
         &self.capture_names
     }
 
+    pub fn capture_index(&self, name: &str) -> Option<u32> {
+        self.capture_names
+            .iter()
+            .position(|c| c == name)
+            .map(|i| i as u32)
+    }
+
     pub fn pattern_count(&self) -> usize {
         self.patterns.len()
     }
@@ -131,6 +138,30 @@ impl Patterns {
         src: &[u8],
         each: &mut dyn FnMut(Match<'_, 'tree>),
     ) {
+        self.for_each_match_in(root, src, 0..usize::MAX, each)
+    }
+
+    /// As [`Patterns::for_each_match`], for the matches that start at a node intersecting
+    /// `range` (as tree-sitter's `QueryCursor::set_byte_range`): only those nodes are visited.
+    pub fn for_each_match_in<'tree>(
+        &self,
+        root: Node<'tree>,
+        src: &[u8],
+        range: std::ops::Range<usize>,
+        each: &mut dyn FnMut(Match<'_, 'tree>),
+    ) {
+        // tree-sitter's test: an empty node at the range's start is inside it.
+        let whole = range.start == 0 && range.end == usize::MAX;
+        let outside = |n: Node| {
+            if whole {
+                return false;
+            }
+            let (start, end) = (n.start_byte(), n.end_byte());
+            !((end > range.start || (start == end && end == range.start)) && start < range.end)
+        };
+        if outside(root) {
+            return;
+        }
         let mut walk = root.walk();
         let mut scratch = Scratch {
             cursor: root.walk(),
@@ -166,16 +197,24 @@ impl Patterns {
                 }
             }
             scratch.kids.clear();
-            if walk.goto_first_child() {
-                continue;
-            }
+            // Next: the first child, else the next sibling (of this node or an ancestor), that
+            // intersects the range; siblings are in order, so one past the range ends the level.
+            let mut moved = walk.goto_first_child() || walk.goto_next_sibling();
             loop {
-                if walk.goto_next_sibling() {
-                    break;
+                if moved {
+                    let n = walk.node();
+                    if !outside(n) {
+                        break;
+                    }
+                    if n.start_byte() < range.end {
+                        moved = walk.goto_next_sibling();
+                        continue;
+                    }
                 }
                 if !walk.goto_parent() {
                     return;
                 }
+                moved = walk.goto_next_sibling();
             }
         }
     }

@@ -1,7 +1,8 @@
-//! The matcher against tree-sitter's own `QueryCursor`: the same matches for every tags query,
-//! on every fixture and source file of the repository, as written and broken at line starts
-//! (so that error recovery's trees are compared too).
+//! The matcher against tree-sitter's own `QueryCursor`: the same matches for every bundled
+//! query, on every fixture and source file of the repository, as written and broken at line
+//! starts (so that error recovery's trees are compared too), over the whole text and parts.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use streaming_iterator::StreamingIterator;
@@ -13,9 +14,10 @@ use crate::language::{self, Language};
 /// A match as text: its pattern and its captures (name, byte range), sorted.
 type Seen = (usize, Vec<(String, usize, usize)>);
 
-fn by_tree_sitter(q: &Query, tree: &Tree, text: &str) -> Vec<Seen> {
+fn by_tree_sitter(q: &Query, tree: &Tree, text: &str, range: Range<usize>) -> Vec<Seen> {
     let mut out = Vec::new();
     let mut cursor = QueryCursor::new();
+    cursor.set_byte_range(range);
     let mut it = cursor.matches(q, tree.root_node(), text.as_bytes());
     while let Some(m) = it.next() {
         let mut caps: Vec<_> = m
@@ -33,9 +35,9 @@ fn by_tree_sitter(q: &Query, tree: &Tree, text: &str) -> Vec<Seen> {
     out
 }
 
-fn by_patterns(p: &Patterns, tree: &Tree, text: &str) -> Vec<Seen> {
+fn by_patterns(p: &Patterns, tree: &Tree, text: &str, range: Range<usize>) -> Vec<Seen> {
     let mut out = Vec::new();
-    p.for_each_match(tree.root_node(), text.as_bytes(), &mut |m| {
+    p.for_each_match_in(tree.root_node(), text.as_bytes(), range, &mut |m| {
         let mut caps: Vec<_> = m
             .captures
             .iter()
@@ -83,8 +85,22 @@ fn broken(text: &str, step: usize) -> String {
         .collect()
 }
 
+/// The language's queries, by tree-sitter and by the matcher: `risky.scm`, then `tags.scm`.
+fn compiled(lang: &'static Language) -> Vec<(&'static str, Query, &'static Patterns)> {
+    let both = |name, src: &str, p: &'static Patterns| {
+        let q = Query::new(&lang.grammar, src).expect("tree-sitter reads the bundled query");
+        assert_eq!(q.pattern_count(), p.pattern_count(), "{}", lang.name);
+        (name, q, p)
+    };
+    let mut out = vec![both("risky.scm", lang.query_source(), lang.query())];
+    if let (Some(src), Some(p)) = (lang.tags_source(), lang.tags()) {
+        out.push(both("tags.scm", src, p));
+    }
+    out
+}
+
 #[test]
-fn every_tags_query_matches_as_tree_sitter_does() {
+fn every_bundled_query_matches_as_tree_sitter_does() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     files_under(&manifest.join("queries"), &mut files);
@@ -92,60 +108,63 @@ fn every_tags_query_matches_as_tree_sitter_does() {
     files_under(&manifest.join("../../server"), &mut files);
     files_under(&manifest.join("../../tests"), &mut files);
     files.sort();
-    let mut compared = std::collections::BTreeMap::<&str, (usize, usize)>::new();
+    let mut compared = std::collections::BTreeMap::<(&str, &str), (usize, usize)>::new();
+    let mut parser = crate::parse::Parser::new();
     for path in &files {
-        let Some(lang) = language::for_path(path).filter(|l| l.tags_source().is_some()) else {
+        let Some(lang) = language::for_path(path).filter(|l| l.model.is_none()) else {
             continue;
         };
         let Ok(text) = std::fs::read_to_string(path) else {
             continue;
         };
-        let (q, p) = compiled(lang);
-        let mut parser = crate::parse::Parser::new();
+        let queries = compiled(lang);
         for (variant, text) in [
             (0, text.clone()),
             (3, broken(&text, 3)),
             (7, broken(&text, 7)),
         ] {
             let tree = parser.parse(lang, &text, None).expect("grammar loads");
-            let (want, got) = (
-                by_tree_sitter(&q, &tree, &text),
-                by_patterns(p, &tree, &text),
-            );
-            assert!(
-                want == got,
-                "{} (broken every {variant} lines): tree-sitter found {} matches, the matcher {}; first difference: {:?}",
-                path.display(),
-                want.len(),
-                got.len(),
-                want.iter()
-                    .zip(&got)
-                    .find(|(a, b)| a != b)
-                    .or_else(|| want.last().zip(got.last()))
-            );
-            let seen = compared.entry(lang.name).or_default();
-            seen.0 += 1;
-            seen.1 += want.len();
+            // The whole text, and stretches that start and end anywhere (inside tokens too).
+            let n = text.len();
+            let ranges = [
+                0..usize::MAX,
+                0..n / 3,
+                n / 3..n / 2 + 1,
+                n / 2..n / 2,
+                n - n / 5..n,
+            ];
+            for (query, q, p) in &queries {
+                for range in &ranges {
+                    let want = by_tree_sitter(q, &tree, &text, range.clone());
+                    let got = by_patterns(p, &tree, &text, range.clone());
+                    assert!(
+                        want == got,
+                        "{} ({query}, broken every {variant} lines, bytes {range:?}): tree-sitter found {} matches, the matcher {}; first difference: {:?}",
+                        path.display(),
+                        want.len(),
+                        got.len(),
+                        want.iter()
+                            .zip(&got)
+                            .find(|(a, b)| a != b)
+                            .or_else(|| want.last().zip(got.last()))
+                    );
+                    let seen = compared.entry((lang.name, query)).or_default();
+                    seen.0 += 1;
+                    seen.1 += want.len();
+                }
+            }
         }
     }
     eprintln!("compared (texts, matches): {compared:?}");
     for lang in ["rust", "python", "go", "javascript", "typescript"] {
-        let (texts, matches) = compared.get(lang).copied().unwrap_or_default();
-        assert!(
-            texts >= 3 && matches > 0,
-            "{lang}: only {texts} texts, {matches} matches compared"
-        );
+        for query in ["risky.scm", "tags.scm"] {
+            let (texts, matches) = compared.get(&(lang, query)).copied().unwrap_or_default();
+            assert!(
+                texts >= 3 && matches > 0,
+                "{lang} {query}: only {texts} texts, {matches} matches compared"
+            );
+        }
     }
-}
-
-fn compiled(lang: &'static Language) -> (Query, &'static Patterns) {
-    let src = lang.tags_source().expect("has tags");
-    let q = Query::new(&lang.grammar, src).expect("tree-sitter reads the bundled tags query");
-    let p = lang
-        .tags()
-        .expect("the matcher reads the bundled tags query");
-    assert_eq!(q.pattern_count(), p.pattern_count(), "{}", lang.name);
-    (q, p)
 }
 
 #[test]
@@ -181,9 +200,9 @@ fn predicates_compare_text() {
     let tree = crate::parse::Parser::new()
         .parse(python, text, None)
         .unwrap();
-    let got = by_patterns(&p, &tree, text);
+    let got = by_patterns(&p, &tree, text, 0..usize::MAX);
     let q = Query::new(&python.grammar, src).unwrap();
-    assert_eq!(got, by_tree_sitter(&q, &tree, text));
+    assert_eq!(got, by_tree_sitter(&q, &tree, text, 0..usize::MAX));
     let patterns: Vec<usize> = got.iter().map(|(i, _)| *i).collect();
     assert_eq!(patterns, vec![0, 1, 2, 2]);
 }
