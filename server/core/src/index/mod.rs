@@ -2,7 +2,7 @@
 //! not trees, and the resolution of a reference to the definition it means across files and
 //! crates. Files are indexed in parallel; an edited file is indexed again on its own.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -224,25 +224,17 @@ impl WorkspaceIndex {
             .entry((crate_id, symbols.module.clone()))
             .or_default()
             .push(id);
-        for (i, d) in symbols.defs.iter().enumerate() {
-            self.defs_by_name
-                .entry(d.name.clone())
-                .or_default()
-                .push((id, i));
-        }
-        for (i, r) in symbols.refs.iter().enumerate() {
-            self.refs_by_name
-                .entry(r.name.clone())
-                .or_default()
-                .push((id, i));
+        let defs = symbols.defs.iter().enumerate();
+        add_by_name(
+            &self.defs_by_name,
+            defs.map(|(i, d)| (d.name.as_str(), (id, i))),
+        );
+        let refs = symbols.refs.iter().enumerate().flat_map(|(i, r)| {
             // `use a::purge as wipe; wipe()` is a reference to `purge` too.
-            if let Some(target) = alias_target(&symbols, r) {
-                self.refs_by_name
-                    .entry(target.to_string())
-                    .or_default()
-                    .push((id, i));
-            }
-        }
+            let alias = alias_target(&symbols, r).map(|t| (t.as_str(), (id, i)));
+            std::iter::once((r.name.as_str(), (id, i))).chain(alias)
+        });
+        add_by_name(&self.refs_by_name, refs);
         self.files.insert(id, Arc::new(symbols));
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::Release);
@@ -509,6 +501,21 @@ fn in_background<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     match pool {
         Ok(pool) => pool.install(work),
         Err(_) => work(),
+    }
+}
+
+/// Adds a file's entries to a by-name table: grouped by name first, so that a name the file
+/// uses many times takes the table's lock (and, when new, a copy of the name) once.
+fn add_by_name<'a, T>(map: &DashMap<String, Vec<T>>, entries: impl Iterator<Item = (&'a str, T)>) {
+    let mut grouped: HashMap<&str, Vec<T>> = HashMap::new();
+    for (name, entry) in entries {
+        grouped.entry(name).or_default().push(entry);
+    }
+    for (name, list) in grouped {
+        match map.get_mut(name) {
+            Some(mut v) => v.extend(list),
+            None => map.entry(name.to_string()).or_default().extend(list),
+        }
     }
 }
 

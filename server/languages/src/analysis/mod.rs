@@ -38,7 +38,7 @@ pub fn may_have_findings(lang: &Language, text: &str) -> bool {
     }
     let mut gates: Option<HashSet<String>> = None;
     // Overlapping: `delete` (gated on kube) must not hide `delete_vpc` (gated on the EC2 SDK).
-    lang.triggers.find_overlapping_iter(text).any(|m| {
+    lang.triggers().find_overlapping_iter(text).any(|m| {
         let needs = &lang.trigger_gates[m.pattern().as_usize()];
         needs.is_empty() || {
             let present = gates.get_or_insert_with(|| crates_used(lang, text));
@@ -47,17 +47,26 @@ pub fn may_have_findings(lang: &Language, text: &str) -> bool {
     })
 }
 
-/// Where the trigger words that count in this file occur.
-fn trigger_hits(lang: &Language, text: &str) -> Vec<std::ops::Range<usize>> {
-    let present = crates_used(lang, text);
-    lang.triggers
+/// Where the trigger words that count in this file occur, and the gating crates it uses when
+/// a word needed them (found once, on the first such word).
+fn trigger_hits(
+    lang: &Language,
+    text: &str,
+) -> (Vec<std::ops::Range<usize>>, Option<HashSet<String>>) {
+    let mut present: Option<HashSet<String>> = None;
+    let hits = lang
+        .triggers()
         .find_overlapping_iter(text)
         .filter(|m| {
             let needs = &lang.trigger_gates[m.pattern().as_usize()];
-            needs.is_empty() || needs.iter().any(|g| present.contains(g))
+            needs.is_empty() || {
+                let present = present.get_or_insert_with(|| crates_used(lang, text));
+                needs.iter().any(|g| present.contains(g))
+            }
         })
         .map(|m| m.start()..m.end())
-        .collect()
+        .collect();
+    (hits, present)
 }
 
 struct MethodCall<'t> {
@@ -123,12 +132,13 @@ pub fn analyze(lang: &Language, tree: &Tree, text: &str, path: Option<&Path>) ->
     }
     // Every rule needs one of the language's trigger words inside the call it matches, so only
     // the top-level items holding one are queried: most of a file is never visited.
-    let hits = trigger_hits(lang, text);
+    let (hits, crates) = trigger_hits(lang, text);
     if hits.is_empty() {
         return Vec::new();
     }
     let items = covering_items(tree, &hits);
-    analyze_ranges(lang, tree, text, path, Some(&items))
+    let crates = crates.unwrap_or_else(|| crates_used(lang, text));
+    analyze_checked(lang, tree, text, path, &items, crates)
 }
 
 /// The top-level items (functions, impls, modules...) that cover `ranges`: the unit of
@@ -221,6 +231,21 @@ pub fn analyze_ranges(
     if !may_have_findings(lang, text) {
         return Vec::new();
     }
+    #[allow(clippy::single_range_in_vec_init)] // one range: the whole text
+    let whole = [0..text.len()];
+    let crates = crates_used(lang, text);
+    analyze_checked(lang, tree, text, path, ranges.unwrap_or(&whole), crates)
+}
+
+/// [`analyze_ranges`] for a file known to hold a trigger word that counts, using `crates`.
+fn analyze_checked(
+    lang: &Language,
+    tree: &Tree,
+    text: &str,
+    path: Option<&Path>,
+    ranges: &[std::ops::Range<usize>],
+    crates: HashSet<String>,
+) -> Vec<Finding> {
     let src = text.as_bytes();
     let conv = lang.conventions;
     let node_text = |n: Node| n.utf8_text(src).unwrap_or("");
@@ -243,15 +268,13 @@ pub fn analyze_ranges(
         imports: HashMap::new(),
         item_imports: HashMap::new(),
         wildcards: Vec::new(),
-        crates: crates_used(lang, text),
+        crates,
         test_file: path.is_some_and(|p| conv.is_test_path(p)),
     };
     let file_imports = conv.imports(tree.root_node(), src, ImportScope::FileLevel);
     ctx.add(&file_imports, lang.path_separator);
 
-    #[allow(clippy::single_range_in_vec_init)] // one range: the whole text
-    let whole = [0..text.len()];
-    for range in ranges.unwrap_or(&whole) {
+    for range in ranges {
         let query = lang.query();
         query.for_each_match_in(tree.root_node(), src, range.clone(), &mut |m| {
             let get = |idx: Option<u32>| {
