@@ -41,6 +41,8 @@ pub struct Language {
     tags_src: Option<&'static str>,
     compiled_query: std::sync::OnceLock<crate::patterns::Patterns>,
     compiled_tags: std::sync::OnceLock<Option<crate::patterns::Patterns>>,
+    /// The grammar's `node-types.json`: which subtrees the queries' walk may skip.
+    node_types: &'static str,
     pub rules: Vec<CodeRule>,
     /// Rule indexes by the name the query sees: method name, canonical path, macro path.
     pub by_method: HashMap<String, Vec<usize>>,
@@ -72,12 +74,14 @@ impl Language {
     /// The candidate-call query (`queries/<lang>/risky.scm`).
     pub fn query(&self) -> &crate::patterns::Patterns {
         self.compiled_query.get_or_init(|| {
-            crate::patterns::Patterns::new(&self.grammar, self.risky_src).unwrap_or_else(|e| {
-                panic!(
-                    "bundled query queries/{}/risky.scm is invalid for {}: {e}",
-                    self.queries, self.name
-                )
-            })
+            crate::patterns::Patterns::new(&self.grammar, self.risky_src)
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "bundled query queries/{}/risky.scm is invalid for {}: {e}",
+                        self.queries, self.name
+                    )
+                })
+                .skipping_by(&self.grammar, self.node_types)
         })
     }
 
@@ -86,12 +90,14 @@ impl Language {
         self.compiled_tags
             .get_or_init(|| {
                 self.tags_src.map(|src| {
-                    crate::patterns::Patterns::new(&self.grammar, src).unwrap_or_else(|e| {
-                        panic!(
-                            "bundled query queries/{}/tags.scm is invalid for {}: {e}",
-                            self.queries, self.name
-                        )
-                    })
+                    crate::patterns::Patterns::new(&self.grammar, src)
+                        .unwrap_or_else(|e| {
+                            panic!(
+                                "bundled query queries/{}/tags.scm is invalid for {}: {e}",
+                                self.queries, self.name
+                            )
+                        })
+                        .skipping_by(&self.grammar, self.node_types)
                 })
             })
             .as_ref()
@@ -182,7 +188,7 @@ fn leak_all(v: Vec<String>) -> &'static [&'static str] {
 fn build(entry: LanguageEntry) -> Language {
     let name = leak(entry.name);
     let queries = leak(entry.queries.unwrap_or_else(|| name.to_string()));
-    let grammar = grammars::by_name(&entry.grammar).unwrap_or_else(|| {
+    let (grammar, node_types) = grammars::by_name(&entry.grammar).unwrap_or_else(|| {
         panic!(
             "queries/languages.toml: {name} names grammar `{}`, which grammars.rs does not have",
             entry.grammar
@@ -322,6 +328,7 @@ fn build(entry: LanguageEntry) -> Language {
         tags_src,
         compiled_query: std::sync::OnceLock::new(),
         compiled_tags: std::sync::OnceLock::new(),
+        node_types,
         rules,
         by_method,
         by_path,

@@ -34,7 +34,7 @@ fn parse_shell(text: &str) -> Option<tree_sitter::Tree> {
         if p.is_none() {
             let mut parser = tree_sitter::Parser::new();
             parser
-                .set_language(&crate::grammars::by_name(SHELL_GRAMMAR)?)
+                .set_language(&crate::grammars::by_name(SHELL_GRAMMAR)?.0)
                 .ok()?;
             *p = Some(parser);
         }

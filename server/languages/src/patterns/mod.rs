@@ -10,6 +10,7 @@
 //! other query syntax is refused when the file is compiled, so a query cannot silently mean
 //! something else here.
 
+mod prune;
 mod reader;
 
 use tree_sitter::{Language as Grammar, Node};
@@ -24,6 +25,9 @@ pub struct Patterns {
     by_kind: Vec<Vec<usize>>,
     /// Patterns whose outermost node is a wildcard: tried at every node.
     anywhere: Vec<usize>,
+    /// By kind id: no pattern can start below a node of this kind, so the walk does not enter
+    /// it (empty: every node is entered).
+    opaque: Vec<bool>,
 }
 
 struct Pattern {
@@ -112,7 +116,26 @@ impl Patterns {
             capture_names: reader.captures,
             by_kind,
             anywhere,
+            opaque: Vec::new(),
         })
+    }
+
+    /// Lets the walk skip the subtrees that, by the grammar's `node-types.json`, can hold no
+    /// node a pattern starts at.
+    pub fn skipping_by(mut self, grammar: &Grammar, node_types: &str) -> Self {
+        let roots = match self.anywhere.is_empty() {
+            true => Some(
+                self.by_kind
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| !p.is_empty())
+                    .map(|(id, _)| id as u16)
+                    .collect(),
+            ),
+            false => None,
+        };
+        self.opaque = prune::opaque_kinds(grammar, node_types, roots);
+        self
     }
 
     pub fn capture_names(&self) -> &[String] {
@@ -199,7 +222,12 @@ impl Patterns {
             scratch.kids.clear();
             // Next: the first child, else the next sibling (of this node or an ancestor), that
             // intersects the range; siblings are in order, so one past the range ends the level.
-            let mut moved = walk.goto_first_child() || walk.goto_next_sibling();
+            let enter = !self
+                .opaque
+                .get(node.kind_id() as usize)
+                .copied()
+                .unwrap_or(false);
+            let mut moved = (enter && walk.goto_first_child()) || walk.goto_next_sibling();
             loop {
                 if moved {
                     let n = walk.node();

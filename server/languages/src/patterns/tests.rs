@@ -206,3 +206,35 @@ fn predicates_compare_text() {
     let patterns: Vec<usize> = got.iter().map(|(i, _)| *i).collect();
     assert_eq!(patterns, vec![0, 1, 2, 2]);
 }
+
+#[test]
+fn the_walk_skips_only_subtrees_that_cannot_hold_a_match() {
+    let skipped = |lang: &str| -> Vec<&'static str> {
+        let l = language::by_name(lang).unwrap();
+        let p = l.tags().unwrap();
+        (0..p.opaque.len() as u16)
+            .filter(|&id| p.opaque[id as usize] && l.grammar.node_kind_is_named(id))
+            .filter_map(|id| l.grammar.node_kind_for_id(id))
+            .collect()
+    };
+    let rust = skipped("rust");
+    eprintln!("rust skips {rust:?}");
+    eprintln!("python skips {:?}", skipped("python"));
+    for k in ["token_tree", "string_literal", "line_comment"] {
+        assert!(rust.contains(&k), "rust does not skip {k}");
+    }
+    // Anything that can hold a call, a definition or a type name is entered.
+    for k in [
+        "call_expression",
+        "block",
+        "arguments",
+        "macro_invocation",
+        "attribute_item",
+    ] {
+        assert!(!rust.contains(&k), "rust skips {k}");
+    }
+    assert!(
+        !skipped("python").contains(&"string"),
+        "an f-string holds calls"
+    );
+}
