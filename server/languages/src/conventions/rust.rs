@@ -98,14 +98,15 @@ impl Conventions for Rust {
             ImportScope::Everywhere => {
                 let mut stack = vec![root];
                 while let Some(n) = stack.pop() {
-                    if n.kind() == "use_declaration" {
+                    let kind = n.kind();
+                    if kind == "use_declaration" {
                         if let Some(arg) = n.child_by_field_name("argument") {
                             self.use_tree(arg, &[], src, &mut out);
                         }
                         continue;
                     }
                     if matches!(
-                        n.kind(),
+                        kind,
                         "source_file" | "declaration_list" | "mod_item" | "function_item" | "block"
                     ) {
                         let mut c = n.walk();
