@@ -105,10 +105,22 @@ impl WalkRules {
         true
     }
 
-    /// The files below `top` (a folder or file inside the workspace `root`).
+    /// The files below `top` (a folder or file inside the workspace `root`), sorted.
     pub fn files(&self, root: &Path, top: &Path) -> Vec<PathBuf> {
+        self.files_where(root, top, &|_| true)
+    }
+
+    /// The files below `top` that `keep` admits, sorted. Folders are read on every core (a
+    /// large tree's walk, a stat and a glob test a file, took a twentieth of its index).
+    pub fn files_where(
+        &self,
+        root: &Path,
+        top: &Path,
+        keep: &(dyn Fn(&ignore::DirEntry) -> bool + Sync),
+    ) -> Vec<PathBuf> {
         let rules = self.clone();
         let root = root.to_path_buf();
+        let found = std::sync::Mutex::new(Vec::new());
         ignore::WalkBuilder::new(top)
             .hidden(false)
             .git_ignore(true)
@@ -117,11 +129,22 @@ impl WalkRules {
                 let is_dir = e.file_type().is_some_and(|t| t.is_dir());
                 rules.wanted(&root, e.path(), is_dir)
             })
-            .build()
-            .flatten()
-            .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-            .map(|e| e.into_path())
-            .collect()
+            .build_parallel()
+            .run(|| {
+                let found = &found;
+                Box::new(move |entry| {
+                    if let Ok(e) = entry {
+                        if e.file_type().is_some_and(|t| t.is_file()) && keep(&e) {
+                            let mut list = found.lock().unwrap_or_else(|p| p.into_inner());
+                            list.push(e.into_path());
+                        }
+                    }
+                    ignore::WalkState::Continue
+                })
+            });
+        let mut files = found.into_inner().unwrap_or_else(|p| p.into_inner());
+        files.sort();
+        files
     }
 }
 

@@ -317,10 +317,11 @@ impl WorkspaceIndex {
         let reused = std::sync::atomic::AtomicUsize::new(0);
         let restamped = std::sync::atomic::AtomicUsize::new(0);
         let bytes = std::sync::atomic::AtomicU64::new(0);
+        let folders = FolderProjects::default();
         files
             .par_iter()
             .for_each_init(crate::parse::Parser::new, |parser, path| {
-                if let Some((stamp, origin)) = self.index_one(parser, path, cache) {
+                if let Some((stamp, origin)) = self.index_one(parser, path, cache, &folders) {
                     bytes.fetch_add(stamp.size, std::sync::atomic::Ordering::Relaxed);
                     if origin != Origin::Parsed {
                         reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -359,6 +360,7 @@ impl WorkspaceIndex {
         parser: &mut crate::parse::Parser,
         path: &Path,
         cache: &IndexCache,
+        folders: &FolderProjects,
     ) -> Option<(Stamp, Origin)> {
         let lang = language::for_path(path).filter(|l| l.has_symbols())?;
         let meta = std::fs::metadata(path).ok()?;
@@ -367,7 +369,7 @@ impl WorkspaceIndex {
         // The file's place (its project, its module) may have changed without it: a moved
         // Cargo.toml or package.json. The stored table is used only where it still holds.
         let take = |stored: Stored| -> bool {
-            let (crate_id, module) = self.place(lang, path);
+            let (crate_id, module) = self.place(lang, path, Some(folders));
             if module != stored.symbols.module {
                 return false;
             }
@@ -397,7 +399,7 @@ impl WorkspaceIndex {
             }
         }
         let tree = parser.parse(lang, &text, None)?;
-        let symbols = self.symbols_of(path, &tree, &text)?;
+        let symbols = self.symbols_of(path, &tree, &text, Some(folders))?;
         self.insert(path, symbols);
         Some((Stamp { size, mtime, hash }, Origin::Parsed))
     }

@@ -54,6 +54,12 @@ pub struct WorkspaceIndex {
     modules: DashMap<(usize, Vec<String>), Vec<usize>>,
 }
 
+/// The project of each folder met in one bulk index, by language: the manifests above a folder
+/// (`Cargo.toml`, `go.mod`, `package.json`) are looked for and read once per folder, not once
+/// per file. Kept for one run: a manifest added later counts from the next run, or the next
+/// time the file itself is indexed.
+pub(crate) type FolderProjects = DashMap<(&'static str, PathBuf), usize>;
+
 pub struct IndexStats {
     pub files: usize,
     pub bytes: u64,
@@ -79,8 +85,22 @@ impl WorkspaceIndex {
         self.files.get(&id).map(|f| f.clone())
     }
 
-    /// The project (a Cargo crate for Rust) that holds `path`, as the language defines it.
-    fn crate_of(&self, lang: &Language, path: &Path) -> usize {
+    /// The project (a Cargo crate for Rust) that holds `path`, as the language defines it;
+    /// during a bulk index, looked up once per folder (`folders`).
+    fn crate_of(&self, lang: &Language, path: &Path, folders: Option<&FolderProjects>) -> usize {
+        let Some((folders, dir)) = folders.zip(path.parent()) else {
+            return self.crate_of_uncached(lang, path);
+        };
+        let key = (lang.name, dir.to_path_buf());
+        if let Some(id) = folders.get(&key) {
+            return *id;
+        }
+        let id = self.crate_of_uncached(lang, path);
+        folders.insert(key, id);
+        id
+    }
+
+    fn crate_of_uncached(&self, lang: &Language, path: &Path) -> usize {
         let project = lang.conventions.project_of(path);
         if let Some(i) = self.crate_ids.get(&project.dir) {
             return *i;
@@ -125,16 +145,12 @@ impl WorkspaceIndex {
     /// The files under `root` the index reads: those `rules` admit, in a language with a symbol
     /// query, small enough to analyse.
     pub fn indexable(root: &Path, rules: &crate::walk::WalkRules) -> Vec<PathBuf> {
-        rules
-            .files(root, root)
-            .into_iter()
-            .filter(|p| language::for_path(p).is_some_and(|l| l.has_symbols()))
-            // Too large to analyse: not read at all.
-            .filter(|p| {
-                std::fs::metadata(p)
+        rules.files_where(root, root, &|e| {
+            language::for_path(e.path()).is_some_and(|l| l.has_symbols())
+                // Too large to analyse: not read at all.
+                && e.metadata()
                     .is_ok_and(|m| m.len() <= crate::document::MAX_ANALYSED_BYTES as u64)
-            })
-            .collect()
+        })
     }
 
     /// Indexes these files (as `index_workspace_with` does its walk).
@@ -155,6 +171,7 @@ impl WorkspaceIndex {
         let total = files.len();
         let done = std::sync::atomic::AtomicUsize::new(0);
         let bytes = std::sync::atomic::AtomicU64::new(0);
+        let folders = FolderProjects::default();
         files
             .par_iter()
             .for_each_init(crate::parse::Parser::new, |parser, path| {
@@ -163,7 +180,11 @@ impl WorkspaceIndex {
                         bytes.fetch_add(text.len() as u64, std::sync::atomic::Ordering::Relaxed);
                         if let Some(lang) = language::for_path(path) {
                             if let Some(tree) = parser.parse(lang, &text, None) {
-                                self.update_file(path, &tree, &text);
+                                if let Some(symbols) =
+                                    self.symbols_of(path, &tree, &text, Some(&folders))
+                                {
+                                    self.insert(path, symbols);
+                                }
                             }
                         }
                     }
@@ -183,14 +204,19 @@ impl WorkspaceIndex {
 
     /// (Re)indexes one file from its current tree and text.
     pub fn update_file(&self, path: &Path, tree: &crate::parse::Tree, text: &str) {
-        if let Some(symbols) = self.symbols_of(path, tree, text) {
+        if let Some(symbols) = self.symbols_of(path, tree, text, None) {
             self.insert(path, symbols);
         }
     }
 
     /// The project and module path `path` has now.
-    fn place(&self, lang: &Language, path: &Path) -> (usize, Vec<String>) {
-        let crate_id = self.crate_of(lang, path);
+    fn place(
+        &self,
+        lang: &Language,
+        path: &Path,
+        folders: Option<&FolderProjects>,
+    ) -> (usize, Vec<String>) {
+        let crate_id = self.crate_of(lang, path, folders);
         let crates = self.crates.read().unwrap_or_else(|e| e.into_inner());
         (
             crate_id,
@@ -204,9 +230,10 @@ impl WorkspaceIndex {
         path: &Path,
         tree: &crate::parse::Tree,
         text: &str,
+        folders: Option<&FolderProjects>,
     ) -> Option<FileSymbols> {
         let lang = language::for_path(path).filter(|l| l.has_symbols())?;
-        let (crate_id, module) = self.place(lang, path);
+        let (crate_id, module) = self.place(lang, path, folders);
         let mut symbols = extract(lang, tree, text, path, module);
         symbols.crate_id = crate_id;
         Some(symbols)
