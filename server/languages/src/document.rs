@@ -107,10 +107,11 @@ pub enum Reparsed {
 }
 
 /// Parser steps (a hundred operations each) a keystroke's re-parse may take before it is left
-/// to the background. In the 5,000-line files of the `edit_latency` bench, typing in Rust and
-/// TypeScript stays under it, valid or not; Python's parses run 30 to 650 steps, error recovery
-/// at up to 170 µs a step, so most of its typing through broken indentation goes to the
-/// background, and a keystroke waits at most about 60 steps.
+/// to the background; once the parse is recovering from an error, only a twelfth of them more
+/// (`Parser::parse_bounded`). In the 5,000-line files of the `edit_latency` bench, typing in
+/// Rust and TypeScript stays under it, valid or not; Python's parses run 30 to 650 steps, error
+/// recovery at up to 170 µs a step, so most of its typing through broken indentation goes to
+/// the background.
 pub const KEYSTROKE_PARSE_STEPS: usize = 60;
 
 impl Document {

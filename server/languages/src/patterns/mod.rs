@@ -1,12 +1,14 @@
-//! The tags queries' patterns (`queries/<lang>/tags.scm`), matched by one cursor walk.
+//! The bundled queries' patterns (`queries/<lang>/tags.scm` and `risky.scm`), matched by one
+//! cursor walk.
 //!
 //! tree-sitter's `QueryCursor` spends about 200 ns on every node of the tree whatever the query
 //! (it works out each node's field, siblings and supertypes before it looks at a pattern): on a
 //! cold index that is most of the time spent beyond parsing. The tags queries only need node
 //! patterns with fields, wildcards, alternations and text predicates, so this module reads
 //! that part of the query language and matches it with a plain `TreeCursor` walk that looks a
-//! node's kind up in a table and goes further only for the few kinds a pattern starts with. The
-//! matches are the ones `QueryCursor` gives (a test compares the two on every fixture); any
+//! node's kind up in a table and goes further only for the few kinds a pattern starts with, and
+//! does not enter subtrees that cannot hold a match (`prune`). The matches are the ones
+//! `QueryCursor` gives (a test compares the two on every fixture, whole and in stretches); any
 //! other query syntax is refused when the file is compiled, so a query cannot silently mean
 //! something else here.
 
@@ -17,7 +19,7 @@ use tree_sitter::{Language as Grammar, Node};
 
 use reader::Reader;
 
-/// A compiled tags query.
+/// A compiled query.
 pub struct Patterns {
     patterns: Vec<Pattern>,
     capture_names: Vec<String>,
@@ -98,13 +100,14 @@ impl Patterns {
         let mut by_kind = vec![Vec::new(); grammar.node_kind_count()];
         let mut anywhere = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
-            match root_kinds(&p.root) {
+            // A kind outside the table (`ERROR`) is tried at every node, its test done there.
+            match root_kinds(&p.root)
+                .filter(|ids| ids.iter().all(|&id| (id as usize) < by_kind.len()))
+            {
                 Some(ids) => {
                     for id in ids {
-                        if let Some(list) = by_kind.get_mut(id as usize) {
-                            if !list.contains(&i) {
-                                list.push(i);
-                            }
+                        if !by_kind[id as usize].contains(&i) {
+                            by_kind[id as usize].push(i);
                         }
                     }
                 }

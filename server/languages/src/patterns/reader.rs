@@ -1,5 +1,5 @@
-//! Reads the part of tree-sitter's query language the tags queries use; anything else is an
-//! error naming the line.
+//! Reads the part of tree-sitter's query language the bundled queries use; anything else is
+//! an error naming the line.
 
 use tree_sitter::Language as Grammar;
 

@@ -238,3 +238,22 @@ fn the_walk_skips_only_subtrees_that_cannot_hold_a_match() {
         "an f-string holds calls"
     );
 }
+
+#[test]
+fn a_pattern_at_error_nodes_is_tried_everywhere() {
+    let python = language::by_name("python").unwrap();
+    let src = "(ERROR) @e";
+    let p = Patterns::new(&python.grammar, src).unwrap();
+    let q = Query::new(&python.grammar, src).unwrap();
+    let text = "def f(x y z):\n    pass\nclass (:\n";
+    let tree = crate::parse::Parser::new()
+        .parse(python, text, None)
+        .unwrap();
+    let got = by_patterns(&p, &tree, text, 0..usize::MAX);
+    assert!(
+        !got.is_empty(),
+        "the broken text has an ERROR node: {}",
+        tree.root_node().to_sexp()
+    );
+    assert_eq!(got, by_tree_sitter(&q, &tree, text, 0..usize::MAX));
+}
