@@ -570,3 +570,5 @@ mod paths;
 pub use cache::{CacheState, CacheUse, IndexCache};
 use paths::{resolve_path, resolve_path_from};
 mod reexports;
+#[cfg(test)]
+mod tests;
