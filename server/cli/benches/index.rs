@@ -112,7 +112,26 @@ fn main() {
     let (mut defs, mut refs) = (0, 0);
     let mut floor = (Vec::new(), Vec::new());
     let mut cold = (Vec::new(), Vec::new());
+    // The peer: ast-grep (PyPI `ast-grep-cli`) with one pattern, over a tree of Rust files
+    // only (a rule is of one language), when `AIGIS_BENCH_AST_GREP` names its binary.
+    let ast_grep =
+        std::env::var_os("AIGIS_BENCH_AST_GREP").filter(|_| by_lang.keys().all(|l| *l == "rust"));
+    let mut peer = Vec::new();
     for _ in 0..runs {
+        if let Some(bin) = &ast_grep {
+            let t = Instant::now();
+            let out = std::process::Command::new(bin)
+                .args(["run", "-p", "$X.unwrap()", "-l", "rust", "--json=stream"])
+                .arg(&root)
+                .output()
+                .expect("AIGIS_BENCH_AST_GREP runs");
+            peer.push(t.elapsed());
+            assert!(
+                out.status.success() || out.status.code() == Some(1),
+                "ast-grep failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
         let (t, c) = (Instant::now(), cpu_time());
         read_and_parse(&files);
         floor.0.push(t.elapsed());
@@ -138,6 +157,14 @@ fn main() {
         index_cpu.as_secs_f64() * 1e3,
         index_cpu.as_secs_f64() / parse_cpu.as_secs_f64()
     );
+    if !peer.is_empty() {
+        let peer = median(peer);
+        println!(
+            "ast-grep, one pattern (`$X.unwrap()`), its own process: {:>8.1} ms; the cold index takes {:.2}x its time",
+            peer.as_secs_f64() * 1e3,
+            index_time.as_secs_f64() / peer.as_secs_f64()
+        );
+    }
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .env("AIGIS_BENCH_CHILD", &root)
         .output()
