@@ -30,6 +30,8 @@ pub struct Patterns {
     /// By kind id: no pattern can start below a node of this kind, so the walk does not enter
     /// it (empty: every node is entered).
     opaque: Vec<bool>,
+    /// Some step is `_`, which matches anonymous nodes too.
+    any_node: bool,
 }
 
 struct Pattern {
@@ -114,12 +116,14 @@ impl Patterns {
                 None => anywhere.push(i),
             }
         }
+        let any_node = patterns.iter().any(|p| has_any(&p.root));
         Ok(Self {
             patterns,
             capture_names: reader.captures,
             by_kind,
             anywhere,
             opaque: Vec::new(),
+            any_node,
         })
     }
 
@@ -193,6 +197,7 @@ impl Patterns {
             cursor: root.walk(),
             kids: Vec::new(),
             caps: Vec::new(),
+            anonymous: self.any_node,
         };
         loop {
             let node = walk.node();
@@ -251,6 +256,17 @@ impl Patterns {
     }
 }
 
+/// True when `step` or a step inside it is `_`.
+fn has_any(step: &Step) -> bool {
+    match &step.test {
+        Test::Node {
+            kinds: Kinds::Any, ..
+        } => true,
+        Test::Node { children, .. } => children.iter().any(has_any),
+        Test::Alt(alts) => alts.iter().any(has_any),
+    }
+}
+
 /// The kind ids a pattern can start at; `None` for any.
 fn root_kinds(step: &Step) -> Option<Vec<u16>> {
     match &step.test {
@@ -278,6 +294,8 @@ struct Scratch<'tree> {
     /// reads its own stretch by index and removes it when done.
     kids: Vec<(Node<'tree>, Option<u16>)>,
     caps: Vec<(u32, Node<'tree>)>,
+    /// Some step is `_` (any node, named or not): anonymous children are listed too.
+    anonymous: bool,
 }
 
 impl<'tree> Scratch<'tree> {
@@ -287,8 +305,12 @@ impl<'tree> Scratch<'tree> {
         self.cursor.reset(node);
         if self.cursor.goto_first_child() {
             loop {
-                let field = self.cursor.field_id().map(|f| f.get());
-                self.kids.push((self.cursor.node(), field));
+                let child = self.cursor.node();
+                // Punctuation and keywords: no step can match them unless one is `_`.
+                if self.anonymous || child.is_named() {
+                    let field = self.cursor.field_id().map(|f| f.get());
+                    self.kids.push((child, field));
+                }
                 if !self.cursor.goto_next_sibling() {
                     break;
                 }

@@ -257,3 +257,22 @@ fn a_pattern_at_error_nodes_is_tried_everywhere() {
     );
     assert_eq!(got, by_tree_sitter(&q, &tree, text, 0..usize::MAX));
 }
+
+#[test]
+fn wildcards_match_as_tree_sitters_do() {
+    let rust = language::by_name("rust").unwrap();
+    let text = "fn f() { g(1, h(2), \"s\"); }\n";
+    let tree = crate::parse::Parser::new().parse(rust, text, None).unwrap();
+    // `_` takes punctuation too; `(_)` named nodes only.
+    for src in [
+        "(arguments _ @any)",
+        "(arguments (_) @named)",
+        "(call_expression arguments: (arguments _ @a (_) @b))",
+    ] {
+        let p = Patterns::new(&rust.grammar, src).unwrap();
+        let q = Query::new(&rust.grammar, src).unwrap();
+        let got = by_patterns(&p, &tree, text, 0..usize::MAX);
+        assert!(!got.is_empty(), "{src}");
+        assert_eq!(got, by_tree_sitter(&q, &tree, text, 0..usize::MAX), "{src}");
+    }
+}
