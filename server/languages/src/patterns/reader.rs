@@ -79,7 +79,7 @@ impl Reader<'_> {
         if !name.is_empty() && name != "_" {
             if self.peek() != Some(':') {
                 self.at = save;
-                return Err(self.error("not supported by the tags matcher (node patterns only)"));
+                return Err(self.error("not supported by the query matcher (node patterns only)"));
             }
             self.at += 1;
             let id = self
@@ -94,19 +94,9 @@ impl Reader<'_> {
             Some('(') if self.grouped() => {
                 // `((pattern) (#predicate ...))`: one pattern with its predicates.
                 self.at += 1;
-                let mut inner = Vec::new();
-                while self.peek() != Some(')') {
-                    if self.src[self.at..].starts_with("(#") {
-                        self.predicate()?;
-                    } else if self.peek().is_none() {
-                        return Err(self.error("unclosed `(`"));
-                    } else {
-                        inner.push(self.step()?);
-                    }
-                }
-                self.at += 1;
+                let inner = self.steps_until_close()?;
                 let [mut one] = <[Step; 1]>::try_from(inner).map_err(|_| {
-                    self.error("sibling groups are not supported by the tags matcher")
+                    self.error("sibling groups are not supported by the query matcher")
                 })?;
                 if field.is_some() {
                     one.field = field;
@@ -122,17 +112,7 @@ impl Reader<'_> {
                     "" => return Err(self.error("expected a node kind")),
                     k => Kinds::Ids(self.kind_ids(k)?),
                 };
-                let mut children = Vec::new();
-                while self.peek() != Some(')') {
-                    if self.src[self.at..].starts_with("(#") {
-                        self.predicate()?;
-                    } else if self.peek().is_none() {
-                        return Err(self.error("unclosed `(`"));
-                    } else {
-                        children.push(self.step()?);
-                    }
-                }
-                self.at += 1;
+                let children = self.steps_until_close()?;
                 Test::Node { kinds, children }
             }
             Some('[') => {
@@ -154,7 +134,7 @@ impl Reader<'_> {
                     children: Vec::new(),
                 }
             }
-            _ => return Err(self.error("not supported by the tags matcher")),
+            _ => return Err(self.error("not supported by the query matcher")),
         };
         let mut captures = Vec::new();
         self.captures_after(&mut captures)?;
@@ -163,6 +143,23 @@ impl Reader<'_> {
             captures,
             test,
         })
+    }
+
+    /// The steps (and predicates, kept for the pattern) up to and past the `)` that closes
+    /// the parenthesis just read.
+    fn steps_until_close(&mut self) -> Result<Vec<Step>, String> {
+        let mut steps = Vec::new();
+        while self.peek() != Some(')') {
+            if self.src[self.at..].starts_with("(#") {
+                self.predicate()?;
+            } else if self.peek().is_none() {
+                return Err(self.error("unclosed `(`"));
+            } else {
+                steps.push(self.step()?);
+            }
+        }
+        self.at += 1;
+        Ok(steps)
     }
 
     /// True at `((`: a group around a pattern.
@@ -180,7 +177,7 @@ impl Reader<'_> {
             captures.push(self.capture_index(name));
         }
         if matches!(self.peek(), Some('*' | '+' | '?')) {
-            return Err(self.error("quantifiers are not supported by the tags matcher"));
+            return Err(self.error("quantifiers are not supported by the query matcher"));
         }
         Ok(())
     }
