@@ -274,8 +274,8 @@ fn analyze_checked(
     let file_imports = conv.imports(tree.root_node(), src, ImportScope::FileLevel);
     ctx.add(&file_imports, lang.path_separator);
 
+    let query = lang.query();
     for range in ranges {
-        let query = lang.query();
         query.for_each_match_in(tree.root_node(), src, range.clone(), &mut |m| {
             let get = |idx: Option<u32>| {
                 idx.and_then(|i| m.captures.iter().find(|c| c.0 == i).map(|c| c.1))
