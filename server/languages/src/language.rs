@@ -73,33 +73,27 @@ impl Language {
 
     /// The candidate-call query (`queries/<lang>/risky.scm`).
     pub fn query(&self) -> &crate::patterns::Patterns {
-        self.compiled_query.get_or_init(|| {
-            crate::patterns::Patterns::new(&self.grammar, self.risky_src)
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "bundled query queries/{}/risky.scm is invalid for {}: {e}",
-                        self.queries, self.name
-                    )
-                })
-                .skipping_by(&self.grammar, self.node_types)
-        })
+        self.compiled_query
+            .get_or_init(|| self.compile("risky.scm", self.risky_src))
+    }
+
+    /// A bundled query, read for the matcher (a broken one is a build of aigis that must not
+    /// ship: the tests compile every one).
+    fn compile(&self, file: &str, src: &str) -> crate::patterns::Patterns {
+        crate::patterns::Patterns::new(&self.grammar, src)
+            .unwrap_or_else(|e| {
+                panic!(
+                    "bundled query queries/{}/{file} is invalid for {}: {e}",
+                    self.queries, self.name
+                )
+            })
+            .skipping_by(&self.grammar, self.node_types)
     }
 
     /// The symbol query (`queries/<lang>/tags.scm`): the workspace index and blast radius.
     pub fn tags(&self) -> Option<&crate::patterns::Patterns> {
         self.compiled_tags
-            .get_or_init(|| {
-                self.tags_src.map(|src| {
-                    crate::patterns::Patterns::new(&self.grammar, src)
-                        .unwrap_or_else(|e| {
-                            panic!(
-                                "bundled query queries/{}/tags.scm is invalid for {}: {e}",
-                                self.queries, self.name
-                            )
-                        })
-                        .skipping_by(&self.grammar, self.node_types)
-                })
-            })
+            .get_or_init(|| self.tags_src.map(|src| self.compile("tags.scm", src)))
             .as_ref()
     }
 
