@@ -13,27 +13,35 @@ use super::{text_of, Conventions, DefTraits, ImportScope, Imports, PathRoot, Pro
 
 pub struct Go;
 
-/// The module path each `go.mod` declares (read once per module).
-static MODULES: LazyLock<Mutex<HashMap<PathBuf, Vec<String>>>> = LazyLock::new(Default::default);
+/// The module path each `go.mod` declares, with the file's size and modification time when it
+/// was read: read again when either changes (a language server outlives many edits of it).
+type ModuleCache = HashMap<PathBuf, (Option<(u64, std::time::SystemTime)>, Vec<String>)>;
+static MODULES: LazyLock<Mutex<ModuleCache>> = LazyLock::new(Default::default);
 
 fn module_of(dir: &Path) -> Vec<String> {
+    let file = dir.join("go.mod");
+    let stamp = std::fs::metadata(&file)
+        .ok()
+        .and_then(|m| Some((m.len(), m.modified().ok()?)));
     let mut cache = MODULES.lock().unwrap_or_else(|e| e.into_inner());
-    cache
-        .entry(dir.to_path_buf())
-        .or_insert_with(|| {
-            std::fs::read_to_string(dir.join("go.mod"))
-                .ok()
-                .and_then(|t| {
-                    t.lines().find_map(|l| {
-                        l.trim()
-                            .strip_prefix("module ")
-                            .map(|m| m.trim().trim_matches('"').to_string())
-                    })
-                })
-                .map(|m| m.split('/').map(str::to_string).collect())
-                .unwrap_or_default()
+    if let Some((seen, module)) = cache.get(dir) {
+        if *seen == stamp && stamp.is_some() {
+            return module.clone();
+        }
+    }
+    let module: Vec<String> = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.trim()
+                    .strip_prefix("module ")
+                    .map(|m| m.trim().trim_matches('"').to_string())
+            })
         })
-        .clone()
+        .map(|m| m.split('/').map(str::to_string).collect())
+        .unwrap_or_default();
+    cache.insert(dir.to_path_buf(), (stamp, module.clone()));
+    module
 }
 
 /// The name a package is used by: its path's last segment, without a `/vN` major version or a
@@ -348,5 +356,28 @@ impl Go {
             let mut c = n.walk();
             stack.extend(n.named_children(&mut c));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_package_path_follows_an_edited_go_mod() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("internal/ops")).unwrap();
+        let file = root.join("internal/ops/purge.go");
+        std::fs::write(&file, "package ops\n").unwrap();
+        let path_now = || {
+            let project = Go.project_of(&file);
+            Go.module_path(&project.dir, &file).join("/")
+        };
+        std::fs::write(root.join("go.mod"), "module example.com/infra\n").unwrap();
+        assert_eq!(path_now(), "example.com/infra/internal/ops");
+        // Renamed (a different size, so seen even within the clock's resolution).
+        std::fs::write(root.join("go.mod"), "module github.com/acme/platform\n").unwrap();
+        assert_eq!(path_now(), "github.com/acme/platform/internal/ops");
     }
 }
