@@ -204,6 +204,7 @@ impl Patterns {
             let listed = self.by_kind.get(node.kind_id() as usize);
             // The node's children are listed once for all the patterns that start here.
             let mut listed_kids = None;
+            let mut node_field = None;
             for &i in listed.into_iter().flatten().chain(&self.anywhere) {
                 let p = &self.patterns[i];
                 let mut emit = |s: &mut Scratch<'tree>| {
@@ -214,17 +215,23 @@ impl Patterns {
                         });
                     }
                 };
+                // A field on the outermost step (or its alternatives): the node's field in
+                // its parent, looked up once a node and only for such patterns.
+                let field = match (&p.root.field, &p.root.test) {
+                    (None, Test::Node { .. }) => None,
+                    _ => *node_field.get_or_insert_with(|| walk.field_id().map(|f| f.get())),
+                };
                 match &p.root.test {
                     Test::Node { kinds, children } if !children.is_empty() => {
                         let end = *listed_kids.get_or_insert_with(|| scratch.list_children(node));
-                        if kinds.admit(node) {
+                        if kinds.admit(node) && (p.root.field.is_none() || p.root.field == field) {
                             let caps = &p.root.captures;
                             scratch.caps.extend(caps.iter().map(|&c| (c, node)));
                             match_children(children, 0, end, &mut scratch, &mut emit);
                             scratch.caps.clear();
                         }
                     }
-                    _ => match_step(&p.root, node, &mut scratch, &mut emit),
+                    _ => match_step(&p.root, node, field, None, &mut scratch, &mut emit),
                 }
             }
             scratch.kids.clear();
@@ -330,19 +337,27 @@ impl Kinds {
     }
 }
 
-/// Calls `k` once for each way `step` matches `node`, with its captures added.
+/// Calls `k` once for each way `step` matches `node` (which is in field `field` of its
+/// parent), with its captures added. `outer`: the field an enclosing alternation requires,
+/// which takes the place of a member's own (as tree-sitter reads `f: [g: (a) (b)]`).
 fn match_step<'tree>(
     step: &Step,
     node: Node<'tree>,
+    field: Option<u16>,
+    outer: Option<u16>,
     s: &mut Scratch<'tree>,
     k: &mut dyn FnMut(&mut Scratch<'tree>),
 ) {
+    let wanted = outer.or(step.field);
+    if wanted.is_some() && wanted != field {
+        return;
+    }
     let before = s.caps.len();
     match &step.test {
         Test::Alt(alts) => {
             s.caps.extend(step.captures.iter().map(|&c| (c, node)));
             for a in alts {
-                match_step(a, node, s, k);
+                match_step(a, node, field, wanted, s, k);
             }
         }
         Test::Node { kinds, children } => {
@@ -377,11 +392,8 @@ fn match_children<'tree>(
     };
     for i in from..end {
         let (child, field) = s.kids[i];
-        if first.field.is_some() && first.field != field {
-            continue;
-        }
         let mut then = |s: &mut Scratch<'tree>| match_children(rest, i + 1, end, s, k);
-        match_step(first, child, s, &mut then);
+        match_step(first, child, field, None, s, &mut then);
     }
 }
 

@@ -276,3 +276,115 @@ fn wildcards_match_as_tree_sitters_do() {
         assert_eq!(got, by_tree_sitter(&q, &tree, text, 0..usize::MAX), "{src}");
     }
 }
+
+/// A random pattern over Rust's call and binding nodes: kinds, wildcards, fields, nesting,
+/// alternations, captures and predicates, as a query author could write them.
+fn random_pattern(seed: &[u8]) -> String {
+    const KINDS: [&str; 10] = [
+        "call_expression",
+        "identifier",
+        "field_expression",
+        "arguments",
+        "scoped_identifier",
+        "let_declaration",
+        "field_identifier",
+        "_",
+        "string_literal",
+        "macro_invocation",
+    ];
+    const FIELDS: [&str; 6] = [
+        "function: ",
+        "arguments: ",
+        "value: ",
+        "field: ",
+        "name: ",
+        "",
+    ];
+    let mut bytes = seed.iter().copied().cycle();
+    let mut next = move || bytes.next().unwrap_or(0) as usize;
+    fn node(depth: usize, next: &mut dyn FnMut() -> usize, caps: &mut usize) -> String {
+        let mut out = String::new();
+        if depth > 0 {
+            out += FIELDS[next() % FIELDS.len()];
+        }
+        match next() % 7 {
+            0 if depth < 3 => {
+                out += "[";
+                for _ in 0..1 + next() % 2 {
+                    out += &node(depth + 1, next, caps);
+                    out += " ";
+                }
+                out += "]";
+            }
+            1 => out += "_",
+            _ => {
+                out += "(";
+                out += KINDS[next() % KINDS.len()];
+                if depth < 3 {
+                    for _ in 0..next() % 3 {
+                        out += " ";
+                        out += &node(depth + 1, next, caps);
+                    }
+                }
+                out += ")";
+            }
+        }
+        if next().is_multiple_of(2) {
+            *caps += 1;
+            out += &format!(" @c{}", *caps % 3);
+        }
+        out
+    }
+    let mut caps = 0;
+    let mut out = node(0, &mut next, &mut caps);
+    if caps > 0 && next() % 3 == 0 {
+        let pred = [
+            "#eq? @c1 \"run\"",
+            "#not-eq? @c1 \"self\"",
+            "#any-of? @c1 \"a\" \"b\"",
+            "#eq? @c1 @c2",
+        ];
+        out = format!("({out} ({}))", pred[next() % pred.len()]);
+    }
+    out
+}
+
+#[test]
+fn any_pattern_both_read_matches_the_same() {
+    let rust = language::by_name("rust").unwrap();
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(manifest.join("queries/rust/fixtures/aws_sdk.rs")).unwrap();
+    let tree = crate::parse::Parser::new()
+        .parse(rust, &text, None)
+        .unwrap();
+    let cases: usize = std::env::var("AIGIS_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(400);
+    let mut both = 0;
+    for case in 0..cases {
+        let seed: Vec<u8> = (0..64u64)
+            .map(|i| ((case as u64 * 2654435761 + i * 40503) >> 7) as u8)
+            .collect();
+        let src = random_pattern(&seed);
+        let (Ok(p), Ok(q)) = (
+            Patterns::new(&rust.grammar, &src),
+            Query::new(&rust.grammar, &src),
+        ) else {
+            continue;
+        };
+        both += 1;
+        let n = text.len();
+        for range in [0..usize::MAX, n / 4..n / 2] {
+            assert_eq!(
+                by_patterns(&p, &tree, &text, range.clone()),
+                by_tree_sitter(&q, &tree, &text, range.clone()),
+                "{src} over {range:?}"
+            );
+        }
+    }
+    assert!(
+        both > cases / 4,
+        "only {both} of {cases} patterns were read by both"
+    );
+}
