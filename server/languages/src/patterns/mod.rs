@@ -3,8 +3,8 @@
 //!
 //! tree-sitter's `QueryCursor` spends about 200 ns on every node of the tree whatever the query
 //! (it works out each node's field, siblings and supertypes before it looks at a pattern): on a
-//! cold index that is most of the time spent beyond parsing. The tags queries only need node
-//! patterns with fields, wildcards, alternations and text predicates, so this module reads
+//! cold index that is most of the time spent beyond parsing. The bundled queries only need node
+//! patterns with fields, wildcards, alternations, groups and text predicates, so this module reads
 //! that part of the query language and matches it with a plain `TreeCursor` walk that looks a
 //! node's kind up in a table and goes further only for the few kinds a pattern starts with, and
 //! does not enter subtrees that cannot hold a match (`prune`). The matches are the ones
