@@ -196,8 +196,9 @@ impl AigisServer {
 
     /// Catches up a document whose keystroke parse went over its budget (error recovery that
     /// runs through the rest of a file): the parse runs on a thread of its own at a lower
-    /// priority, then the file is analysed and its diagnostics published again. One job a document at a time; a job that
-    /// finds the text moved on replays the edits made since, and runs again if still behind.
+    /// priority, then the file is analysed and its diagnostics published again. One job a
+    /// document at a time; a job that finds the text moved on replays the edits made since,
+    /// and runs again if still behind.
     pub(crate) fn parse_in_background(&self, uri: Uri) {
         let job = self.docs.get_mut(uri.as_str()).and_then(|mut d| {
             if d.parsing {
@@ -218,11 +219,15 @@ impl AigisServer {
                 aigis_core::priority::spawn("aigis-parse", move || {
                     let _ = tx.send(job.run());
                 });
-                let Ok(parsed) = rx.await else {
+                // A job that never ran (no thread could be made), or the document closed
+                // meanwhile, or its analysis failed: the next keystroke may start one again.
+                let stop = || {
                     if let Some(mut d) = server.docs.get_mut(uri.as_str()) {
                         d.parsing = false;
                     }
-                    return;
+                };
+                let Ok(parsed) = rx.await else {
+                    return stop();
                 };
                 let result = server.with_doc(&uri, |open, _| {
                     let next = match open.file.install_parse(parsed, KEYSTROKE_PARSE_STEPS) {
@@ -232,13 +237,8 @@ impl AigisServer {
                     open.parsing = next.is_some();
                     Ok(next)
                 });
-                // Closed meanwhile (nothing to publish), or the analysis failed: the next
-                // keystroke may start a job again.
                 let Ok((next, publish)) = result else {
-                    if let Some(mut d) = server.docs.get_mut(uri.as_str()) {
-                        d.parsing = false;
-                    }
-                    return;
+                    return stop();
                 };
                 match next {
                     Some(again) => job = again,

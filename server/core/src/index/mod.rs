@@ -180,11 +180,7 @@ impl WorkspaceIndex {
                         bytes.fetch_add(text.len() as u64, std::sync::atomic::Ordering::Relaxed);
                         if let Some(lang) = language::for_path(path) {
                             if let Some(tree) = parser.parse(lang, &text, None) {
-                                if let Some(symbols) =
-                                    self.symbols_of(path, &tree, &text, Some(&folders))
-                                {
-                                    self.insert(path, symbols);
-                                }
+                                self.update_file_in(path, &tree, &text, Some(&folders));
                             }
                         }
                     }
@@ -204,7 +200,18 @@ impl WorkspaceIndex {
 
     /// (Re)indexes one file from its current tree and text.
     pub fn update_file(&self, path: &Path, tree: &crate::parse::Tree, text: &str) {
-        if let Some(symbols) = self.symbols_of(path, tree, text, None) {
+        self.update_file_in(path, tree, text, None);
+    }
+
+    /// As [`WorkspaceIndex::update_file`], within a bulk run's folder lookups.
+    fn update_file_in(
+        &self,
+        path: &Path,
+        tree: &crate::parse::Tree,
+        text: &str,
+        folders: Option<&FolderProjects>,
+    ) {
+        if let Some(symbols) = self.symbols_of(path, tree, text, folders) {
             self.insert(path, symbols);
         }
     }

@@ -36,15 +36,22 @@ pub fn may_have_findings(lang: &Language, text: &str) -> bool {
     if lang.model.is_some() {
         return true; // a document is read whole: its model is what finds the places to look
     }
+    counting_trigger(lang, text).is_some()
+}
+
+/// `Some` when a trigger word that counts occurs in `text`, with the gating crates the file
+/// uses when a gated word had to be checked (scanned for once, then passed on).
+fn counting_trigger(lang: &Language, text: &str) -> Option<Option<HashSet<String>>> {
     let mut gates: Option<HashSet<String>> = None;
     // Overlapping: `delete` (gated on kube) must not hide `delete_vpc` (gated on the EC2 SDK).
-    lang.triggers().find_overlapping_iter(text).any(|m| {
+    let found = lang.triggers().find_overlapping_iter(text).any(|m| {
         let needs = &lang.trigger_gates[m.pattern().as_usize()];
         needs.is_empty() || {
             let present = gates.get_or_insert_with(|| crates_used(lang, text));
             needs.iter().any(|g| present.contains(g))
         }
-    })
+    });
+    found.then_some(gates)
 }
 
 /// Where the trigger words that count in this file occur, and the gating crates it uses when
@@ -228,12 +235,12 @@ pub fn analyze_ranges(
                 .collect(),
         };
     }
-    if !may_have_findings(lang, text) {
+    let Some(crates) = counting_trigger(lang, text) else {
         return Vec::new();
-    }
+    };
     #[allow(clippy::single_range_in_vec_init)] // one range: the whole text
     let whole = [0..text.len()];
-    let crates = crates_used(lang, text);
+    let crates = crates.unwrap_or_else(|| crates_used(lang, text));
     analyze_checked(lang, tree, text, path, ranges.unwrap_or(&whole), crates)
 }
 
