@@ -81,6 +81,42 @@ fn marked_terminate_instances_is_an_error_and_unmarked_code_is_quiet() {
     c.shutdown();
 }
 
+/// A region of many risky calls: its review diagnostic names each rule once, with a count, and
+/// links the first twenty (each call has its own diagnostic); nothing is sent 25 times over.
+#[test]
+fn a_region_of_many_risky_calls_is_summed_up_not_listed() {
+    let mut src = String::from("use std::fs;\n\n");
+    for i in 0..25 {
+        src += &format!("pub fn wipe{i}() {{\n    fs::remove_dir_all(\"/tmp/x{i}\").ok();\n}}\n\n");
+    }
+    let fx = Fixture::new(&[("src/lib.rs", &src)]);
+    let uri = fx.uri("src/lib.rs");
+    let mut c = Client::start(&fx.root());
+    c.open(&uri, &src);
+    let lines = src.lines().count() as u32;
+    let diags = mark(&mut c, &uri, range(2, 0, lines, 0));
+    let risky = diags
+        .iter()
+        .filter(|d| d["code"] == "risky/rust.std.fs.remove-dir-all")
+        .count();
+    assert_eq!(risky, 25, "{diags:#?}");
+    let review = diags
+        .iter()
+        .find(|d| d["code"] == "review/peer-required")
+        .unwrap_or_else(|| panic!("{diags:#?}"));
+    let msg = review["message"].as_str().unwrap();
+    assert!(
+        msg.contains("rust.std.fs.remove-dir-all (") && msg.contains("×25"),
+        "{msg}"
+    );
+    assert_eq!(msg.matches("remove-dir-all").count(), 1, "{msg}");
+    assert_eq!(review["relatedInformation"].as_array().unwrap().len(), 20);
+    // The same summary where the region's risk is read as data.
+    let reasons = c.regions(&uri)[0]["risk"]["reasons"].clone();
+    assert_eq!(reasons.as_array().unwrap().len(), 1, "{reasons}");
+    c.shutdown();
+}
+
 #[test]
 fn regions_move_with_edits_above_inside_and_across() {
     let fx = Fixture::new(&[("src/deploy.rs", DEPLOY)]);

@@ -180,8 +180,27 @@ pub fn risk(inputs: &TierInputs) -> Risk {
     Risk {
         tier,
         score,
-        reasons,
+        reasons: counted(reasons),
     }
+}
+
+/// The same reason said once, with how many times it holds (`aws.ec2.stop-instances (medium)
+/// ×167`, not the rule 167 times), in the order first met.
+fn counted(reasons: Vec<String>) -> Vec<String> {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for r in reasons {
+        match at.get(&r) {
+            Some(&i) => seen[i].1 += 1,
+            None => {
+                at.insert(r.clone(), seen.len());
+                seen.push((r, 1));
+            }
+        }
+    }
+    seen.into_iter()
+        .map(|(r, n)| if n > 1 { format!("{r} ×{n}") } else { r })
+        .collect()
 }
 
 /// What a region's review must gather.
@@ -291,5 +310,25 @@ fn describe(reviewers: &[String]) -> String {
         "an owner (no reviewers are listed: add [review] senior = [...] to aigis.toml or a CODEOWNERS file)".into()
     } else {
         reviewers.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counted;
+
+    #[test]
+    fn a_reason_said_many_times_is_said_once_with_its_count() {
+        let r = |s: &str| s.to_string();
+        assert_eq!(
+            counted(vec![
+                r("a (medium)"),
+                r("b (critical)"),
+                r("a (medium)"),
+                r("a (medium)")
+            ]),
+            [r("a (medium) ×3"), r("b (critical)")]
+        );
+        assert!(counted(Vec::new()).is_empty());
     }
 }

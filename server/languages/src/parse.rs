@@ -74,7 +74,7 @@ impl Parser {
             Some(options),
         );
         match tree {
-            Some(tree) => Bounded::Parsed(tree),
+            Some(tree) => Bounded::Parsed { tree, steps: taken },
             None => {
                 // A cancelled parse would otherwise resume on the next call, with other text.
                 self.inner.reset();
@@ -90,7 +90,11 @@ const ERROR_STEPS_DIVISOR: usize = 12;
 
 /// What a bounded parse came to.
 pub enum Bounded {
-    Parsed(Tree),
+    /// Done, in `steps` steps.
+    Parsed {
+        tree: Tree,
+        steps: usize,
+    },
     /// The parse needed more steps than it was given (error recovery that runs through the
     /// rest of the file); nothing is kept.
     OverBudget,

@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// The findings a review diagnostic links to as related information.
+const RELATED_FINDINGS: usize = 20;
+
 /// "changes `purge`, used at 3 sites in 2 files, reaches `main` via ops::rotate".
 pub(crate) fn attribution(a: &Assessment) -> String {
     let r = &a.region;
@@ -192,9 +195,12 @@ pub(crate) fn diagnostics(
             code: Some(NumberOrString::String(code.into())),
             source: Some(SOURCE.into()),
             message: format!("{message}{stale} — {}", attribution(a)),
+            // Each finding has a diagnostic of its own: the first few are linked here (a
+            // region of hundreds would send every location again on every keystroke).
             related_information: Some(
                 a.findings
                     .iter()
+                    .take(RELATED_FINDINGS)
                     .map(|f| DiagnosticRelatedInformation {
                         location: Location::new(
                             uri.clone(),

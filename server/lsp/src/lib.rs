@@ -134,7 +134,7 @@ pub async fn serve_stdio() {
         .custom_method("aigis/regions", AigisServer::regions)
         .custom_method("aigis/blastRadius", AigisServer::blast_radius)
         .finish();
-    transport::guard(tokio::io::stdin(), tokio::io::stdout(), |input, output| {
+    transport::guard(tokio::io::stdin(), std::io::stdout(), |input, output| {
         Server::new(input, output, socket).serve(service)
     })
     .await;

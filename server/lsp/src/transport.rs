@@ -131,47 +131,114 @@ pub fn check(body: &[u8]) -> Result<(), Vec<u8>> {
     }
 }
 
-/// Runs `serve` (the language server reading `server_in` and writing `server_out`) between the
-/// real input and output, checking every incoming frame.
+/// The server's output: whole frames, as the server wrote them, handed to the thread that
+/// writes them out (so a frame of the server and an error reply of the guard never interleave).
+/// The server writes a frame in as many pieces as it likes; a frame goes out once it is whole.
+pub struct FrameSink {
+    buf: Vec<u8>,
+    frames: mpsc::UnboundedSender<Vec<u8>>,
+}
+
+impl FrameSink {
+    fn new(frames: mpsc::UnboundedSender<Vec<u8>>) -> Self {
+        Self {
+            buf: Vec::new(),
+            frames,
+        }
+    }
+
+    /// Sends on the frames now whole in the buffer.
+    fn send_whole(&mut self) -> std::io::Result<()> {
+        loop {
+            let Some(head_end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                return Ok(());
+            };
+            let head = String::from_utf8_lossy(&self.buf[..head_end]);
+            let len = head.lines().find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.trim()
+                    .eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse::<usize>().ok())?
+            });
+            let Some(len) = len else {
+                // Not a frame (the server never writes one): dropped, not sent on half-read.
+                self.buf.drain(..head_end + 4);
+                continue;
+            };
+            let end = head_end + 4 + len;
+            if self.buf.len() < end {
+                return Ok(());
+            }
+            let rest = self.buf.split_off(end);
+            let frame = std::mem::replace(&mut self.buf, rest);
+            if self.frames.send(frame).is_err() {
+                return Err(std::io::ErrorKind::BrokenPipe.into());
+            }
+        }
+    }
+}
+
+impl AsyncWrite for FrameSink {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.buf.extend_from_slice(data);
+        std::task::Poll::Ready(self.send_whole().map(|()| data.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// Runs `serve` (the language server reading `server_in` and writing to a [`FrameSink`])
+/// between the real input and output, checking every incoming frame. Frames go out from a
+/// thread of their own, written as they come: no hop through the runtime's blocking pool
+/// between an answer and the editor.
 pub async fn guard<I, O, F, Fut>(input: I, mut output: O, serve: F)
 where
     I: AsyncRead + Unpin + Send + 'static,
-    O: AsyncWrite + Unpin + Send + 'static,
-    F: FnOnce(tokio::io::DuplexStream, tokio::io::DuplexStream) -> Fut,
+    O: std::io::Write + Send + 'static,
+    F: FnOnce(tokio::io::DuplexStream, FrameSink) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
     let (to_server, server_in) = tokio::io::duplex(1 << 20);
-    let (server_out, from_server) = tokio::io::duplex(1 << 20);
     let (frames_tx, mut frames_rx) = mpsc::unbounded_channel::<Vec<u8>>();
 
     // The client closing its end of our output (it crashed or quit) ends the session: nobody
     // would hear anything the server says.
     let (broken_tx, broken_rx) = tokio::sync::oneshot::channel::<()>();
-    let writer = tokio::spawn(async move {
-        while let Some(frame) = frames_rx.recv().await {
-            if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
-                let _ = broken_tx.send(());
-                break;
-            }
-        }
-    });
-
-    let replies = frames_tx.clone();
-    let forward_output = tokio::spawn(async move {
-        let mut reader = BufReader::new(from_server);
-        loop {
-            match read_frame(&mut reader).await {
-                Frame::Message(body) => {
-                    if replies.send(encode(&body)).is_err() {
-                        break;
-                    }
+    let writer = std::thread::Builder::new()
+        .name("aigis-output".into())
+        .spawn(move || {
+            while let Some(frame) = frames_rx.blocking_recv() {
+                if output.write_all(&frame).is_err() || output.flush().is_err() {
+                    let _ = broken_tx.send(());
+                    break;
                 }
-                Frame::Bad(_) => continue,
-                Frame::Eof => break,
             }
+        });
+    let writer = match writer {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::error!("no thread for the output: {e}");
+            return;
         }
-    });
+    };
 
+    let sink = FrameSink::new(frames_tx.clone());
     let errors = frames_tx;
     let read_input = tokio::spawn(async move {
         let mut reader = BufReader::new(input);
@@ -204,21 +271,19 @@ where
     });
 
     tokio::select! {
-        _ = serve(server_in, server_out) => {}
+        _ = serve(server_in, sink) => {}
         Ok(()) = broken_rx => {
             tracing::warn!("the client closed the server's output; stopping");
-            forward_output.abort();
             read_input.abort();
             return;
         }
     }
-    // The server has answered `exit` (or its input ended): deliver what it wrote, then stop.
-    let _ = forward_output.await;
-    // The input reader may be blocked on a stdin the client keeps open; it has nothing more to
-    // say. Stopping it drops the last sender, so the writer drains and ends.
+    // The server has answered `exit` (or its input ended) and dropped its sink. The input
+    // reader may be blocked on a stdin the client keeps open; it has nothing more to say.
+    // Stopping it drops the last sender, so the writer drains what is queued and ends.
     read_input.abort();
     let _ = read_input.await;
-    let _ = writer.await;
+    let _ = tokio::task::spawn_blocking(move || writer.join()).await;
 }
 
 #[cfg(test)]
@@ -254,5 +319,36 @@ mod tests {
             assert_eq!(body["id"], Value::Null, "{reply}");
             assert_eq!(body["error"]["code"], -32600);
         }
+    }
+
+    /// The server's frames go out whole, however they were written: byte by byte, two in one
+    /// write, with a header the sink cannot read dropped rather than sent on.
+    #[test]
+    fn the_sink_sends_whole_frames() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut sink = FrameSink::new(tx);
+        let one = encode(br#"{"jsonrpc":"2.0","method":"a"}"#);
+        let two = encode("{\"jsonrpc\":\"2.0\",\"method\":\"é\"}".as_bytes());
+        for b in &one {
+            sink.buf.push(*b);
+            sink.send_whole().unwrap();
+        }
+        assert_eq!(rx.try_recv().unwrap(), one);
+        assert!(rx.try_recv().is_err(), "nothing half-written goes out");
+        sink.buf.extend_from_slice(b"X-Junk: 1\r\n\r\n");
+        sink.buf.extend_from_slice(&two);
+        sink.buf.extend_from_slice(&one);
+        sink.buf.extend_from_slice(&two[..5]);
+        sink.send_whole().unwrap();
+        assert_eq!(rx.try_recv().unwrap(), two);
+        assert_eq!(rx.try_recv().unwrap(), one);
+        assert!(rx.try_recv().is_err());
+        sink.buf.extend_from_slice(&two[5..]);
+        sink.send_whole().unwrap();
+        assert_eq!(rx.try_recv().unwrap(), two);
+        // The writer gone (the client closed our output): the server is told.
+        drop(rx);
+        sink.buf.extend_from_slice(&one);
+        assert!(sink.send_whole().is_err());
     }
 }

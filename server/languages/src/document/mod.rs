@@ -70,6 +70,11 @@ pub struct Document {
     /// The edit count when the document last went stale: a job from before it is of an
     /// earlier stale stretch, whose edits the log no longer holds.
     stale_since: u64,
+    /// Parser steps the last keystroke's parse took, inline or in the background: the forecast
+    /// of the next one's. A keystroke after one that needed more than its budget goes to the
+    /// background at once instead of spending the budget first (Python's error recovery: a
+    /// bounded parse that fails costs a millisecond or more, on every keystroke, for nothing).
+    forecast: usize,
 }
 
 /// The text and tree of one version, to parse on another thread when the parse of an edit went
@@ -85,15 +90,23 @@ pub struct ParseJob {
 pub struct Parsed {
     tree: Option<Tree>,
     seq: u64,
+    steps: usize,
 }
 
 impl ParseJob {
     /// The full parse, unbounded: minutes of error recovery never happen, but tens of
     /// milliseconds do, which is why it is not done on a keystroke.
     pub fn run(self) -> Parsed {
+        let bounded =
+            Parser::new().parse_bounded(self.language, &self.text, self.old.as_ref(), usize::MAX);
+        let (tree, steps) = match bounded {
+            Bounded::Parsed { tree, steps } => (Some(tree), steps),
+            Bounded::OverBudget | Bounded::NoGrammar => (None, 0),
+        };
         Parsed {
-            tree: Parser::new().parse(self.language, &self.text, self.old.as_ref()),
+            tree,
             seq: self.seq,
+            steps,
         }
     }
 }
@@ -111,7 +124,8 @@ pub enum Reparsed {
 /// (`Parser::parse_bounded`). In the 5,000-line files of the `edit_latency` bench, typing in
 /// Rust and TypeScript stays under it, valid or not; Python's parses run 30 to 650 steps, error
 /// recovery at up to 170 µs a step, so most of its typing through broken indentation goes to
-/// the background.
+/// the background; and a keystroke after one that went there goes straight after it
+/// (`Document::forecast`).
 pub const KEYSTROKE_PARSE_STEPS: usize = 60;
 
 impl Document {
@@ -137,6 +151,7 @@ impl Document {
             seq: 0,
             log: Vec::new(),
             stale_since: 0,
+            forecast: 0,
         };
         doc.reparse();
         doc
@@ -223,7 +238,9 @@ impl Document {
     /// Re-parses after a batch of edits, reusing the old tree so only changed parts are parsed.
     /// Returns the byte ranges whose syntax changed (error recovery can reach beyond an edit).
     pub fn reparse(&mut self) -> Vec<std::ops::Range<usize>> {
-        match self.reparse_bounded(usize::MAX) {
+        // A whole new text is no forecast of what a keystroke costs.
+        self.forecast = 0;
+        match self.parse_within(usize::MAX) {
             Reparsed::Done(changed) => changed,
             Reparsed::Deferred => unreachable!("an unbounded parse is never deferred"),
         }
@@ -232,8 +249,31 @@ impl Document {
     /// As [`Document::reparse`], giving up after `steps` parser steps (counted, not timed: the
     /// same edit of the same text always takes the same way). Then the document is stale: the
     /// caller runs [`Document::parse_job`] elsewhere and gives its result to
-    /// [`Document::install`].
+    /// [`Document::install`]. When the last keystroke's parse needed more than `steps`, this
+    /// one is deferred without trying (the forecast is the same for the same edits of the same
+    /// text: counted, not timed).
     pub fn reparse_bounded(&mut self, steps: usize) -> Reparsed {
+        if self.forecast > steps && self.parse_job_possible() {
+            self.go_stale();
+            return Reparsed::Deferred;
+        }
+        self.parse_within(steps)
+    }
+
+    /// A parse job could catch this document up (a grammar, not over the size limit).
+    fn parse_job_possible(&self) -> bool {
+        self.parser.is_some() && self.language.is_some() && !self.too_large()
+    }
+
+    fn go_stale(&mut self) {
+        if !self.stale {
+            self.stale = true;
+            self.stale_since = self.seq;
+        }
+    }
+
+    /// A parse of the edits since the last one, giving up after `steps`.
+    fn parse_within(&mut self, steps: usize) -> Reparsed {
         if self.too_large() {
             self.tree = None;
             self.head_start = None;
@@ -246,13 +286,16 @@ impl Document {
         };
         let old = self.head_start.as_ref().or(self.tree.as_ref());
         match parser.parse_bounded(lang, &self.text, old, steps) {
-            Bounded::Parsed(new) => Reparsed::Done(self.complete(Some(new))),
+            Bounded::Parsed { tree, steps: taken } => {
+                // A keystroke's (bounded) parse; a whole text's says nothing of the next one.
+                if steps != usize::MAX {
+                    self.forecast = taken;
+                }
+                Reparsed::Done(self.complete(Some(tree)))
+            }
             Bounded::NoGrammar => Reparsed::Done(self.complete(None)),
             Bounded::OverBudget => {
-                if !self.stale {
-                    self.stale = true;
-                    self.stale_since = self.seq;
-                }
+                self.go_stale();
                 Reparsed::Deferred
             }
         }
@@ -275,6 +318,8 @@ impl Document {
         if !self.stale || parsed.seq > self.seq || parsed.seq < self.stale_since {
             return None;
         }
+        // What the keystroke's parse cost, now known.
+        self.forecast = parsed.steps;
         if parsed.seq == self.seq {
             return Some(self.complete(parsed.tree));
         }
@@ -288,7 +333,7 @@ impl Document {
         }
         self.log.retain(|(seq, _)| *seq > parsed.seq);
         self.head_start = Some(tree);
-        match self.reparse_bounded(steps) {
+        match self.parse_within(steps) {
             Reparsed::Done(changed) => Some(changed),
             Reparsed::Deferred => None,
         }
@@ -434,102 +479,4 @@ fn line_end_byte(rope: &Rope, line: usize) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lc(line: u32, character: u32) -> LineCol {
-        LineCol { line, character }
-    }
-
-    #[test]
-    fn utf16_positions_count_surrogate_pairs() {
-        let doc = Document::new("a😀b\nxy\n", 0, PositionEncoding::Utf16, None);
-        assert_eq!(doc.offset_of(lc(0, 3)), 5); // after the emoji (2 code units, 4 bytes)
-        assert_eq!(doc.position_of(5), lc(0, 3));
-        assert_eq!(
-            doc.offset_of(lc(0, 99)),
-            6,
-            "past the end of a line clamps to it"
-        );
-        assert_eq!(
-            doc.offset_of(lc(42, 0)),
-            doc.len_bytes(),
-            "past the end of the file"
-        );
-    }
-
-    #[test]
-    fn utf8_positions_are_bytes() {
-        let doc = Document::new("é=1\r\nz", 0, PositionEncoding::Utf8, None);
-        assert_eq!(doc.offset_of(lc(0, 1)), 0, "inside a character rounds down");
-        assert_eq!(doc.offset_of(lc(0, 9)), 4, "clamps before CRLF");
-        assert_eq!(doc.position_of(6), lc(1, 0));
-    }
-
-    #[test]
-    fn edits_keep_rope_text_and_tree_in_step() {
-        let lang = crate::language::by_name("rust");
-        let mut doc = Document::new("fn a() {}\n", 0, PositionEncoding::Utf16, lang);
-        doc.apply_change(Some((lc(0, 3), lc(0, 4))), "bbb");
-        doc.apply_change(Some((lc(1, 0), lc(1, 0))), "fn c() {}\n");
-        doc.reparse();
-        assert_eq!(doc.text(), "fn bbb() {}\nfn c() {}\n");
-        let root = doc.tree().unwrap().root_node();
-        assert_eq!(root.named_child_count(), 2);
-        assert!(!root.has_error());
-    }
-
-    /// A keystroke that sends tree-sitter's recovery through the rest of a Python file is left
-    /// to a job; edits made while the job runs are replayed on its tree; the document ends up
-    /// with the tree of its text, as an unbounded parse has it.
-    #[test]
-    fn a_parse_over_budget_is_owed_and_caught_up() {
-        let py = crate::language::by_name("python").unwrap();
-        let mut text = String::from("import boto3\n\nec2 = boto3.client(\"ec2\")\n\n");
-        for i in 0..300 {
-            text += &format!("def f{i}(ids):\n    total = {i}\n    if total > 10:\n        ec2.stop_instances(InstanceIds=ids)\n    return total\n\n\n");
-        }
-        let mut doc = Document::new(&text, 0, PositionEncoding::Utf8, Some(py));
-        let mut whole = Document::new(&text, 0, PositionEncoding::Utf8, Some(py));
-        let line = 4 + 100 * 7 + 2;
-        for d in [&mut doc, &mut whole] {
-            d.apply_change(Some((lc(line, 0), lc(line, 0))), "x");
-        }
-        whole.reparse();
-        assert!(matches!(
-            doc.reparse_bounded(KEYSTROKE_PARSE_STEPS),
-            Reparsed::Deferred
-        ));
-        assert!(doc.is_stale() && doc.fresh_tree().is_none() && doc.tree().is_some());
-        let job = doc.parse_job().unwrap();
-        // Typed while the job runs: replayed on its tree when it comes back.
-        for d in [&mut doc, &mut whole] {
-            d.apply_change(Some((lc(line + 3, 0), lc(line + 3, 0))), "y");
-        }
-        whole.reparse();
-        let mut back = doc.install(job.run(), KEYSTROKE_PARSE_STEPS);
-        while back.is_none() {
-            back = doc.install(doc.parse_job().unwrap().run(), KEYSTROKE_PARSE_STEPS);
-        }
-        assert!(
-            !back.unwrap().is_empty(),
-            "what changed is reported for analysis"
-        );
-        assert!(!doc.is_stale());
-        assert_eq!(
-            doc.fresh_tree().unwrap().root_node().to_sexp(),
-            whole.tree().unwrap().root_node().to_sexp()
-        );
-        // A job that comes back after the document caught up is dropped.
-        let stale_job = ParseJob {
-            language: py,
-            text: String::new(),
-            old: None,
-            seq: 0,
-        };
-        assert!(doc
-            .install(stale_job.run(), KEYSTROKE_PARSE_STEPS)
-            .is_none());
-        assert!(doc.fresh_tree().is_some());
-    }
-}
+mod tests;
