@@ -60,8 +60,11 @@ fn main() {
         ("typescript", "TypeScript", "src/big.ts", &ts),
     ] {
         if run(part) {
-            println!("== {name}");
-            typing(file, text);
+            // The AI wrote the middle third; then the whole file (a 5,000-line region).
+            for whole in [false, true] {
+                println!("== {name}");
+                typing(file, text, whole);
+            }
         }
     }
     if run("indexing") {
@@ -71,18 +74,19 @@ fn main() {
 
 /// Typing in the middle of an AI region of a 5,000-line file: latency from `didChange` to the
 /// diagnostics of that version, with and without syntax errors on the way.
-fn typing(file: &str, src: &str) {
+fn typing(file: &str, src: &str, whole: bool) {
     let lines = src.lines().count() as u32;
     let fx = Fixture::new(&[(file, src)]);
     let uri = fx.uri(file);
-    let mut c = Client::start_with(
-        &fx.root(),
-        json!({}),
-        json!({ "heuristic": { "enabled": false } }),
-    );
+    // Default settings (the burst heuristic on: a typed character is no burst).
+    let mut c = Client::start_with(&fx.root(), json!({}), json!({}));
     c.open(&uri, src);
-    // The AI wrote the middle third.
-    c.notify("aigis/markAiEdit", json!({ "textDocument": { "uri": uri }, "range": range(lines / 3, 0, 2 * lines / 3, 0), "tool": "bench" }));
+    let region = if whole {
+        (0, lines)
+    } else {
+        (lines / 3, 2 * lines / 3)
+    };
+    c.notify("aigis/markAiEdit", json!({ "textDocument": { "uri": uri }, "range": range(region.0, 0, region.1, 0), "tool": "bench" }));
     // The diagnostics of the region (a publish for the open may come first, still empty).
     let first = c.diagnostics_until(&uri, |d| !d.is_empty());
     assert!(!first.is_empty());
@@ -138,7 +142,6 @@ fn typing(file: &str, src: &str) {
     let mut broken = Vec::with_capacity(edits);
     let mut settled = Vec::new();
     let mut answered_deferred = Vec::new();
-    let region = (lines / 3, 2 * lines / 3);
     let mut version = edits as i32 + 2;
     for k in 0..edits / 2 {
         let l = region.0 + ((k as u32 * 37) % (region.1 - region.0));
@@ -165,7 +168,13 @@ fn typing(file: &str, src: &str) {
             settled.push(t.elapsed());
         }
     }
-    println!("file: {lines} lines, {:.0} KB, AI region of {} lines; {edits} single-character edits inside it", src.len() as f64 / 1e3, lines / 3);
+    println!(
+        "file: {lines} lines, {:.0} KB, AI region of {} lines ({} diagnostics, {:.0} KB published a keystroke); {edits} single-character edits inside it",
+        src.len() as f64 / 1e3,
+        region.1 - region.0,
+        first.len(),
+        serde_json::to_string(&first).map_or(0, |s| s.len()) as f64 / 1e3
+    );
     println!(
         "typing through syntax errors at line starts spread over the region: answered p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; analysed p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({deferred_edits} of {} parsed in the background)",
         pct(&mut broken, 0.5),

@@ -67,6 +67,10 @@ pub(crate) fn diagnostics(
             Tier::Peer => "a peer must review it before it ships",
             Tier::None => "",
         };
+        // Said once per region, not once per finding (a region of 500 calls republishes them
+        // all on every keystroke).
+        let who = attribution(a);
+        out.reserve(a.findings.len());
         for f in &a.findings {
             let notes = if f.notes.is_empty() {
                 String::new()
@@ -79,10 +83,9 @@ pub(crate) fn diagnostics(
                     file,
                     f,
                     format!(
-                        "AI-written {} operation: {}{notes} ({}; {need})",
+                        "AI-written {} operation: {}{notes} ({who}; {need})",
                         f.severity.as_str(),
                         f.message,
-                        attribution(a)
                     ),
                 )
             });

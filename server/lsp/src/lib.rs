@@ -128,14 +128,19 @@ pub fn run_stdio() -> std::io::Result<()> {
 
 /// Serves the language server on stdin/stdout until the client says `exit`.
 pub async fn serve_stdio() {
-    let (service, socket) = LspService::build(AigisServer::new)
+    let (out, frames) = transport::output();
+    let direct = out.clone();
+    let (service, socket) = LspService::build(move |client| AigisServer::new(client, Some(direct)))
         .custom_method("aigis/markAiEdit", AigisServer::mark_ai_edit)
         .custom_method("aigis/didPaste", AigisServer::did_paste)
         .custom_method("aigis/regions", AigisServer::regions)
         .custom_method("aigis/blastRadius", AigisServer::blast_radius)
         .finish();
-    transport::guard(tokio::io::stdin(), std::io::stdout(), |input, output| {
-        Server::new(input, output, socket).serve(service)
-    })
+    transport::guard(
+        tokio::io::stdin(),
+        std::io::stdout(),
+        (out, frames),
+        |input, output| Server::new(input, output, socket).serve(service),
+    )
     .await;
 }

@@ -131,16 +131,25 @@ pub fn check(body: &[u8]) -> Result<(), Vec<u8>> {
     }
 }
 
+/// The queue of whole frames the output thread writes, in the order they are sent.
+pub type Output = mpsc::UnboundedSender<Vec<u8>>;
+
+/// A queue for [`guard`]'s output thread; the sender may be cloned for the server, to send
+/// frames it serializes itself.
+pub fn output() -> (Output, mpsc::UnboundedReceiver<Vec<u8>>) {
+    mpsc::unbounded_channel()
+}
+
 /// The server's output: whole frames, as the server wrote them, handed to the thread that
 /// writes them out (so a frame of the server and an error reply of the guard never interleave).
 /// The server writes a frame in as many pieces as it likes; a frame goes out once it is whole.
 pub struct FrameSink {
     buf: Vec<u8>,
-    frames: mpsc::UnboundedSender<Vec<u8>>,
+    frames: Output,
 }
 
 impl FrameSink {
-    fn new(frames: mpsc::UnboundedSender<Vec<u8>>) -> Self {
+    fn new(frames: Output) -> Self {
         Self {
             buf: Vec::new(),
             frames,
@@ -207,15 +216,18 @@ impl AsyncWrite for FrameSink {
 /// between the real input and output, checking every incoming frame. Frames go out from a
 /// thread of their own, written as they come: no hop through the runtime's blocking pool
 /// between an answer and the editor.
-pub async fn guard<I, O, F, Fut>(input: I, mut output: O, serve: F)
-where
+pub async fn guard<I, O, F, Fut>(
+    input: I,
+    mut output: O,
+    (frames_tx, mut frames_rx): (Output, mpsc::UnboundedReceiver<Vec<u8>>),
+    serve: F,
+) where
     I: AsyncRead + Unpin + Send + 'static,
     O: std::io::Write + Send + 'static,
     F: FnOnce(tokio::io::DuplexStream, FrameSink) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
     let (to_server, server_in) = tokio::io::duplex(1 << 20);
-    let (frames_tx, mut frames_rx) = mpsc::unbounded_channel::<Vec<u8>>();
 
     // The client closing its end of our output (it crashed or quit) ends the session: nobody
     // would hear anything the server says.
@@ -224,6 +236,10 @@ where
         .name("aigis-output".into())
         .spawn(move || {
             while let Some(frame) = frames_rx.blocking_recv() {
+                // The end, from `guard` (no frame is empty).
+                if frame.is_empty() {
+                    break;
+                }
                 if output.write_all(&frame).is_err() || output.flush().is_err() {
                     let _ = broken_tx.send(());
                     break;
@@ -238,6 +254,7 @@ where
         }
     };
 
+    let closer = frames_tx.clone();
     let sink = FrameSink::new(frames_tx.clone());
     let errors = frames_tx;
     let read_input = tokio::spawn(async move {
@@ -280,9 +297,10 @@ where
     }
     // The server has answered `exit` (or its input ended) and dropped its sink. The input
     // reader may be blocked on a stdin the client keeps open; it has nothing more to say.
-    // Stopping it drops the last sender, so the writer drains what is queued and ends.
+    // The writer drains what is queued and ends (background tasks may still hold a sender).
     read_input.abort();
     let _ = read_input.await;
+    let _ = closer.send(Vec::new());
     let _ = tokio::task::spawn_blocking(move || writer.join()).await;
 }
 

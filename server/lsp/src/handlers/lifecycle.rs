@@ -167,6 +167,8 @@ impl AigisServer {
     }
 
     pub(crate) async fn handle_shutdown(&self) -> Result<()> {
+        self.shut_down
+            .store(true, std::sync::atomic::Ordering::Release);
         Ok(())
     }
 
