@@ -27,7 +27,7 @@ use aigis_core::ledger::{now_rfc3339, LedgerWarning};
 use aigis_core::policy::{ReviewState, Tier};
 use aigis_core::regions::{new_region_id, Provenance, Region, Source};
 use aigis_core::review;
-use aigis_core::tracked_file::TrackedFile;
+use aigis_core::tracked_file::{AnalysisJob, TrackedFile, KEYSTROKE_ANALYSIS_BYTES};
 use aigis_core::workspace::{Assessment, Workspace};
 mod custom;
 mod diagnostics;

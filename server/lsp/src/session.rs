@@ -41,6 +41,8 @@ pub(crate) struct OpenFile {
     pub(crate) snapshot: Arc<Snapshot>,
     /// A parse owed by a keystroke runs in the background (one at a time).
     pub(crate) parsing: bool,
+    /// So does an analysis too large for a keystroke (`TrackedFile::analyze_within`).
+    pub(crate) analysing: bool,
     /// Blast radii owed after the index changed are computed in the background (one job at a
     /// time); until then the last ones are shown.
     pub(crate) blasting: bool,
@@ -276,6 +278,18 @@ impl AigisServer {
         uri: &Uri,
         f: impl FnOnce(&mut OpenFile, Option<&Workspace>) -> Result<T>,
     ) -> Result<(T, Publish)> {
+        self.with_doc_within(uri, usize::MAX, f)
+    }
+
+    /// As [`AigisServer::with_doc`], analysing at most `budget` bytes of items under the lock:
+    /// a larger analysis (a keystroke whose error recovery re-parsed the rest of the file) runs
+    /// in the background, and its findings are published when they are in.
+    pub(crate) fn with_doc_within<T>(
+        &self,
+        uri: &Uri,
+        budget: usize,
+        f: impl FnOnce(&mut OpenFile, Option<&Workspace>) -> Result<T>,
+    ) -> Result<(T, Publish)> {
         let mut entry = self
             .docs
             .get_mut(uri.as_str())
@@ -285,8 +299,15 @@ impl AigisServer {
         let audit = self.audit(ws.as_deref());
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let value = f(open, ws.as_deref())?;
-            open.file
-                .analyze(ws.as_deref(), audit, open.path.as_deref());
+            let owed = open
+                .file
+                .analyze_within(ws.as_deref(), audit, open.path.as_deref(), budget);
+            if owed && !open.analysing {
+                if let Some(job) = open.file.analysis_job(open.path.as_deref()) {
+                    open.analysing = true;
+                    self.analyse_in_background(uri.clone(), job);
+                }
+            }
             if self.indexed.load(std::sync::atomic::Ordering::Acquire) && !open.blasting {
                 let depth = ws.as_deref().map_or(3, |w| w.config.policy.blast_depth);
                 if let Some(request) = open.file.blast_requests(&self.index, open.path.as_deref()) {

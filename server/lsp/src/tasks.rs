@@ -229,7 +229,7 @@ impl AigisServer {
                 let Ok(parsed) = rx.await else {
                     return stop();
                 };
-                let result = server.with_doc(&uri, |open, _| {
+                let result = server.with_doc_within(&uri, KEYSTROKE_ANALYSIS_BYTES, |open, _| {
                     let next = match open.file.install_parse(parsed, KEYSTROKE_PARSE_STEPS) {
                         true => open.file.doc.parse_job(),
                         false => None,
@@ -249,6 +249,30 @@ impl AigisServer {
                         return;
                     }
                 }
+            }
+        });
+    }
+
+    /// Runs an analysis a keystroke owes (`with_doc_within`) away from the document's lock,
+    /// then takes it in and publishes; when the text moved on meanwhile, the next pass under
+    /// the lock finds the analysis still owed and starts another.
+    pub(crate) fn analyse_in_background(&self, uri: Uri, job: AnalysisJob) {
+        let server = self.clone();
+        tokio::spawn(async move {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            aigis_core::priority::spawn("aigis-analyse", move || {
+                let _ = tx.send(job.run());
+            });
+            let done = rx.await;
+            let result = server.with_doc_within(&uri, KEYSTROKE_ANALYSIS_BYTES, |open, ws| {
+                open.analysing = false;
+                if let Ok(done) = done {
+                    open.file.install_analysis(done, ws);
+                }
+                Ok(())
+            });
+            if let Ok((_, publish)) = result {
+                server.publish(publish).await;
             }
         });
     }

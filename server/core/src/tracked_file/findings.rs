@@ -9,6 +9,10 @@ use crate::analysis;
 use crate::document::{Parsed, Reparsed};
 use crate::workspace::Workspace;
 
+/// Bytes of items a keystroke's analysis reads under the document's lock (a few
+/// milliseconds); more is analysed in the background ([`TrackedFile::analyze_within`]).
+pub const KEYSTROKE_ANALYSIS_BYTES: usize = 16 * 1024;
+
 impl TrackedFile {
     /// Re-parses after edits; parts whose syntax changed are analysed again.
     pub fn reparse(&mut self) {
@@ -45,19 +49,35 @@ impl TrackedFile {
     /// file when an edit touched imports or nothing was analysed yet. With no AI region and
     /// audit mode off there is nothing to report, so nothing is analysed.
     pub fn analyze(&mut self, ws: Option<&Workspace>, audit: bool, path: Option<&Path>) {
+        self.analyze_within(ws, audit, path, usize::MAX);
+    }
+
+    /// As [`TrackedFile::analyze`], unless the analysis would read more than `budget` bytes of
+    /// items (a keystroke whose error recovery re-parsed the rest of a file, or one that needs
+    /// the whole file analysed again): then nothing is done and true is returned. The findings
+    /// stay those of the last analysis, moved with the edits, until an [`AnalysisJob`] run
+    /// elsewhere is given to [`TrackedFile::install_analysis`].
+    pub fn analyze_within(
+        &mut self,
+        ws: Option<&Workspace>,
+        audit: bool,
+        path: Option<&Path>,
+        budget: usize,
+    ) -> bool {
         if self.regions.is_empty() && !audit {
             self.findings.clear();
             self.analysed = false;
             self.dirty.clear();
-            return;
+            return false;
         }
         if self.doc.is_stale() {
-            return; // the findings moved with the edits; the parse that is owed analyses them
+            // The findings moved with the edits; the parse that is owed analyses them.
+            return false;
         }
         let (Some(lang), Some(tree)) = (self.doc.language(), self.doc.fresh_tree()) else {
             self.findings.clear();
             self.dirty.clear();
-            return;
+            return false;
         };
         let text = self.doc.text();
         let gates = analysis::file_gates(lang, text);
@@ -73,9 +93,22 @@ impl TrackedFile {
         self.imports = imports;
         self.context_dirty = false;
         // A document (Terraform, YAML) is read whole, and compared with its committed text.
+        if lang.model.is_none() {
+            let size = if incremental {
+                let items = analysis::covering_items(tree, &self.dirty);
+                items.iter().map(|r| r.len()).sum()
+            } else {
+                text.len()
+            };
+            if size > budget {
+                // Owed: the job reads `context_dirty` to know it is the whole file.
+                self.context_dirty |= !incremental;
+                return true;
+            }
+        }
         let found = if incremental && lang.model.is_none() {
             if self.dirty.is_empty() {
-                return;
+                return false;
             }
             let items = analysis::covering_items(tree, &self.dirty);
             self.findings
@@ -93,6 +126,11 @@ impl TrackedFile {
             Some(ws) => ws.enabled(found),
             None => found,
         };
+        self.take_findings(found);
+        false
+    }
+
+    fn take_findings(&mut self, found: Vec<analysis::Finding>) {
         self.findings.extend(found);
         self.findings.sort_by_key(|f| (f.start, f.rule.clone()));
         self.findings
@@ -101,6 +139,82 @@ impl TrackedFile {
         self.dirty.clear();
     }
 
+    /// The analysis [`TrackedFile::analyze_within`] owes, to run on another thread: the items
+    /// edited since the last analysis, or the whole file.
+    pub fn analysis_job(&self, path: Option<&Path>) -> Option<AnalysisJob> {
+        let lang = self.doc.language().filter(|l| l.model.is_none())?;
+        let tree = self.doc.fresh_tree()?.clone();
+        let whole = !self.analysed || self.context_dirty;
+        let items = (!whole).then(|| analysis::covering_items(&tree, &self.dirty));
+        Some(AnalysisJob {
+            lang,
+            tree,
+            text: self.doc.text().to_string(),
+            path: path.map(Path::to_path_buf),
+            items,
+            edits: self.doc.edit_count(),
+        })
+    }
+
+    /// Takes a finished [`AnalysisJob`] in, unless the text changed since it was made (then
+    /// the analysis is still owed). True when taken.
+    pub fn install_analysis(&mut self, done: AnalysisDone, ws: Option<&Workspace>) -> bool {
+        if done.edits != self.doc.edit_count() || self.doc.is_stale() {
+            return false;
+        }
+        match &done.items {
+            Some(items) => self
+                .findings
+                .retain(|f| !items.iter().any(|r| f.start < r.end && r.start <= f.start)),
+            None => self.findings.clear(),
+        }
+        let found = match ws {
+            Some(ws) => ws.enabled(done.found),
+            None => done.found,
+        };
+        self.context_dirty = false;
+        self.take_findings(found);
+        true
+    }
+}
+
+/// An analysis owed by a keystroke ([`TrackedFile::analyze_within`]): the text and tree of one
+/// version, and what of it to analyse.
+pub struct AnalysisJob {
+    lang: &'static crate::language::Language,
+    tree: crate::parse::Tree,
+    text: String,
+    path: Option<std::path::PathBuf>,
+    /// The items to analyse again; `None`: the whole file.
+    items: Option<Vec<std::ops::Range<usize>>>,
+    edits: u64,
+}
+
+/// A finished [`AnalysisJob`], for [`TrackedFile::install_analysis`].
+pub struct AnalysisDone {
+    found: Vec<analysis::Finding>,
+    items: Option<Vec<std::ops::Range<usize>>>,
+    edits: u64,
+}
+
+impl AnalysisJob {
+    pub fn run(self) -> AnalysisDone {
+        let path = self.path.as_deref();
+        let found = match &self.items {
+            Some(items) => {
+                analysis::analyze_ranges(self.lang, &self.tree, &self.text, path, Some(items))
+            }
+            None => analysis::analyze(self.lang, &self.tree, &self.text, path),
+        };
+        AnalysisDone {
+            found,
+            items: self.items,
+            edits: self.edits,
+        }
+    }
+}
+
+impl TrackedFile {
     /// The regions whose blast radius is out of date (the index changed, or the definitions a
     /// region stands for did), to compute away from the document: in a large workspace a
     /// region of thousands of definitions takes a good part of a second. Regions gone are

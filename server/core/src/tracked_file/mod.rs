@@ -4,7 +4,7 @@
 
 mod committed;
 mod findings;
-pub use findings::{BlastDone, BlastRequest};
+pub use findings::{AnalysisDone, AnalysisJob, BlastDone, BlastRequest, KEYSTROKE_ANALYSIS_BYTES};
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;

@@ -177,6 +177,11 @@ impl Document {
         self.stale
     }
 
+    /// How many edits the document has taken: work done for one text is for that count only.
+    pub fn edit_count(&self) -> u64 {
+        self.seq
+    }
+
     pub fn language(&self) -> Option<&'static Language> {
         self.language
     }

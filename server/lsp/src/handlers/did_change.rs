@@ -8,7 +8,7 @@ impl AigisServer {
         let version = params.text_document.version;
         let mut stale = None;
         let mut parse_owed = false;
-        let result = self.with_doc(&uri, |open, ws| {
+        let result = self.with_doc_within(&uri, KEYSTROKE_ANALYSIS_BYTES, |open, ws| {
             if version <= open.file.doc.version {
                 stale = Some(open.file.doc.version);
                 return Ok(());

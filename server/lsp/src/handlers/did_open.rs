@@ -33,6 +33,7 @@ impl AigisServer {
                 path,
                 burst: BurstDetector::default(),
                 parsing: false,
+                analysing: false,
                 blasting: false,
             },
         );
