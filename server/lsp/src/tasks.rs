@@ -266,12 +266,11 @@ impl AigisServer {
             let done = rx.await;
             let result = server.with_doc_within(&uri, KEYSTROKE_ANALYSIS_BYTES, |open, ws| {
                 open.analysing = false;
-                if let Ok(done) = done {
-                    open.file.install_analysis(done, ws);
-                }
-                Ok(())
+                Ok(done.is_ok_and(|done| open.file.install_analysis(done, ws)))
             });
-            if let Ok((_, publish)) = result {
+            // Refused (the text moved on; the keystrokes since published what they had): nothing
+            // new to say, and another job is under way if the analysis is still owed.
+            if let Ok((true, publish)) = result {
                 server.publish(publish).await;
             }
         });
