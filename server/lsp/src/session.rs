@@ -281,6 +281,27 @@ impl AigisServer {
         self.with_doc_within(uri, usize::MAX, f)
     }
 
+    /// Analyses a document's edits, or starts the job for an analysis over `budget` (one at a
+    /// time: a job that comes back refused starts the next).
+    pub(crate) fn analyze_or_owe(
+        &self,
+        uri: &Uri,
+        open: &mut OpenFile,
+        ws: Option<&Workspace>,
+        audit: bool,
+        budget: usize,
+    ) {
+        let owed = open
+            .file
+            .analyze_within(ws, audit, open.path.as_deref(), budget);
+        if owed && !open.analysing {
+            if let Some(job) = open.file.analysis_job(open.path.as_deref()) {
+                open.analysing = true;
+                self.analyse_in_background(uri.clone(), job);
+            }
+        }
+    }
+
     /// As [`AigisServer::with_doc`], analysing at most `budget` bytes of items under the lock:
     /// a larger analysis (a keystroke whose error recovery re-parsed the rest of the file) runs
     /// in the background, and its findings are published when they are in.
@@ -299,15 +320,7 @@ impl AigisServer {
         let audit = self.audit(ws.as_deref());
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let value = f(open, ws.as_deref())?;
-            let owed = open
-                .file
-                .analyze_within(ws.as_deref(), audit, open.path.as_deref(), budget);
-            if owed && !open.analysing {
-                if let Some(job) = open.file.analysis_job(open.path.as_deref()) {
-                    open.analysing = true;
-                    self.analyse_in_background(uri.clone(), job);
-                }
-            }
+            self.analyze_or_owe(uri, open, ws.as_deref(), audit, budget);
             if self.indexed.load(std::sync::atomic::Ordering::Acquire) && !open.blasting {
                 let depth = ws.as_deref().map_or(3, |w| w.config.policy.blast_depth);
                 if let Some(request) = open.file.blast_requests(&self.index, open.path.as_deref()) {

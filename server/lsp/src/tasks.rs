@@ -264,14 +264,36 @@ impl AigisServer {
                 let _ = tx.send(job.run());
             });
             let done = rx.await;
-            let result = server.with_doc_within(&uri, KEYSTROKE_ANALYSIS_BYTES, |open, ws| {
-                open.analysing = false;
-                Ok(done.is_ok_and(|done| open.file.install_analysis(done, ws)))
-            });
             // Refused (the text moved on; the keystrokes since published what they had): nothing
-            // new to say, and another job is under way if the analysis is still owed.
-            if let Ok((true, publish)) = result {
-                server.publish(publish).await;
+            // new to say or assess, only the next job to start if the analysis is still owed.
+            let taken = server.docs.get_mut(uri.as_str()).map(|mut entry| {
+                let open = entry.value_mut();
+                open.analysing = false;
+                let ws = open.ws.clone();
+                let taken = done.is_ok_and(|done| open.file.install_analysis(done, ws.as_deref()));
+                if !taken {
+                    let audit = server.audit(ws.as_deref());
+                    let guarded = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        server.analyze_or_owe(
+                            &uri,
+                            open,
+                            ws.as_deref(),
+                            audit,
+                            KEYSTROKE_ANALYSIS_BYTES,
+                        )
+                    }));
+                    if guarded.is_err() {
+                        tracing::error!("analysis of {} failed", uri.as_str());
+                    }
+                }
+                taken
+            });
+            if taken == Some(true) {
+                if let Ok(((), publish)) =
+                    server.with_doc_within(&uri, KEYSTROKE_ANALYSIS_BYTES, |_, _| Ok(()))
+                {
+                    server.publish(publish).await;
+                }
             }
         });
     }
