@@ -302,6 +302,18 @@ impl AigisServer {
         }
     }
 
+    /// Starts the job for the blast radii a document owes, once the first index is done (one
+    /// at a time: the job's end looks again).
+    pub(crate) fn blast_if_owed(&self, uri: &Uri, open: &mut OpenFile, ws: Option<&Workspace>) {
+        if self.indexed.load(std::sync::atomic::Ordering::Acquire) && !open.blasting {
+            let depth = ws.map_or(3, |w| w.config.policy.blast_depth);
+            if let Some(request) = open.file.blast_requests(&self.index, open.path.as_deref()) {
+                open.blasting = true;
+                self.blast_in_background(uri.clone(), request, depth);
+            }
+        }
+    }
+
     /// As [`AigisServer::with_doc`], analysing at most `budget` bytes of items under the lock:
     /// a larger analysis (a keystroke whose error recovery re-parsed the rest of the file) runs
     /// in the background, and its findings are published when they are in.
@@ -321,13 +333,7 @@ impl AigisServer {
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let value = f(open, ws.as_deref())?;
             self.analyze_or_owe(uri, open, ws.as_deref(), audit, budget);
-            if self.indexed.load(std::sync::atomic::Ordering::Acquire) && !open.blasting {
-                let depth = ws.as_deref().map_or(3, |w| w.config.policy.blast_depth);
-                if let Some(request) = open.file.blast_requests(&self.index, open.path.as_deref()) {
-                    open.blasting = true;
-                    self.blast_in_background(uri.clone(), request, depth);
-                }
-            }
+            self.blast_if_owed(uri, open, ws.as_deref());
             let assessments = open.file.assessments(ws.as_deref());
             let diagnostics = diagnostics(&open.file, &assessments, audit, uri);
             open.snapshot = Arc::new(Snapshot {

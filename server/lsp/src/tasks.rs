@@ -313,13 +313,27 @@ impl AigisServer {
             let index = server.index.clone();
             let failed = request.failed();
             let done = tokio::task::spawn_blocking(move || request.compute(&index, depth)).await;
-            let result = server.with_doc(&uri, |open, _| {
+            // The same radii again (the region's definitions moved, its dependents did not):
+            // the diagnostics published last still hold; only a radius owed since is started.
+            let changed = server.docs.get_mut(uri.as_str()).map(|mut entry| {
+                let open = entry.value_mut();
                 open.blasting = false;
-                open.file.install_blast(done.unwrap_or(failed));
-                Ok(())
+                let changed = open.file.install_blast(done.unwrap_or(failed));
+                if !changed {
+                    let ws = open.ws.clone();
+                    let guarded = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        server.blast_if_owed(&uri, open, ws.as_deref())
+                    }));
+                    if guarded.is_err() {
+                        tracing::error!("blast radius of {} failed", uri.as_str());
+                    }
+                }
+                changed
             });
-            if let Ok((_, publish)) = result {
-                server.publish(publish).await;
+            if changed == Some(true) {
+                if let Ok(((), publish)) = server.with_doc(&uri, |_, _| Ok(())) {
+                    server.publish(publish).await;
+                }
             }
         });
     }

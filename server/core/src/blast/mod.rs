@@ -14,7 +14,7 @@ mod quick;
 pub use quick::blast_of_text;
 
 /// One place that depends on the region.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Dependent {
     pub file: PathBuf,
     /// Zero-based line and byte column; byte range in the file.
@@ -32,7 +32,7 @@ pub struct Dependent {
 }
 
 /// A risky operation the region reaches through the functions it calls.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RiskyCallee {
     pub rule: String,
     pub severity: Severity,
@@ -43,7 +43,7 @@ pub struct RiskyCallee {
     pub via: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Symbol {
     pub name: String,
     pub kind: DefKind,
@@ -52,7 +52,7 @@ pub struct Symbol {
     pub defined: bool,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct BlastRadius {
     pub symbols: Vec<Symbol>,
     /// Counted dependents (not tests, not ambiguous), nearest first.

@@ -253,14 +253,18 @@ impl TrackedFile {
         })
     }
 
-    /// Takes computed blast radii in (those of regions that still exist).
-    pub fn install_blast(&mut self, done: BlastDone) {
+    /// Takes computed blast radii in (those of regions that still exist); true when one of them
+    /// differs from what the region had (else there is nothing new to show).
+    pub fn install_blast(&mut self, done: BlastDone) -> bool {
+        let mut changed = false;
         for (region, roots, b) in done.0 {
             if self.regions.iter().any(|r| r.id == region) {
+                changed |= self.blast.get(&region).is_none_or(|(_, _, old)| **old != b);
                 self.blast
                     .insert(region, (done.1, roots, std::sync::Arc::new(b)));
             }
         }
+        changed
     }
 
     pub fn blast_of(&self, region_id: &str) -> Option<&crate::blast::BlastRadius> {
