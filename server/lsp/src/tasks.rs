@@ -157,7 +157,8 @@ impl AigisServer {
             .filter_map(|d| d.key().parse::<Uri>().ok())
             .collect();
         for uri in uris {
-            if let Ok((_, p)) = self.with_doc(&uri, |_, _| Ok(())) {
+            if let Ok((_, p)) = self.with_doc_within(&uri, KEYSTROKE_ANALYSIS_BYTES, |_, _| Ok(()))
+            {
                 self.publish(p).await;
             }
         }
@@ -331,7 +332,9 @@ impl AigisServer {
                 changed
             });
             if changed == Some(true) {
-                if let Ok(((), publish)) = server.with_doc(&uri, |_, _| Ok(())) {
+                if let Ok(((), publish)) =
+                    server.with_doc_within(&uri, KEYSTROKE_ANALYSIS_BYTES, |_, _| Ok(()))
+                {
                     server.publish(publish).await;
                 }
             }
