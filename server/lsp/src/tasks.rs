@@ -267,36 +267,49 @@ impl AigisServer {
             let done = rx.await;
             // Refused (the text moved on; the keystrokes since published what they had): nothing
             // new to say or assess, only the next job to start if the analysis is still owed.
-            let taken = server.docs.get_mut(uri.as_str()).map(|mut entry| {
-                let open = entry.value_mut();
-                open.analysing = false;
-                let ws = open.ws.clone();
-                let taken = done.is_ok_and(|done| open.file.install_analysis(done, ws.as_deref()));
-                if !taken {
-                    let audit = server.audit(ws.as_deref());
-                    let guarded = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                        server.analyze_or_owe(
-                            &uri,
-                            open,
-                            ws.as_deref(),
-                            audit,
-                            KEYSTROKE_ANALYSIS_BYTES,
-                        )
-                    }));
-                    if guarded.is_err() {
-                        tracing::error!("analysis of {} failed", uri.as_str());
+            server
+                .finish_job(&uri, "analysis", |server, open, ws| {
+                    open.analysing = false;
+                    // No thread could run it: the next keystroke tries again.
+                    let Ok(done) = done else {
+                        return false;
+                    };
+                    let taken = open.file.install_analysis(done, ws);
+                    if !taken {
+                        let audit = server.audit(ws);
+                        server.analyze_or_owe(&uri, open, ws, audit, KEYSTROKE_ANALYSIS_BYTES);
                     }
-                }
-                taken
-            });
-            if taken == Some(true) {
-                if let Ok(((), publish)) =
-                    server.with_doc_within(&uri, KEYSTROKE_ANALYSIS_BYTES, |_, _| Ok(()))
-                {
-                    server.publish(publish).await;
-                }
-            }
+                    taken
+                })
+                .await;
         });
+    }
+
+    /// Takes a background job's result in under the document's lock (`take`: true when it
+    /// changed what the document shows; when not, it starts the next job owed, if any), then
+    /// publishes. A panic inside is reported, not spread.
+    async fn finish_job(
+        &self,
+        uri: &Uri,
+        what: &str,
+        take: impl FnOnce(&Self, &mut OpenFile, Option<&Workspace>) -> bool,
+    ) {
+        let taken = self.docs.get_mut(uri.as_str()).map(|mut entry| {
+            let open = entry.value_mut();
+            let ws = open.ws.clone();
+            std::panic::catch_unwind(AssertUnwindSafe(|| take(self, open, ws.as_deref())))
+                .unwrap_or_else(|_| {
+                    tracing::error!("{what} of {} failed", uri.as_str());
+                    false
+                })
+        });
+        if taken == Some(true) {
+            if let Ok(((), publish)) =
+                self.with_doc_within(uri, KEYSTROKE_ANALYSIS_BYTES, |_, _| Ok(()))
+            {
+                self.publish(publish).await;
+            }
+        }
     }
 
     /// Computes the blast radii a document owes (the index changed under it) on a blocking
@@ -316,28 +329,16 @@ impl AigisServer {
             let done = tokio::task::spawn_blocking(move || request.compute(&index, depth)).await;
             // The same radii again (the region's definitions moved, its dependents did not):
             // the diagnostics published last still hold; only a radius owed since is started.
-            let changed = server.docs.get_mut(uri.as_str()).map(|mut entry| {
-                let open = entry.value_mut();
-                open.blasting = false;
-                let changed = open.file.install_blast(done.unwrap_or(failed));
-                if !changed {
-                    let ws = open.ws.clone();
-                    let guarded = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                        server.blast_if_owed(&uri, open, ws.as_deref())
-                    }));
-                    if guarded.is_err() {
-                        tracing::error!("blast radius of {} failed", uri.as_str());
+            server
+                .finish_job(&uri, "blast radius", |server, open, ws| {
+                    open.blasting = false;
+                    let changed = open.file.install_blast(done.unwrap_or(failed));
+                    if !changed {
+                        server.blast_if_owed(&uri, open, ws);
                     }
-                }
-                changed
-            });
-            if changed == Some(true) {
-                if let Ok(((), publish)) =
-                    server.with_doc_within(&uri, KEYSTROKE_ANALYSIS_BYTES, |_, _| Ok(()))
-                {
-                    server.publish(publish).await;
-                }
-            }
+                    changed
+                })
+                .await;
         });
     }
 
