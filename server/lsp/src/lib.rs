@@ -130,7 +130,7 @@ pub fn run_stdio() -> std::io::Result<()> {
 pub async fn serve_stdio() {
     let (out, frames) = transport::output();
     let direct = out.clone();
-    let (service, socket) = LspService::build(move |client| AigisServer::new(client, Some(direct)))
+    let (service, socket) = LspService::build(move |client| AigisServer::new(client, direct))
         .custom_method("aigis/markAiEdit", AigisServer::mark_ai_edit)
         .custom_method("aigis/didPaste", AigisServer::did_paste)
         .custom_method("aigis/regions", AigisServer::regions)

@@ -107,9 +107,9 @@ pub struct ServerState {
     /// compare and update, never across an `.await`, so a handler's own publication is handed
     /// to the client at once.
     pub(crate) published: DashMap<String, u64>,
-    /// The output thread's queue, when serving stdio: diagnostics are serialized straight to
-    /// it (see [`AigisServer::publish`]).
-    pub(crate) out: Option<crate::transport::Output>,
+    /// The output thread's queue: diagnostics are serialized straight to it (see
+    /// [`AigisServer::publish`]).
+    pub(crate) out: crate::transport::Output,
     /// Set by `shutdown`: nothing more is published after it.
     pub(crate) shut_down: std::sync::atomic::AtomicBool,
 }
@@ -186,7 +186,7 @@ pub(crate) fn severity(s: Severity) -> DiagnosticSeverity {
 }
 
 impl AigisServer {
-    pub(crate) fn new(client: Client, out: Option<crate::transport::Output>) -> Self {
+    pub(crate) fn new(client: Client, out: crate::transport::Output) -> Self {
         AigisServer {
             inner: Arc::new(ServerState {
                 client,
@@ -361,8 +361,8 @@ impl AigisServer {
         }
     }
 
-    /// Sends a document's diagnostics unless a newer set went out first. On stdio they are
-    /// serialized straight into a frame for the output thread: tower-lsp's client would build a
+    /// Sends a document's diagnostics unless a newer set went out first. They are serialized
+    /// straight into a frame for the output thread: tower-lsp's client would build a
     /// `serde_json::Value` of them first, then serialize that, and a region of 500 risky calls
     /// publishes 230 KB on every keystroke.
     pub(crate) async fn publish(&self, p: Publish) {
@@ -379,32 +379,23 @@ impl AigisServer {
             }
             *last = p.seq;
         }
-        match &self.out {
-            Some(out) => {
-                #[derive(serde::Serialize)]
-                struct Notification<'a> {
-                    jsonrpc: &'static str,
-                    method: &'static str,
-                    params: &'a PublishDiagnosticsParams,
-                }
-                let params = PublishDiagnosticsParams::new(p.uri, p.diagnostics, p.version);
-                let note = Notification {
-                    jsonrpc: "2.0",
-                    method: "textDocument/publishDiagnostics",
-                    params: &params,
-                };
-                match serde_json::to_vec(&note) {
-                    Ok(body) => {
-                        let _ = out.send(crate::transport::encode(&body));
-                    }
-                    Err(e) => tracing::error!("diagnostics not serialized: {e}"),
-                }
+        #[derive(serde::Serialize)]
+        struct Notification<'a> {
+            jsonrpc: &'static str,
+            method: &'static str,
+            params: &'a PublishDiagnosticsParams,
+        }
+        let params = PublishDiagnosticsParams::new(p.uri, p.diagnostics, p.version);
+        let note = Notification {
+            jsonrpc: "2.0",
+            method: "textDocument/publishDiagnostics",
+            params: &params,
+        };
+        match serde_json::to_vec(&note) {
+            Ok(body) => {
+                let _ = self.out.send(crate::transport::encode(&body));
             }
-            None => {
-                self.client
-                    .publish_diagnostics(p.uri, p.diagnostics, p.version)
-                    .await
-            }
+            Err(e) => tracing::error!("diagnostics not serialized: {e}"),
         }
     }
 

@@ -100,25 +100,24 @@ impl TrackedFile {
         self.gates = gates;
         self.imports = imports;
         self.context_dirty = false;
-        // A document (Terraform, YAML) is read whole, and compared with its committed text.
+        // The items to analyse again (found once: their size decides whether it is done here).
+        let items = (incremental && lang.model.is_none())
+            .then(|| analysis::covering_items(tree, &self.dirty));
         if lang.model.is_none() {
-            let size = if incremental {
-                let items = analysis::covering_items(tree, &self.dirty);
-                items.iter().map(|r| r.len()).sum()
-            } else {
-                text.len()
-            };
+            let size = items
+                .as_ref()
+                .map_or(text.len(), |items| items.iter().map(|r| r.len()).sum());
             if size > budget {
                 // Owed: the job reads `context_dirty` to know it is the whole file.
                 self.context_dirty |= !incremental;
                 return true;
             }
         }
-        let found = if incremental && lang.model.is_none() {
+        // A document (Terraform, YAML) is read whole, and compared with its committed text.
+        let found = if let Some(items) = items {
             if self.dirty.is_empty() {
                 return false;
             }
-            let items = analysis::covering_items(tree, &self.dirty);
             self.findings
                 .retain(|f| !items.iter().any(|r| f.start < r.end && r.start <= f.start));
             analysis::analyze_ranges(lang, tree, text, path, Some(&items))
