@@ -231,10 +231,7 @@ fn the_index_is_kept_between_starts_and_revalidated_file_by_file() {
 
     let mut c = start();
     let m = indexed(&mut c);
-    assert!(
-        m.contains(": 0 files from the index cache, 3 parsed"),
-        "{m}"
-    );
+    assert!(m.contains(": 0 files from the index cache, 3 read"), "{m}");
     c.shutdown();
     let stored = cache_files();
     assert_eq!(stored.len(), 1, "{stored:?}");
@@ -255,10 +252,7 @@ fn the_index_is_kept_between_starts_and_revalidated_file_by_file() {
     let written = std::fs::metadata(&stored[0]).unwrap().modified().unwrap();
     let mut c = start();
     let m = indexed(&mut c);
-    assert!(
-        m.contains(": 3 files from the index cache, 0 parsed"),
-        "{m}"
-    );
+    assert!(m.contains(": 3 files from the index cache, 0 read"), "{m}");
     assert_eq!(
         std::fs::metadata(&stored[0]).unwrap().modified().unwrap(),
         written,
@@ -277,10 +271,7 @@ fn the_index_is_kept_between_starts_and_revalidated_file_by_file() {
     fx.write("src/main.rs", MAIN);
     let mut c = start();
     let m = indexed(&mut c);
-    assert!(
-        m.contains(": 2 files from the index cache, 1 parsed"),
-        "{m}"
-    );
+    assert!(m.contains(": 2 files from the index cache, 1 read"), "{m}");
     c.open(&deploy, DEPLOY);
     c.notify("aigis/markAiEdit", json!({ "textDocument": { "uri": deploy }, "range": range(2, 0, 4, 1), "tool": "claude-code" }));
     wait_blast(&mut c, &deploy, |b| b["dependents"] == 4);
@@ -290,7 +281,7 @@ fn the_index_is_kept_between_starts_and_revalidated_file_by_file() {
     std::fs::write(&stored[0], "{\"format\": 1, \"aigis\"\n garbage\n").unwrap();
     let m = start_and_log();
     assert!(
-        m.contains(": 0 files from the index cache, 3 parsed") && m.contains("discarded"),
+        m.contains(": 0 files from the index cache, 3 read") && m.contains("discarded"),
         "{m}"
     );
     // One cut short (a full disk, a crash while another process wrote it): discarded too.
@@ -298,7 +289,7 @@ fn the_index_is_kept_between_starts_and_revalidated_file_by_file() {
     std::fs::write(&stored[0], &whole[..whole.len() / 2]).unwrap();
     let m = start_and_log();
     assert!(
-        m.contains(": 0 files from the index cache, 3 parsed") && m.contains("cannot be read"),
+        m.contains(": 0 files from the index cache, 3 read") && m.contains("cannot be read"),
         "{m}"
     );
     // One written by another version is not trusted either.
@@ -314,7 +305,7 @@ fn the_index_is_kept_between_starts_and_revalidated_file_by_file() {
     std::fs::write(&stored[0], forged).unwrap();
     let m = start_and_log();
     assert!(
-        m.contains(": 0 files from the index cache, 3 parsed")
+        m.contains(": 0 files from the index cache, 3 read")
             && m.contains("written by aigis 0.0.1"),
         "{m}"
     );

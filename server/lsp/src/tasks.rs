@@ -93,23 +93,17 @@ impl AigisServer {
             let index = server.index.clone();
             let job = tokio::task::spawn_blocking(move || {
                 let mut last = None;
-                let mut notes = Vec::new();
+                let mut passes = Vec::new();
                 for (root, rules) in roots {
                     // From the cache of the last start, for the files that have not changed.
-                    let (stats, used) =
+                    let (stats, used, cache) =
                         index.index_workspace_cached(&root, &rules, &|done, total| {
                             let _ = tx.send((done, total));
                         });
-                    notes.push(format!(
-                        "aigis: indexed {}: {} files from the index cache, {} parsed{}",
-                        root.display(),
-                        used.reused,
-                        used.parsed,
-                        used.note.map(|n| format!(" ({n})")).unwrap_or_default()
-                    ));
+                    passes.push((root, used, cache));
                     last = Some(stats);
                 }
-                last.map(|s| (s, notes))
+                last.map(|s| (s, passes))
             });
             while let Some((done, total)) = rx.recv().await {
                 if let Some(p) = &progress {
@@ -118,23 +112,43 @@ impl AigisServer {
                         .await;
                 }
             }
-            let (stats, notes) = match job.await.ok().flatten() {
-                Some((s, n)) => (Some(s), n),
+            let (stats, passes) = match job.await.ok().flatten() {
+                Some((s, p)) => (Some(s), p),
                 None => (None, Vec::new()),
             };
-            for n in notes {
-                server.client.log_message(MessageType::INFO, n).await;
-            }
             server
                 .indexed
                 .store(true, std::sync::atomic::Ordering::Release);
             if let Some(p) = progress {
                 let msg = stats
-                    .map(|s| format!("{} files, {} symbols", s.files, s.defs))
+                    .map(|s| format!("{} files", s.files))
                     .unwrap_or_default();
                 p.finish_with_message(msg).await;
             }
             server.republish_blast().await;
+            // The files read anew are parsed now, at a lower priority (a question parses what
+            // it needs at once), and the cache written for the next start.
+            let index = server.index.clone();
+            let notes = tokio::task::spawn_blocking(move || {
+                passes
+                    .into_iter()
+                    .map(|(root, used, cache)| {
+                        let note = cache.complete(&index).or(used.note);
+                        format!(
+                            "aigis: indexed {}: {} files from the index cache, {} read{}",
+                            root.display(),
+                            used.reused,
+                            used.read,
+                            note.map(|n| format!(" ({n})")).unwrap_or_default()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .unwrap_or_default();
+            for n in notes {
+                server.client.log_message(MessageType::INFO, n).await;
+            }
         });
     }
 

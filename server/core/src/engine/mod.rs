@@ -211,7 +211,7 @@ impl Engine {
             p.total = files.len();
         }
         // From the cache of the last start (the language server's too), for unchanged files.
-        let (_, used) = self
+        let (_, used, cache) = self
             .index
             .index_paths_cached(&self.ws.root, files, &|done, _| {
                 self.lock_progress().done = done;
@@ -219,11 +219,18 @@ impl Engine {
         if let Some(note) = used.note {
             eprintln!("aigis mcp: {note}");
         }
-        let mut p = self.lock_progress();
-        p.done = p.total;
-        p.complete = true;
-        p.checked = Some(Instant::now());
-        self.ready.notify_all();
+        {
+            let mut p = self.lock_progress();
+            p.done = p.total;
+            p.complete = true;
+            p.checked = Some(Instant::now());
+            self.ready.notify_all();
+        }
+        // The files read anew are parsed in the background (a question parses what it needs
+        // at once) and the cache written for the next start.
+        if let Some(note) = cache.complete(&self.index) {
+            eprintln!("aigis mcp: {note}");
+        }
     }
 
     /// Waits up to `wait` for the first index; says how far it is.

@@ -2,7 +2,9 @@
 //! folder (`$XDG_CACHE_HOME/aigis/index/<workspace>/`, never inside the repository), keyed by
 //! the workspace, the aigis version and each file's size, modification time and content hash.
 //! At start a file whose size and time are unchanged is taken as it was (no read, no parse);
-//! one whose time changed but whose content hashes the same is taken too; any other is parsed.
+//! one whose time changed but whose content hashes the same is taken too; any other is read by
+//! its words (its symbols owed, [`super::lazy`]). The cache is written once the owed files are
+//! parsed ([`IndexCache::complete`]), with every table the index then holds.
 //! A cache that cannot be read, or was written by another version, is discarded with a note,
 //! never trusted. `AIGIS_CACHE_DIR` moves the cache; `AIGIS_CACHE_DIR=off` turns it off.
 
@@ -32,7 +34,8 @@ enum Origin {
     Unchanged,
     /// The cache, by its content hash (its time changed).
     SameContent,
-    Parsed,
+    /// Read again: its symbols are owed.
+    Read,
 }
 
 /// A file's size, modification time and content hash.
@@ -66,9 +69,9 @@ struct Stored {
 /// What a start made of the cache.
 #[derive(Debug, Clone, Default)]
 pub struct CacheUse {
-    /// Files taken from the cache, and files parsed.
+    /// Files taken from the cache, and files read anew (their symbols owed).
     pub reused: usize,
-    pub parsed: usize,
+    pub read: usize,
     /// Some file was parsed or read again (the cache is written anew).
     pub changed: bool,
     /// Why the cache was not used, or could not be written (for the log).
@@ -82,6 +85,8 @@ pub struct IndexCache {
     entries: DashMap<PathBuf, Stored>,
     /// What this start indexed (size, time, hash), to write back with its table.
     fresh: DashMap<PathBuf, Stamp>,
+    /// Some file was read anew, or a stored one is gone: the cache is written again.
+    changed: bool,
     pub note: Option<String>,
 }
 
@@ -174,6 +179,7 @@ impl IndexCache {
             root: root.to_path_buf(),
             entries: DashMap::new(),
             fresh: DashMap::new(),
+            changed: false,
             note: None,
         };
         let Some(file) = cache.file.clone() else {
@@ -226,13 +232,23 @@ impl IndexCache {
             .collect())
     }
 
+    /// Parses what the index still owes (at a lower priority), then writes the cache for the
+    /// next start; `Some(why)` when it could not be written.
+    pub fn complete(self, index: &WorkspaceIndex) -> Option<String> {
+        index.fill();
+        self.save(index)
+            .err()
+            .map(|e| format!("index cache not written: {e}"))
+    }
+
     /// Writes what this start indexed, with the tables `index` holds (atomically: a reader
-    /// never sees half a cache). Nothing is written when nothing changed.
-    fn save(&self, index: &WorkspaceIndex, changed: bool) -> std::io::Result<()> {
+    /// never sees half a cache; a file still owed its table is left out). Nothing is written
+    /// when nothing changed.
+    fn save(&self, index: &WorkspaceIndex) -> std::io::Result<()> {
         let Some(file) = &self.file else {
             return Ok(());
         };
-        if !changed && self.note.is_none() && file.exists() {
+        if !self.changed && self.note.is_none() && file.exists() {
             return Ok(());
         }
         let dir = file.parent().unwrap_or(Path::new("."));
@@ -255,7 +271,7 @@ impl IndexCache {
                 .fresh
                 .iter()
                 .filter_map(|e| {
-                    let table = index.file(index.file_id(e.key())?)?;
+                    let table = index.files.get(&index.file_id(e.key())?)?.clone();
                     Some((*e.value(), table))
                 })
                 .collect();
@@ -278,13 +294,14 @@ impl IndexCache {
 
 impl WorkspaceIndex {
     /// As [`WorkspaceIndex::index_workspace_with`], taking from the cache every file that has
-    /// not changed since it was stored, then storing this start's tables for the next.
+    /// not changed since it was stored; the cache returned stores this start's tables for the
+    /// next when it is completed.
     pub fn index_workspace_cached(
         &self,
         root: &Path,
         rules: &crate::walk::WalkRules,
         progress: &(dyn Fn(usize, usize) + Sync),
-    ) -> (IndexStats, CacheUse) {
+    ) -> (IndexStats, CacheUse, IndexCache) {
         self.index_paths_cached(root, Self::indexable(root, rules), progress)
     }
 
@@ -294,16 +311,13 @@ impl WorkspaceIndex {
         root: &Path,
         files: Vec<PathBuf>,
         progress: &(dyn Fn(usize, usize) + Sync),
-    ) -> (IndexStats, CacheUse) {
-        let cache = IndexCache::load(root);
+    ) -> (IndexStats, CacheUse, IndexCache) {
+        let mut cache = IndexCache::load(root);
         let (stats, mut used) = in_background(|| self.index_files_cached(files, &cache, progress));
         used.note = cache.note.clone();
-        // Parsed files, or stored ones that are gone, make a new cache.
-        let changed = used.changed || !cache.entries.is_empty();
-        if let Err(e) = cache.save(self, changed) {
-            used.note = Some(format!("index cache not written: {e}"));
-        }
-        (stats, used)
+        // Files read anew, or stored ones that are gone, make a new cache.
+        cache.changed = used.changed || !cache.entries.is_empty();
+        (stats, used, cache)
     }
 
     fn index_files_cached(
@@ -318,35 +332,28 @@ impl WorkspaceIndex {
         let restamped = std::sync::atomic::AtomicUsize::new(0);
         let bytes = std::sync::atomic::AtomicU64::new(0);
         let folders = FolderProjects::default();
-        files
-            .par_iter()
-            .for_each_init(crate::parse::Parser::new, |parser, path| {
-                if let Some((stamp, origin)) = self.index_one(parser, path, cache, &folders) {
-                    bytes.fetch_add(stamp.size, std::sync::atomic::Ordering::Relaxed);
-                    if origin != Origin::Parsed {
-                        reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    }
-                    if origin != Origin::Unchanged {
-                        restamped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    }
-                    cache.fresh.insert(path.clone(), stamp);
+        files.par_iter().for_each(|path| {
+            if let Some((stamp, origin)) = self.index_one(path, cache, &folders) {
+                bytes.fetch_add(stamp.size, std::sync::atomic::Ordering::Relaxed);
+                if origin != Origin::Read {
+                    reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if n.is_multiple_of(64) || n == total {
-                    progress(n, total);
+                if origin != Origin::Unchanged {
+                    restamped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
-            });
+                cache.fresh.insert(path.clone(), stamp);
+            }
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if n.is_multiple_of(64) || n == total {
+                progress(n, total);
+            }
+        });
         let reused = reused.into_inner();
         (
-            IndexStats {
-                files: total,
-                bytes: bytes.into_inner(),
-                defs: self.files.iter().map(|f| f.defs.len()).sum(),
-                refs: self.files.iter().map(|f| f.refs.len()).sum(),
-            },
+            self.stats(total, bytes.into_inner()),
             CacheUse {
                 reused,
-                parsed: total - reused,
+                read: total - reused,
                 changed: restamped.into_inner() > 0,
                 note: None,
             },
@@ -357,12 +364,15 @@ impl WorkspaceIndex {
     /// table came from.
     fn index_one(
         &self,
-        parser: &mut crate::parse::Parser,
         path: &Path,
         cache: &IndexCache,
         folders: &FolderProjects,
     ) -> Option<(Stamp, Origin)> {
         let lang = language::for_path(path).filter(|l| l.has_symbols())?;
+        // An editor's text came first: it stays, and is not stored (it may be unsaved).
+        if self.holds(path) {
+            return None;
+        }
         let meta = std::fs::metadata(path).ok()?;
         let (size, mtime) = stamp(&meta);
         let cached = cache.entries.remove(path).map(|(_, s)| s);
@@ -398,9 +408,7 @@ impl WorkspaceIndex {
                 return Some((Stamp { size, mtime, hash }, Origin::SameContent));
             }
         }
-        let tree = parser.parse(lang, &text, None)?;
-        let symbols = self.symbols_of(path, &tree, &text, Some(folders))?;
-        self.insert(path, symbols);
-        Some((Stamp { size, mtime, hash }, Origin::Parsed))
+        self.register(path, &text, Some(folders));
+        Some((Stamp { size, mtime, hash }, Origin::Read))
     }
 }

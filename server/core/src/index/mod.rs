@@ -1,6 +1,7 @@
 //! The workspace symbol index: every file's symbol table (`symbols::extract`), kept as tables,
 //! not trees, and the resolution of a reference to the definition it means across files and
-//! crates. Files are indexed in parallel; an edited file is indexed again on its own.
+//! crates. Files are read in parallel and their symbols built when a question needs them
+//! ([`lazy`]); an edited file is indexed again on its own.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -52,6 +53,9 @@ pub struct WorkspaceIndex {
     generation: std::sync::atomic::AtomicU64,
     /// (crate, module path) → the files that make that module (to follow re-exports).
     modules: DashMap<(usize, Vec<String>), Vec<usize>>,
+    /// Files whose symbols are owed, and the words of each ([`lazy`]).
+    pending: DashMap<usize, Arc<lazy::Pending>>,
+    words: DashMap<String, Vec<usize>>,
 }
 
 /// The project of each folder met in one bulk index, by language: the manifests above a folder
@@ -81,7 +85,22 @@ impl WorkspaceIndex {
         self.ids.get(path).map(|v| *v)
     }
 
+    /// File `id`'s symbol table if it has one now (none while it is owed).
+    pub fn table(&self, id: usize) -> Option<Arc<FileSymbols>> {
+        self.files.get(&id).map(|f| f.clone())
+    }
+
+    /// Whether file `id`'s symbols are owed (built when a question needs them).
+    pub fn owes(&self, id: usize) -> bool {
+        self.pending.contains_key(&id)
+    }
+
+    /// File `id`'s symbol table (parsed now if it was owed).
     pub fn file(&self, id: usize) -> Option<Arc<FileSymbols>> {
+        if let Some(f) = self.files.get(&id) {
+            return Some(f.clone());
+        }
+        self.ensure_file(id);
         self.files.get(&id).map(|f| f.clone())
     }
 
@@ -162,42 +181,6 @@ impl WorkspaceIndex {
         in_background(|| self.index_files(files, progress))
     }
 
-    /// Indexes these files on the current thread pool, at normal priority.
-    pub fn index_files(
-        &self,
-        files: Vec<PathBuf>,
-        progress: &(dyn Fn(usize, usize) + Sync),
-    ) -> IndexStats {
-        let total = files.len();
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        let bytes = std::sync::atomic::AtomicU64::new(0);
-        let folders = FolderProjects::default();
-        files
-            .par_iter()
-            .for_each_init(crate::parse::Parser::new, |parser, path| {
-                if let Ok(text) = std::fs::read_to_string(path) {
-                    if text.len() <= crate::document::MAX_ANALYSED_BYTES {
-                        bytes.fetch_add(text.len() as u64, std::sync::atomic::Ordering::Relaxed);
-                        if let Some(lang) = language::for_path(path) {
-                            if let Some(tree) = parser.parse(lang, &text, None) {
-                                self.update_file_in(path, &tree, &text, Some(&folders));
-                            }
-                        }
-                    }
-                }
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if n.is_multiple_of(64) || n == total {
-                    progress(n, total);
-                }
-            });
-        IndexStats {
-            files: total,
-            bytes: bytes.into_inner(),
-            defs: self.files.iter().map(|f| f.defs.len()).sum(),
-            refs: self.files.iter().map(|f| f.refs.len()).sum(),
-        }
-    }
-
     /// (Re)indexes one file from its current tree and text.
     pub fn update_file(&self, path: &Path, tree: &crate::parse::Tree, text: &str) {
         self.update_file_in(path, tree, text, None);
@@ -246,18 +229,37 @@ impl WorkspaceIndex {
         Some(symbols)
     }
 
-    /// Puts a file's symbol table in the index, replacing what it had.
-    fn insert(&self, path: &Path, symbols: FileSymbols) {
-        let crate_id = symbols.crate_id;
-        let id = *self.ids.entry(path.to_path_buf()).or_insert_with(|| {
+    /// The id of `path`, given now if it has none.
+    fn id_of(&self, path: &Path) -> usize {
+        if let Some(id) = self.ids.get(path) {
+            return *id;
+        }
+        *self.ids.entry(path.to_path_buf()).or_insert_with(|| {
             self.next_id
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        });
+        })
+    }
+
+    fn add_to_module(&self, id: usize, crate_id: usize, module: &[String]) {
+        let mut files = self.modules.entry((crate_id, module.to_vec())).or_default();
+        if !files.contains(&id) {
+            files.push(id);
+        }
+    }
+
+    /// Puts a file's symbol table in the index, replacing what it had (symbols it was owed
+    /// are settled by this table).
+    fn insert(&self, path: &Path, symbols: FileSymbols) {
+        let id = self.id_of(path);
+        self.settle_by_hand(id);
+        self.put(id, symbols, true);
+    }
+
+    /// Puts file `id`'s table in the index; `changed`: the index's content changes with it
+    /// (else the table is one the file was owed).
+    fn put(&self, id: usize, symbols: FileSymbols, changed: bool) {
         self.remove_names(id);
-        self.modules
-            .entry((crate_id, symbols.module.clone()))
-            .or_default()
-            .push(id);
+        self.add_to_module(id, symbols.crate_id, &symbols.module);
         let defs = symbols.defs.iter().enumerate();
         add_by_name(
             &self.defs_by_name,
@@ -270,13 +272,16 @@ impl WorkspaceIndex {
         });
         add_by_name(&self.refs_by_name, refs);
         self.files.insert(id, Arc::new(symbols));
-        self.generation
-            .fetch_add(1, std::sync::atomic::Ordering::Release);
+        if changed {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
+        }
     }
 
     /// A deleted file leaves the index.
     pub fn remove_file(&self, path: &Path) {
         if let Some((_, id)) = self.ids.remove(path) {
+            self.settle_by_hand(id);
             self.remove_names(id);
             self.files.remove(&id);
             self.generation
@@ -321,6 +326,7 @@ impl WorkspaceIndex {
             return (Certainty::Exact, Vec::new());
         }
         let lookup = alias_target(f, r).unwrap_or(&r.name);
+        self.ensure_name(lookup);
         let candidates: Vec<DefId> = self
             .defs_by_name
             .get(lookup)
@@ -502,6 +508,7 @@ impl WorkspaceIndex {
         let Some((_, d)) = self.def(def) else {
             return Vec::new();
         };
+        self.ensure_name(&d.name);
         let refs = self
             .refs_by_name
             .get(&d.name)
@@ -573,6 +580,7 @@ fn by_count(c: Vec<DefId>) -> (Certainty, Vec<DefId>) {
 }
 
 mod cache;
+mod lazy;
 mod paths;
 pub use cache::{CacheState, CacheUse, IndexCache};
 use paths::{resolve_path, resolve_path_from};

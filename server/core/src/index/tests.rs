@@ -45,6 +45,7 @@ fn a_bulk_index_places_every_file_in_the_project_that_holds_it() {
     write(&root, "a/src/deep/y.go", "package deep\n\nfunc Four() {}\n");
     let index = WorkspaceIndex::new();
     index.index_workspace(&root, &|_, _| {});
+    index.fill();
     let want = vec![
         (
             "a/inner/src/lib.rs".into(),
@@ -82,4 +83,163 @@ fn the_walk_lists_files_sorted_whatever_the_threads_meet_first() {
     let mut sorted = files.clone();
     sorted.sort();
     assert_eq!(files, sorted);
+}
+
+/// What a blast radius finds, in one order: a radius lists its dependents in the order the
+/// index met the files, and names the first path it found to an entry point (both differ
+/// between runs of a parallel index).
+fn radius(index: &WorkspaceIndex, id: usize, d: &Def) -> Vec<String> {
+    let b = crate::blast::blast_radius(index, id, d.start, d.end, 3);
+    let mut found: Vec<String> = b
+        .dependents
+        .iter()
+        .chain(&b.tests)
+        .chain(&b.ambiguous)
+        .map(|d| {
+            format!(
+                "{}:{}:{} depth {}",
+                d.file.display(),
+                d.start,
+                d.end,
+                d.depth
+            )
+        })
+        .chain(
+            b.entry_points
+                .iter()
+                .map(|e| e.split(" via ").next().unwrap().to_string()),
+        )
+        .chain(
+            b.risky_callees
+                .iter()
+                .map(|r| format!("{} {}:{}", r.rule, r.file.display(), r.line)),
+        )
+        .chain(b.symbols.iter().map(|s| s.name.clone()))
+        .collect();
+    found.sort();
+    found.dedup();
+    found.push(format!(
+        "{} {} {} {}",
+        b.direct, b.transitive, b.files, b.transitive_files
+    ));
+    found
+}
+
+/// This crate's own source and the rule fixtures of every language: a workspace of many
+/// files, modules, imports and languages.
+fn sample_tree() -> Vec<PathBuf> {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files =
+        WorkspaceIndex::indexable(&here.join("src"), &crate::walk::WalkRules::default());
+    files.extend(WorkspaceIndex::indexable(
+        &here.join("../../queries"),
+        &crate::walk::WalkRules::default(),
+    ));
+    files
+}
+
+#[test]
+fn every_name_a_tree_yields_has_its_key_word_in_the_text() {
+    let mut checked = 0;
+    for path in sample_tree() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lang = language::for_path(&path).unwrap();
+        let tree = crate::parse::Parser::new()
+            .parse(lang, &text, None)
+            .unwrap();
+        let symbols = extract(lang, &tree, &text, &path, Vec::new());
+        let held: HashSet<&str> = lazy::words(&text).collect();
+        let names = symbols.defs.iter().map(|d| &d.name);
+        let names = names.chain(symbols.refs.iter().map(|r| &r.name));
+        let names = names.chain(symbols.imports.values().filter_map(|p| p.last()));
+        for name in names {
+            if let Some(key) = lazy::words(name).last() {
+                assert!(
+                    held.contains(key),
+                    "{name} ({key}) not a word of {}",
+                    path.display()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 10_000, "{checked} names");
+}
+
+#[test]
+fn a_lazy_index_answers_as_one_that_parsed_everything_first() {
+    let files = sample_tree();
+    let lazy = WorkspaceIndex::new();
+    lazy.index_files(files.clone(), &|_, _| {});
+    let full = WorkspaceIndex::new();
+    full.index_files(files.clone(), &|_, _| {});
+    full.fill();
+    assert_eq!(full.owed(), 0);
+    assert_eq!(lazy.owed(), files.len(), "nothing parsed before a question");
+    // Every third definition of every file, asked from four threads at once.
+    let asked = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for part in 0..4 {
+            let (files, lazy, full, asked) = (&files, &lazy, &full, &asked);
+            s.spawn(move || {
+                for path in files.iter().skip(part).step_by(4) {
+                    let id = full.file_id(path).unwrap();
+                    let table = full.file(id).unwrap();
+                    let lazy_id = lazy.file_id(path).unwrap();
+                    for d in table.defs.iter().step_by(3) {
+                        assert_eq!(
+                            radius(lazy, lazy_id, d),
+                            radius(full, id, d),
+                            "{} in {}",
+                            d.name,
+                            path.display()
+                        );
+                        asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    let asked = asked.into_inner();
+    assert!(asked > 300, "{asked} asked");
+    assert_eq!(
+        lazy.counts(),
+        full.counts(),
+        "the same tables once everything is asked"
+    );
+}
+
+#[test]
+fn a_file_owed_its_symbols_takes_an_editors_text_and_a_removal_as_final() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    write(&root, "Cargo.toml", "[package]\nname = \"w\"\n");
+    write(
+        &root,
+        "src/lib.rs",
+        "pub mod a;\npub mod b;\npub fn target() {}\n",
+    );
+    write(&root, "src/a.rs", "pub fn on_disk() { crate::target(); }\n");
+    write(&root, "src/b.rs", "pub fn gone() { crate::target(); }\n");
+    let index = WorkspaceIndex::new();
+    index.index_workspace(&root, &|_, _| {});
+    assert_eq!(index.owed(), 3);
+    // The editor's text of a.rs, then b.rs deleted: a question then parses neither from disk.
+    let a = root.join("src/a.rs");
+    let text = "pub fn typed() { crate::target(); }\n";
+    let tree = crate::parse::Parser::new()
+        .parse(language::for_path(&a).unwrap(), text, None)
+        .unwrap();
+    index.update_file(&a, &tree, text);
+    index.remove_file(&root.join("src/b.rs"));
+    let lib = index.file_id(&root.join("src/lib.rs")).unwrap();
+    let table = index.file(lib).unwrap();
+    let target = table.defs.iter().find(|d| d.name == "target").unwrap();
+    let callers: Vec<String> = crate::blast::blast_radius(&index, lib, target.start, target.end, 1)
+        .dependents
+        .into_iter()
+        .filter_map(|d| d.caller)
+        .collect();
+    assert_eq!(callers, ["a::typed"]);
+    assert_eq!(index.owed(), 0);
 }

@@ -245,9 +245,12 @@ impl TrackedFile {
         index: &crate::index::WorkspaceIndex,
         path: Option<&Path>,
     ) -> Option<BlastRequest> {
+        // The file's table as the index has it, not parsed here (this runs under the
+        // document's lock): a file the index owes its symbols is asked of in the background.
         let Some((id, file)) = path
             .and_then(|p| index.file_id(p))
-            .and_then(|id| Some((id, index.file(id)?)))
+            .map(|id| (id, index.table(id)))
+            .filter(|(id, file)| file.is_some() || index.owes(*id))
         else {
             self.blast.clear();
             return None;
@@ -258,14 +261,16 @@ impl TrackedFile {
         let regions: Vec<_> = self
             .regions
             .iter()
-            .filter_map(|r| {
-                let roots = crate::blast::region_roots(&file, id, r.start, r.end);
+            .filter(|r| {
+                let Some(file) = &file else { return true };
+                let roots = crate::blast::region_roots(file, id, r.start, r.end);
                 let fresh = self
                     .blast
                     .get(&r.id)
                     .is_some_and(|(g, was, _)| *g == generation && *was == roots);
-                (!fresh).then(|| (r.id.clone(), r.start, r.end, roots))
+                !fresh
             })
+            .map(|r| (r.id.clone(), r.start, r.end))
             .collect();
         (!regions.is_empty()).then_some(BlastRequest {
             file_id: id,
@@ -297,7 +302,7 @@ impl TrackedFile {
 pub struct BlastRequest {
     file_id: usize,
     generation: u64,
-    regions: Vec<(String, usize, usize, Vec<crate::index::DefId>)>,
+    regions: Vec<(String, usize, usize)>,
 }
 
 /// Computed blast radii, for [`TrackedFile::install_blast`].
@@ -313,16 +318,22 @@ impl BlastRequest {
         let none = self
             .regions
             .iter()
-            .map(|(region, _, _, roots)| (region.clone(), roots.clone(), Default::default()))
+            .map(|(region, _, _)| (region.clone(), Vec::new(), Default::default()))
             .collect();
         BlastDone(none, self.generation)
     }
 
+    /// The radii, with the definitions each region stands for (from the file's table as the
+    /// index has it now: parsed here if it was owed).
     pub fn compute(self, index: &crate::index::WorkspaceIndex, depth: usize) -> BlastDone {
+        let file = index.file(self.file_id);
         let radii = self
             .regions
             .into_iter()
-            .map(|(region, start, end, roots)| {
+            .map(|(region, start, end)| {
+                let roots = file.as_ref().map_or_else(Vec::new, |f| {
+                    crate::blast::region_roots(f, self.file_id, start, end)
+                });
                 let b = crate::blast::blast_radius(index, self.file_id, start, end, depth);
                 (region, roots, b)
             })
