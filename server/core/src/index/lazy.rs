@@ -201,6 +201,8 @@ impl WorkspaceIndex {
         }
     }
 
+    /// Parses these owed files, on the pool of questions (`fill` runs it on the background
+    /// pool).
     fn settle_all(&self, owed: Vec<(usize, Arc<Pending>)>) {
         if owed.len() < 4 {
             let mut parser = crate::parse::Parser::new();
@@ -209,10 +211,18 @@ impl WorkspaceIndex {
             }
             return;
         }
-        owed.par_iter()
-            .for_each_init(crate::parse::Parser::new, |parser, (id, p)| {
-                self.settle(parser, *id, p)
-            });
+        let work = || {
+            owed.par_iter()
+                .for_each_init(crate::parse::Parser::new, |parser, (id, p)| {
+                    self.settle(parser, *id, p)
+                })
+        };
+        if rayon::current_thread_index().is_some() {
+            // Already on a pool (the background parse): it does the work.
+            work()
+        } else {
+            for_question(work)
+        }
     }
 
     /// Reads, parses and tables an owed file (once: a second caller waits for the first).

@@ -533,15 +533,35 @@ impl WorkspaceIndex {
 }
 
 /// Runs `work` on every core at a lower priority than the threads that answer the editor (on
-/// the current pool when no pool can be made).
+/// the current pool when no pool can be made): bulk runs and the parse of what the index
+/// owes. One pool for the process, made when first needed.
 fn in_background<T: Send>(work: impl FnOnce() -> T + Send) -> T {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .thread_name(|i| format!("aigis-index-{i}"))
-        .start_handler(|_| crate::priority::lower())
-        .build();
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    on_pool(&POOL, "aigis-index", work)
+}
+
+/// As [`in_background`], for the files a question needs parsed: a pool of its own, so that a
+/// question does not queue behind the background parse of the whole tree.
+fn for_question<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    on_pool(&POOL, "aigis-ask", work)
+}
+
+fn on_pool<T: Send>(
+    pool: &'static std::sync::OnceLock<Option<rayon::ThreadPool>>,
+    name: &'static str,
+    work: impl FnOnce() -> T + Send,
+) -> T {
+    let pool = pool.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(move |i| format!("{name}-{i}"))
+            .start_handler(|_| crate::priority::lower())
+            .build()
+            .ok()
+    });
     match pool {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
+        Some(pool) => pool.install(work),
+        None => work(),
     }
 }
 
