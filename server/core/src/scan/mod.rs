@@ -212,7 +212,12 @@ pub fn scan_with(
         Some(index) => index,
         None => {
             if !opts.all && (!ai_files.is_empty() || !tracked.is_empty()) {
-                own.index_workspace_with(&ws.root, &rules, &|_, _| {});
+                let stats = own.index_workspace_with(&ws.root, &rules, &|_, _| {});
+                // A scan of most of the tree asks of most of it: parsed in one parallel run
+                // rather than question by question.
+                if files.len() * 2 >= stats.files {
+                    own.fill();
+                }
             }
             &own
         }
