@@ -1,5 +1,5 @@
 //! Work that must not slow the threads answering the editor: run at a lower scheduling
-//! priority (the index, a parse owed by a keystroke).
+//! priority (the index and its pools, a parse owed by a keystroke).
 
 /// Lowers the calling thread's scheduling priority to nice 10 (Linux gives each thread its own
 /// nice value; elsewhere it stays as it is). A thread cannot raise it again: call it on a
@@ -39,4 +39,37 @@ pub fn spawn(name: &str, work: impl FnOnce() + Send + 'static) {
             lowest();
             work();
         });
+}
+
+/// Runs `work` on every core at a lower priority than the threads that answer the editor (on
+/// the current pool when no pool can be made): bulk runs and the parse of what the index
+/// owes. One pool for the process, made when first needed.
+pub(crate) fn in_background<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    on_pool(&POOL, "aigis-index", work)
+}
+
+/// As [`in_background`], for the files a question needs parsed: a pool of its own, so that a
+/// question does not queue behind the background parse of the whole tree.
+pub(crate) fn for_question<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    on_pool(&POOL, "aigis-ask", work)
+}
+
+fn on_pool<T: Send>(
+    pool: &'static std::sync::OnceLock<Option<rayon::ThreadPool>>,
+    name: &'static str,
+    work: impl FnOnce() -> T + Send,
+) -> T {
+    let pool = pool.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(move |i| format!("{name}-{i}"))
+            .start_handler(|_| lower())
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
 }

@@ -532,39 +532,6 @@ impl WorkspaceIndex {
     }
 }
 
-/// Runs `work` on every core at a lower priority than the threads that answer the editor (on
-/// the current pool when no pool can be made): bulk runs and the parse of what the index
-/// owes. One pool for the process, made when first needed.
-fn in_background<T: Send>(work: impl FnOnce() -> T + Send) -> T {
-    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
-    on_pool(&POOL, "aigis-index", work)
-}
-
-/// As [`in_background`], for the files a question needs parsed: a pool of its own, so that a
-/// question does not queue behind the background parse of the whole tree.
-fn for_question<T: Send>(work: impl FnOnce() -> T + Send) -> T {
-    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
-    on_pool(&POOL, "aigis-ask", work)
-}
-
-fn on_pool<T: Send>(
-    pool: &'static std::sync::OnceLock<Option<rayon::ThreadPool>>,
-    name: &'static str,
-    work: impl FnOnce() -> T + Send,
-) -> T {
-    let pool = pool.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new()
-            .thread_name(move |i| format!("{name}-{i}"))
-            .start_handler(|_| crate::priority::lower())
-            .build()
-            .ok()
-    });
-    match pool {
-        Some(pool) => pool.install(work),
-        None => work(),
-    }
-}
-
 /// Adds a file's entries to a by-name table: grouped by name first, so that a name the file
 /// uses many times takes the table's lock (and, when new, a copy of the name) once.
 fn add_by_name<'a, T>(map: &DashMap<String, Vec<T>>, entries: impl Iterator<Item = (&'a str, T)>) {
@@ -598,6 +565,8 @@ fn by_count(c: Vec<DefId>) -> (Certainty, Vec<DefId>) {
         _ => (Certainty::Ambiguous, c),
     }
 }
+
+use crate::priority::{for_question, in_background};
 
 mod cache;
 mod lazy;

@@ -213,8 +213,7 @@ pub fn scan_with(
         None => {
             if !opts.all && (!ai_files.is_empty() || !tracked.is_empty()) {
                 let stats = own.index_workspace_with(&ws.root, &rules, &|_, _| {});
-                // A scan of most of the tree asks of most of it: parsed in one parallel run
-                // rather than question by question.
+                // A scan of most of the tree asks of most of it: parsed in one parallel run.
                 if files.len() * 2 >= stats.files {
                     own.fill();
                 }
