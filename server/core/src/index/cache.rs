@@ -271,7 +271,10 @@ impl IndexCache {
                 .fresh
                 .iter()
                 .filter_map(|e| {
-                    let table = index.files.get(&index.file_id(e.key())?)?.clone();
+                    let id = index
+                        .file_id(e.key())
+                        .filter(|id| !index.updated.contains_key(id))?;
+                    let table = index.files.get(&id)?.clone();
                     Some((*e.value(), table))
                 })
                 .collect();
@@ -410,5 +413,57 @@ impl WorkspaceIndex {
         }
         self.register(path, &text, Some(folders));
         Some((Stamp { size, mtime, hash }, Origin::Read))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file an editor gave the index while the owed files were parsed holds text the disk
+    /// may not: the cache leaves it out rather than store it under the disk's stamp.
+    #[test]
+    fn an_editors_text_is_not_stored_under_the_disks_stamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("Cargo.toml"), "[package]\nname = \"w\"\n").unwrap();
+        std::fs::write(root.join("src/lib.rs"), "pub mod a;\npub fn kept() {}\n").unwrap();
+        std::fs::write(root.join("src/a.rs"), "pub fn on_disk() {}\n").unwrap();
+        let store = tempfile::tempdir().unwrap();
+        let file = store.path().join("cache.jsonl");
+        let cache = IndexCache {
+            file: Some(file.clone()),
+            root: root.clone(),
+            entries: DashMap::new(),
+            fresh: DashMap::new(),
+            changed: true,
+            note: None,
+        };
+        let index = WorkspaceIndex::new();
+        let files = WorkspaceIndex::indexable(&root, &crate::walk::WalkRules::default());
+        let (stats, used) = index.index_files_cached(files, &cache, &|_, _| {});
+        assert_eq!((stats.files, used.read, index.owed()), (2, 2, 2));
+        let a = root.join("src/a.rs");
+        let text = "pub fn unsaved() {}\n";
+        let lang = language::for_path(&a).unwrap();
+        let tree = crate::parse::Parser::new().parse(lang, text, None).unwrap();
+        index.update_file(&a, &tree, text);
+        assert_eq!(cache.complete(&index), None);
+        let stored = IndexCache::read(&file, &root)
+            .map_err(|e| e.unwrap())
+            .unwrap();
+        let mut names: Vec<String> = stored
+            .iter()
+            .flat_map(|e| {
+                e.symbols
+                    .defs
+                    .iter()
+                    .map(|d| d.name.clone())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a", "kept"], "lib.rs stored, a.rs left out");
     }
 }

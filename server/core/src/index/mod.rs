@@ -56,6 +56,9 @@ pub struct WorkspaceIndex {
     /// Files whose symbols are owed, and the words of each ([`lazy`]).
     pending: DashMap<usize, Arc<lazy::Pending>>,
     words: DashMap<String, Vec<usize>>,
+    /// Files indexed from an editor's text or a watcher since the start: their tables may not
+    /// be what the disk holds under the stamp a bulk run took, so the cache leaves them out.
+    updated: DashMap<usize, ()>,
 }
 
 /// The project of each folder met in one bulk index, by language: the manifests above a folder
@@ -183,6 +186,7 @@ impl WorkspaceIndex {
 
     /// (Re)indexes one file from its current tree and text.
     pub fn update_file(&self, path: &Path, tree: &crate::parse::Tree, text: &str) {
+        self.updated.insert(self.id_of(path), ());
         self.update_file_in(path, tree, text, None);
     }
 
