@@ -46,6 +46,62 @@ pub(crate) struct OpenFile {
     /// Blast radii owed after the index changed are computed in the background (one job at a
     /// time); until then the last ones are shown.
     pub(crate) blasting: bool,
+    /// When the document was last edited: an owed analysis waits for typing to pause.
+    pub(crate) typing: Arc<Typing>,
+}
+
+/// How long typing must pause before an owed analysis runs: keystrokes that come faster than
+/// that would each make the last one's analysis stale before it is in (a whole 5,000-line
+/// file takes 40-60 ms), and it would only take the core their answers need.
+pub(crate) const TYPING_PAUSE: std::time::Duration = std::time::Duration::from_millis(40);
+
+/// A document's last edit, read by its background work without the document's lock.
+#[derive(Default)]
+pub(crate) struct Typing {
+    /// The document's edit count after its last edit.
+    edits: std::sync::atomic::AtomicU64,
+    /// Microseconds since the server started, at its last edit.
+    at: std::sync::atomic::AtomicU64,
+}
+
+fn micros() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_micros() as u64
+}
+
+impl Typing {
+    /// The document's edit count after its last edit.
+    pub(crate) fn edits(&self) -> u64 {
+        self.edits.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn note(&self, edits: u64) {
+        self.at
+            .store(micros(), std::sync::atomic::Ordering::Release);
+        self.edits
+            .store(edits, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Waits until no edit has come for `pause`; true if the document is still at `edits`
+    /// (false at once when it has moved on).
+    pub(crate) fn paused_at(&self, edits: u64, pause: std::time::Duration) -> bool {
+        loop {
+            if self.edits.load(std::sync::atomic::Ordering::Acquire) != edits {
+                return false;
+            }
+            let since = micros().saturating_sub(self.at.load(std::sync::atomic::Ordering::Acquire));
+            let Some(left) = (pause.as_micros() as u64)
+                .checked_sub(since)
+                .filter(|l| *l > 0)
+            else {
+                return true;
+            };
+            std::thread::sleep(std::time::Duration::from_micros(left));
+        }
+    }
 }
 
 /// One assessed version of a document, for read requests (hover, code lens, `aigis/regions`):
@@ -297,7 +353,7 @@ impl AigisServer {
         if owed && !open.analysing {
             if let Some(job) = open.file.analysis_job(open.path.as_deref()) {
                 open.analysing = true;
-                self.analyse_in_background(uri.clone(), job);
+                self.analyse_in_background(uri.clone(), job, open.typing.clone());
             }
         }
     }
@@ -415,4 +471,37 @@ pub(crate) fn persist(file: &mut TrackedFile, ws: Option<&Workspace>) -> Result<
             .map_err(|e| request_failed(e.to_string()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_owed_analysis_waits_for_a_pause_and_not_for_a_document_that_moved_on() {
+        let typing = Typing::default();
+        typing.note(3);
+        let noted = std::time::Instant::now();
+        let pause = std::time::Duration::from_millis(20);
+        assert!(typing.paused_at(3, pause));
+        assert!(noted.elapsed() >= pause, "it waited for the pause");
+        // Another edit came: the job of edit 3 is not run, and says so at once.
+        typing.note(4);
+        let asked = std::time::Instant::now();
+        assert!(!typing.paused_at(3, std::time::Duration::from_secs(60)));
+        assert!(asked.elapsed() < std::time::Duration::from_secs(60));
+        // Edits while it waits (one every few ms, as fast typing): it gives up when it next
+        // looks, within a pause.
+        let typing = Arc::new(Typing::default());
+        typing.note(1);
+        let typist = typing.clone();
+        let waiter = std::thread::spawn(move || typist.paused_at(1, pause));
+        let mut edits = 1;
+        while !waiter.is_finished() {
+            edits += 1;
+            typing.note(edits);
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        assert!(!waiter.join().unwrap());
+    }
 }

@@ -269,14 +269,23 @@ impl AigisServer {
     }
 
     /// Runs an analysis a keystroke owes (`with_doc_within`) away from the document's lock,
-    /// then takes it in and publishes; when the text moved on meanwhile, the next pass under
-    /// the lock finds the analysis still owed and starts another.
-    pub(crate) fn analyse_in_background(&self, uri: Uri, job: AnalysisJob) {
+    /// once typing pauses ([`TYPING_PAUSE`]), then takes it in and publishes; when the text
+    /// moves on, it is not run or is stopped between items, and the next pass under the lock
+    /// finds the analysis still owed and starts another.
+    pub(crate) fn analyse_in_background(&self, uri: Uri, job: AnalysisJob, typing: Arc<Typing>) {
         let server = self.clone();
         tokio::spawn(async move {
             let (tx, rx) = tokio::sync::oneshot::channel();
             aigis_core::priority::spawn("aigis-analyse", move || {
-                let _ = tx.send(job.run());
+                let edits = job.edits();
+                let done = if typing.paused_at(edits, TYPING_PAUSE) {
+                    // A keystroke meanwhile stops it: its answer would not be taken.
+                    let typed = typing.clone();
+                    job.run_unless(move || typed.edits() != edits)
+                } else {
+                    None
+                };
+                let _ = tx.send(done);
             });
             let done = rx.await;
             // Refused (the text moved on; the keystrokes since published what they had): nothing
@@ -288,7 +297,7 @@ impl AigisServer {
                     let Ok(done) = done else {
                         return false;
                     };
-                    let taken = open.file.install_analysis(done, ws);
+                    let taken = done.is_some_and(|done| open.file.install_analysis(done, ws));
                     if !taken {
                         let audit = server.audit(ws);
                         server.analyze_or_owe(&uri, open, ws, audit, KEYSTROKE_ANALYSIS_BYTES);

@@ -211,6 +211,16 @@ pub struct AnalysisDone {
 }
 
 impl AnalysisJob {
+    /// The document's edit count this job is of.
+    pub fn edits(&self) -> u64 {
+        self.edits
+    }
+
+    /// As [`AnalysisJob::run`], told to stop (and giving nothing) as soon as `stop` says so.
+    pub fn run_unless(self, stop: impl Fn() -> bool + 'static) -> Option<AnalysisDone> {
+        analysis::stop::unless(stop, || self.run())
+    }
+
     pub fn run(self) -> AnalysisDone {
         let path = self.path.as_deref();
         let (found, context) = match &self.items {
@@ -218,13 +228,18 @@ impl AnalysisJob {
                 analysis::analyze_ranges(self.lang, &self.tree, &self.text, path, Some(items)),
                 None,
             ),
-            None => (
-                analysis::analyze(self.lang, &self.tree, &self.text, path),
-                Some((
-                    analysis::file_gates(self.lang, &self.text),
-                    analysis::file_imports(self.lang, &self.tree, &self.text),
-                )),
-            ),
+            None => {
+                let found = analysis::analyze(self.lang, &self.tree, &self.text, path);
+                // The file-level reads walk what a syntax error left loose (tens of ms in a
+                // large file): not when the job is told to stop.
+                let context = (!analysis::stop::asked()).then(|| {
+                    (
+                        analysis::file_gates(self.lang, &self.text),
+                        analysis::file_imports(self.lang, &self.tree, &self.text),
+                    )
+                });
+                (found, context)
+            }
         };
         AnalysisDone {
             found,

@@ -15,6 +15,7 @@ use crate::{shell, sql};
 mod clients;
 mod matchers;
 use matchers::*;
+pub mod stop;
 
 /// One risky operation found in a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -283,6 +284,9 @@ fn analyze_checked(
 
     let query = lang.query();
     for range in ranges {
+        if stop::asked() {
+            break;
+        }
         query.for_each_match_in(tree.root_node(), src, range.clone(), &mut |m| {
             let get = |idx: Option<u32>| {
                 idx.and_then(|i| m.captures.iter().find(|c| c.0 == i).map(|c| c.1))

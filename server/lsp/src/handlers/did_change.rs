@@ -66,6 +66,7 @@ impl AigisServer {
                 }
             }
             open.file.doc.version = version;
+            open.typing.note(open.file.doc.edit_count());
             // A whole new text (a reload after `git checkout`, `git stash pop`): the regions the
             // ledger on disk holds for it (the other branch's) come in too.
             if params.content_changes.iter().any(|c| c.range.is_none()) {

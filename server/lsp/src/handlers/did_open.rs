@@ -35,6 +35,7 @@ impl AigisServer {
                 parsing: false,
                 analysing: false,
                 blasting: false,
+                typing: Default::default(),
             },
         );
         let published = self.with_doc(&td.uri, |_, _| Ok(()));
