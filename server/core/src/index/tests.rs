@@ -9,6 +9,16 @@ fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
+/// A workspace of these files (relative path, text), and its root.
+fn workspace(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    for (rel, text) in files {
+        write(&root, rel, text);
+    }
+    (dir, root)
+}
+
 /// Each indexed file's project, as (file relative to `root`, project folder relative to `root`,
 /// project name).
 fn placements(index: &WorkspaceIndex, root: &Path) -> Vec<(String, String, String)> {
@@ -28,21 +38,17 @@ fn placements(index: &WorkspaceIndex, root: &Path) -> Vec<(String, String, Strin
 
 #[test]
 fn a_bulk_index_places_every_file_in_the_project_that_holds_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().canonicalize().unwrap();
-    write(&root, "a/Cargo.toml", "[package]\nname = \"alpha\"\n");
-    write(&root, "a/src/lib.rs", "pub fn one() {}\n");
-    write(&root, "a/src/deep/x.rs", "pub fn two() {}\n");
-    // A crate inside a crate's folder: its files are its own, not the outer crate's.
-    write(
-        &root,
-        "a/inner/Cargo.toml",
-        "[package]\nname = \"beta-b\"\n",
-    );
-    write(&root, "a/inner/src/lib.rs", "pub fn three() {}\n");
-    // Go and Rust files in one folder: each language finds its own project.
-    write(&root, "a/src/deep/go.mod", "module example.com/deep\n");
-    write(&root, "a/src/deep/y.go", "package deep\n\nfunc Four() {}\n");
+    let (_dir, root) = workspace(&[
+        ("a/Cargo.toml", "[package]\nname = \"alpha\"\n"),
+        ("a/src/lib.rs", "pub fn one() {}\n"),
+        ("a/src/deep/x.rs", "pub fn two() {}\n"),
+        // A crate inside a crate's folder: its files are its own, not the outer crate's.
+        ("a/inner/Cargo.toml", "[package]\nname = \"beta-b\"\n"),
+        ("a/inner/src/lib.rs", "pub fn three() {}\n"),
+        // Go and Rust files in one folder: each language finds its own project.
+        ("a/src/deep/go.mod", "module example.com/deep\n"),
+        ("a/src/deep/y.go", "package deep\n\nfunc Four() {}\n"),
+    ]);
     let index = WorkspaceIndex::new();
     index.index_workspace(&root, &|_, _| {});
     index.fill();
@@ -211,16 +217,12 @@ fn a_lazy_index_answers_as_one_that_parsed_everything_first() {
 
 #[test]
 fn a_file_owed_its_symbols_takes_an_editors_text_and_a_removal_as_final() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().canonicalize().unwrap();
-    write(&root, "Cargo.toml", "[package]\nname = \"w\"\n");
-    write(
-        &root,
-        "src/lib.rs",
-        "pub mod a;\npub mod b;\npub fn target() {}\n",
-    );
-    write(&root, "src/a.rs", "pub fn on_disk() { crate::target(); }\n");
-    write(&root, "src/b.rs", "pub fn gone() { crate::target(); }\n");
+    let (_dir, root) = workspace(&[
+        ("Cargo.toml", "[package]\nname = \"w\"\n"),
+        ("src/lib.rs", "pub mod a;\npub mod b;\npub fn target() {}\n"),
+        ("src/a.rs", "pub fn on_disk() { crate::target(); }\n"),
+        ("src/b.rs", "pub fn gone() { crate::target(); }\n"),
+    ]);
     let index = WorkspaceIndex::new();
     index.index_workspace(&root, &|_, _| {});
     assert_eq!(index.owed(), 3);
