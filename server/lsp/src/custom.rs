@@ -103,50 +103,68 @@ impl AigisServer {
     }
 
     /// The blast radius at a position: of the AI region there, else of the innermost definition
-    /// around it. `None` when neither is there.
-    pub(crate) fn blast_at(
+    /// around it. `None` when neither is there. Computed away from the document's lock and off
+    /// the runtime's threads: the first question about a name parses the files that hold it.
+    pub(crate) async fn blast_at(
         &self,
         uri: &Uri,
         position: Position,
     ) -> Result<Option<(Option<String>, aigis_core::blast::BlastRadius)>> {
-        let entry = self
-            .docs
-            .get(uri.as_str())
-            .ok_or_else(|| invalid_params("the document is not open"))?;
-        let file = &entry.file;
-        let offset = file.doc.offset_of(lc(position));
-        let depth = entry.ws.as_ref().map_or(3, |w| w.config.policy.blast_depth);
-        let Some(id) = entry.path.as_deref().and_then(|p| self.index.file_id(p)) else {
+        let (offset, depth, id, region, known) = guarded(|| {
+            let entry = self
+                .docs
+                .get(uri.as_str())
+                .ok_or_else(|| invalid_params("the document is not open"))?;
+            let file = &entry.file;
+            let offset = file.doc.offset_of(lc(position));
+            let depth = entry.ws.as_ref().map_or(3, |w| w.config.policy.blast_depth);
+            let id = entry.path.as_deref().and_then(|p| self.index.file_id(p));
+            let region = file
+                .regions
+                .at(offset)
+                .map(|r| (r.id.clone(), r.start, r.end));
+            let known = region
+                .as_ref()
+                .and_then(|(rid, _, _)| file.blast_of(rid).cloned());
+            Ok((offset, depth, id, region, known))
+        })?;
+        let Some(id) = id else {
             return Ok(None);
         };
-        if let Some(r) = file.regions.at(offset) {
-            let b = file.blast_of(&r.id).cloned().unwrap_or_else(|| {
-                aigis_core::blast::blast_radius(&self.index, id, r.start, r.end, depth)
-            });
-            return Ok(Some((Some(r.id.clone()), b)));
+        if let (Some((rid, _, _)), Some(b)) = (&region, known) {
+            return Ok(Some((Some(rid.clone()), b)));
         }
-        let Some(symbols) = self.index.file(id) else {
-            return Ok(None);
-        };
-        let def = symbols
-            .defs
-            .iter()
-            .filter(|d| {
-                d.start <= offset && offset < d.end && d.kind != aigis_core::index::DefKind::Module
-            })
-            .min_by_key(|d| d.end - d.start);
-        Ok(def.map(|d| {
-            (
+        let index = self.index.clone();
+        let work = move || {
+            if let Some((rid, start, end)) = region {
+                let b = aigis_core::blast::blast_radius(&index, id, start, end, depth);
+                return Some((Some(rid), b));
+            }
+            let symbols = index.file(id)?;
+            let def = symbols
+                .defs
+                .iter()
+                .filter(|d| {
+                    d.start <= offset
+                        && offset < d.end
+                        && d.kind != aigis_core::index::DefKind::Module
+                })
+                .min_by_key(|d| d.end - d.start)?;
+            Some((
                 None,
-                aigis_core::blast::blast_radius(&self.index, id, d.start, d.end, depth),
-            )
-        }))
+                aigis_core::blast::blast_radius(&index, id, def.start, def.end, depth),
+            ))
+        };
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|_| Error::internal_error())
     }
 
     /// `aigis/blastRadius` (SPEC.md).
     pub(crate) async fn blast_radius(&self, params: BlastRadiusParams) -> Result<Value> {
-        let Some((region, b)) =
-            guarded(|| self.blast_at(&params.text_document.uri, params.position))?
+        let Some((region, b)) = self
+            .blast_at(&params.text_document.uri, params.position)
+            .await?
         else {
             return Ok(
                 json!({ "symbols": [], "dependents": [], "transitive": [], "riskyCallees": [] }),

@@ -83,7 +83,7 @@ impl AigisServer {
             "aigis.showBlastRadius" => {
                 let cmd: PositionCommand =
                     serde_json::from_value(arg).map_err(|e| invalid_params(e.to_string()))?;
-                let b = self.blast_at(&cmd.uri, cmd.position)?;
+                let b = self.blast_at(&cmd.uri, cmd.position).await?;
                 let locations: Vec<Location> = b
                     .as_ref()
                     .map(|(_, b)| {
