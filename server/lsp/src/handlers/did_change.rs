@@ -6,6 +6,7 @@ impl AigisServer {
     pub(crate) async fn handle_did_change(&self, params: DidChangeTextDocumentParams) {
         let uri = params.text_document.uri;
         let version = params.text_document.version;
+        let began = std::time::Instant::now();
         let mut stale = None;
         let mut parse_owed = false;
         let result = self.with_doc_within(&uri, KEYSTROKE_ANALYSIS_BYTES, |open, ws| {
@@ -93,7 +94,13 @@ impl AigisServer {
         }
         match result {
             Ok((_, p)) => {
+                let assessed = began.elapsed();
                 self.publish(p).await;
+                tracing::debug!(
+                    "didChange {version}: assessed in {} µs, published in {} µs",
+                    assessed.as_micros(),
+                    (began.elapsed() - assessed).as_micros()
+                );
                 if parse_owed {
                     self.parse_in_background(uri);
                 } else {
