@@ -351,6 +351,12 @@ impl AigisServer {
             .file
             .analyze_within(ws, audit, open.path.as_deref(), budget);
         if owed && !open.analysing {
+            // The job waits for typing to pause at the document's own count of edits (noted by
+            // each didChange; noted here too, should a change have failed half way).
+            let edits = open.file.doc.edit_count();
+            if open.typing.edits() != edits {
+                open.typing.note(edits);
+            }
             if let Some(job) = open.file.analysis_job(open.path.as_deref()) {
                 open.analysing = true;
                 self.analyse_in_background(uri.clone(), job, open.typing.clone());
