@@ -3,8 +3,7 @@
 use super::*;
 
 pub(crate) fn range_of(pos: &Positions, start: usize, end: usize) -> Range {
-    let a = pos.position_of(start);
-    let b = pos.position_of(end);
+    let (a, b) = pos.range_of(start, end);
     Range::new(
         Position::new(a.line, a.character),
         Position::new(b.line, b.character),

@@ -163,3 +163,32 @@ fn a_parse_over_budget_is_owed_and_caught_up() {
         .is_none());
     assert!(doc.fresh_tree().is_some());
 }
+
+#[test]
+fn a_range_counted_from_its_start_is_where_each_end_is_looked_up() {
+    // Multi-byte and astral characters, CRLF and LF, an empty line, no final line break.
+    let text = "let é = \"𝄞x\";\r\n\r\nfoo(ß, 'ü')\n  bar();\r\nend";
+    for encoding in [PositionEncoding::Utf16, PositionEncoding::Utf8] {
+        let doc = Document::new(text, 0, encoding, None);
+        let pos = doc.positions();
+        let bounds: Vec<usize> = (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .collect();
+        for &start in &bounds {
+            for &end in bounds.iter().filter(|&&e| e >= start) {
+                assert_eq!(
+                    pos.range_of(start, end),
+                    (pos.position_of(start), pos.position_of(end)),
+                    "{start}..{end} in {encoding:?}"
+                );
+            }
+        }
+        // Past the end, and backwards: each end on its own.
+        let n = text.len();
+        assert_eq!(
+            pos.range_of(3, n + 10),
+            (pos.position_of(3), pos.position_of(n + 10))
+        );
+        assert_eq!(pos.range_of(9, 2), (pos.position_of(9), pos.position_of(2)));
+    }
+}
