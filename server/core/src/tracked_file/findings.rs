@@ -276,16 +276,17 @@ impl TrackedFile {
         let regions: Vec<_> = self
             .regions
             .iter()
-            .filter(|r| {
-                let Some(file) = &file else { return true };
+            .filter_map(|r| {
+                let Some(file) = &file else {
+                    return Some((r.id.clone(), r.start, r.end, None));
+                };
                 let roots = crate::blast::region_roots(file, id, r.start, r.end);
                 let fresh = self
                     .blast
                     .get(&r.id)
                     .is_some_and(|(g, was, _)| *g == generation && *was == roots);
-                !fresh
+                (!fresh).then(|| (r.id.clone(), r.start, r.end, Some(roots)))
             })
-            .map(|r| (r.id.clone(), r.start, r.end))
             .collect();
         (!regions.is_empty()).then_some(BlastRequest {
             file_id: id,
@@ -317,7 +318,9 @@ impl TrackedFile {
 pub struct BlastRequest {
     file_id: usize,
     generation: u64,
-    regions: Vec<(String, usize, usize)>,
+    /// Each region's id and bytes, and the definitions it stood for when asked (unknown while
+    /// the index owed the file its table).
+    regions: Vec<(String, usize, usize, Option<Vec<crate::index::DefId>>)>,
 }
 
 /// Computed blast radii, for [`TrackedFile::install_blast`].
@@ -333,7 +336,13 @@ impl BlastRequest {
         let none = self
             .regions
             .iter()
-            .map(|(region, _, _)| (region.clone(), Vec::new(), Default::default()))
+            .map(|(region, _, _, roots)| {
+                (
+                    region.clone(),
+                    roots.clone().unwrap_or_default(),
+                    Default::default(),
+                )
+            })
             .collect();
         BlastDone(none, self.generation)
     }
@@ -345,7 +354,7 @@ impl BlastRequest {
         let radii = self
             .regions
             .into_iter()
-            .map(|(region, start, end)| {
+            .map(|(region, start, end, _)| {
                 let roots = file.as_ref().map_or_else(Vec::new, |f| {
                     crate::blast::region_roots(f, self.file_id, start, end)
                 });
