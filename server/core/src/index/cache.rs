@@ -353,7 +353,10 @@ impl WorkspaceIndex {
         });
         let reused = reused.into_inner();
         (
-            self.stats(total, bytes.into_inner()),
+            IndexStats {
+                files: total,
+                bytes: bytes.into_inner(),
+            },
             CacheUse {
                 reused,
                 read: total - reused,

@@ -4,7 +4,7 @@
 //! question names a word it holds (`resolve`, `references_to`) or asks for the file itself.
 //! A tree's symbols are always words of its text, so the files that hold a name's word are
 //! every file that can define or reference it: an answer is the same as from an index that
-//! parsed everything first (the `lazy` tests compare the two). `fill` parses the rest at a
+//! parsed everything first (`index::tests` compares the two). `fill` parses the rest at a
 //! lower priority once the index is usable, for the cache and for the questions to come.
 
 use std::sync::Mutex;
@@ -61,17 +61,9 @@ impl WorkspaceIndex {
                 progress(n, total);
             }
         });
-        self.stats(total, bytes.into_inner())
-    }
-
-    /// What a bulk run did: the files it read, and the symbols of those parsed so far.
-    pub(super) fn stats(&self, files: usize, bytes: u64) -> IndexStats {
-        let (defs, refs) = self.counts();
         IndexStats {
-            files,
-            bytes,
-            defs,
-            refs,
+            files: total,
+            bytes: bytes.into_inner(),
         }
     }
 
@@ -164,7 +156,7 @@ impl WorkspaceIndex {
             return;
         }
         let Some(word) = key_word(name) else {
-            self.settle_all(self.pending.iter().map(|p| (*p.key(), p.clone())).collect());
+            self.settle_all(self.all_owed());
             return;
         };
         let Some(ids) = self.words.get(word).map(|v| v.clone()) else {
@@ -192,17 +184,19 @@ impl WorkspaceIndex {
     /// Parses every file still owed, on all cores at a lower priority; then the word list,
     /// which nothing needs any more, is let go.
     pub fn fill(&self) {
-        in_background(|| {
-            self.settle_all(self.pending.iter().map(|p| (*p.key(), p.clone())).collect())
-        });
+        in_background(|| self.settle_all(self.all_owed()));
         if self.pending.is_empty() {
             self.words.clear();
             self.words.shrink_to_fit();
         }
     }
 
-    /// Parses these owed files, on the pool of questions (`fill` runs it on the background
-    /// pool).
+    fn all_owed(&self) -> Vec<(usize, Arc<Pending>)> {
+        self.pending.iter().map(|p| (*p.key(), p.clone())).collect()
+    }
+
+    /// Parses these owed files: on the pool of questions, or on the pool it is called from
+    /// (`fill`'s background pool, a scan's).
     fn settle_all(&self, owed: Vec<(usize, Arc<Pending>)>) {
         if owed.len() < 4 {
             let mut parser = crate::parse::Parser::new();
@@ -218,7 +212,7 @@ impl WorkspaceIndex {
                 })
         };
         if rayon::current_thread_index().is_some() {
-            // Already on a pool (the background parse): it does the work.
+            // Already on a pool: it does the work.
             work()
         } else {
             for_question(work)

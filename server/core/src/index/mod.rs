@@ -67,11 +67,10 @@ pub struct WorkspaceIndex {
 /// time the file itself is indexed.
 pub(crate) type FolderProjects = DashMap<(&'static str, PathBuf), usize>;
 
+/// What a bulk run read (the symbols come later: [`WorkspaceIndex::counts`]).
 pub struct IndexStats {
     pub files: usize,
     pub bytes: u64,
-    pub defs: usize,
-    pub refs: usize,
 }
 
 impl WorkspaceIndex {
