@@ -42,6 +42,10 @@ impl ByteEdit {
 /// generated file would make every keystroke slow and holds no hand-reviewable code.
 pub const MAX_ANALYSED_BYTES: usize = 8 * 1024 * 1024;
 
+/// Bytes of a line [`Positions::position_of`] counts through before it asks the rope's index
+/// (a minified file's one line).
+const SCAN_LIMIT: usize = 4096;
+
 /// Position conversion for one version of a text: a rope (cloning it is cheap: its nodes are
 /// shared), so that a read request can convert positions from a snapshot without the document.
 #[derive(Clone)]
@@ -70,11 +74,14 @@ pub struct Document {
     /// The edit count when the document last went stale: a job from before it is of an
     /// earlier stale stretch, whose edits the log no longer holds.
     stale_since: u64,
-    /// Parser steps the last keystroke's parse took, inline or in the background: the forecast
-    /// of the next one's. A keystroke after one that needed more than its budget goes to the
-    /// background at once instead of spending the budget first (Python's error recovery: a
-    /// bounded parse that fails costs a millisecond or more, on every keystroke, for nothing).
-    forecast: usize,
+    /// Parser steps the last two keystrokes' parses took, inline or in the background: the
+    /// larger is the forecast of the next one's. A keystroke after one that needed more than its
+    /// budget goes to the background at once instead of spending the budget first (Python's
+    /// error recovery: a bounded parse that fails costs milliseconds, for nothing). Two, not
+    /// one: typing that breaks and mends the text in turn (a character typed at a line's start
+    /// and deleted) alternates dear and cheap parses, and a cheap one is no forecast of the
+    /// dear one that comes next.
+    forecast: [usize; 2],
 }
 
 /// The text and tree of one version, to parse on another thread when the parse of an edit went
@@ -151,7 +158,7 @@ impl Document {
             seq: 0,
             log: Vec::new(),
             stale_since: 0,
-            forecast: 0,
+            forecast: [0; 2],
         };
         doc.reparse();
         doc
@@ -244,7 +251,7 @@ impl Document {
     /// Returns the byte ranges whose syntax changed (error recovery can reach beyond an edit).
     pub fn reparse(&mut self) -> Vec<std::ops::Range<usize>> {
         // A whole new text is no forecast of what a keystroke costs.
-        self.forecast = 0;
+        self.forecast = [0; 2];
         match self.parse_within(usize::MAX) {
             Reparsed::Done(changed) => changed,
             Reparsed::Deferred => unreachable!("an unbounded parse is never deferred"),
@@ -258,7 +265,7 @@ impl Document {
     /// one is deferred without trying (the forecast is the same for the same edits of the same
     /// text: counted, not timed).
     pub fn reparse_bounded(&mut self, steps: usize) -> Reparsed {
-        if self.forecast > steps && self.parse_job_possible() {
+        if self.forecast.iter().any(|&f| f > steps) && self.parse_job_possible() {
             self.go_stale();
             return Reparsed::Deferred;
         }
@@ -294,7 +301,7 @@ impl Document {
             Bounded::Parsed { tree, steps: taken } => {
                 // A keystroke's (bounded) parse; a whole text's says nothing of the next one.
                 if steps != usize::MAX {
-                    self.forecast = taken;
+                    self.forecast = [self.forecast[1], taken];
                 }
                 Reparsed::Done(self.complete(Some(tree)))
             }
@@ -324,7 +331,7 @@ impl Document {
             return None;
         }
         // What the keystroke's parse cost, now known.
-        self.forecast = parsed.steps;
+        self.forecast = [self.forecast[1], parsed.steps];
         if parsed.seq == self.seq {
             return Some(self.complete(parsed.tree));
         }
@@ -412,8 +419,67 @@ impl Positions {
         }
     }
 
-    /// Position of a byte offset (clamped to the document).
+    /// Position of a byte offset (clamped to the document): its line, and the code units of
+    /// the characters before it on that line, counted in the rope's chunks (a keystroke in a
+    /// region of 500 findings converts them all). On a line longer than [`SCAN_LIMIT`] the
+    /// count is looked up in the rope's index instead.
     pub fn position_of(&self, offset: usize) -> LineCol {
+        let offset = offset.min(self.rope.len_bytes());
+        let line = self.rope.byte_to_line(offset);
+        let line_start = self.rope.line_to_byte(line);
+        if offset - line_start > SCAN_LIMIT {
+            return self.position_by_index(offset);
+        }
+        // A line break met before `offset` is the CR of a CRLF that `offset` splits: the
+        // position is the CR's, the line's end.
+        let (units, _) = self.units_between(line_start, offset);
+        LineCol {
+            line: line as u32,
+            character: units as u32,
+        }
+    }
+
+    /// Code units of the characters in `[from, to)` that end by `to` (a character `to` splits
+    /// is not counted), up to the first line break: the count, and whether one came first.
+    fn units_between(&self, from: usize, to: usize) -> (usize, bool) {
+        // Chunk by chunk, each looked up on its own (the rope's chunk iterator allocates).
+        let mut units = 0;
+        let mut at = from;
+        while at < to {
+            let (chunk, chunk_start, _, _) = self.rope.chunk_at_byte(at);
+            let mut skip = at - chunk_start;
+            // `from` inside a character: count from its start, as the position of `from` does.
+            while !chunk.is_char_boundary(skip) {
+                skip -= 1;
+            }
+            let bytes = &chunk.as_bytes()[skip..(to - chunk_start).min(chunk.len())];
+            let brk = bytes.iter().position(|&b| b == b'\n' || b == b'\r');
+            if bytes.is_ascii() {
+                units += brk.unwrap_or(bytes.len());
+            } else {
+                // A chunk is whole characters: count those that end within the bytes.
+                let end = skip + brk.unwrap_or(bytes.len());
+                for (i, c) in chunk[skip..].char_indices() {
+                    if skip + i + c.len_utf8() > end {
+                        break;
+                    }
+                    units += match self.encoding {
+                        PositionEncoding::Utf8 => c.len_utf8(),
+                        PositionEncoding::Utf16 => c.len_utf16(),
+                    };
+                }
+            }
+            if brk.is_some() {
+                return (units, true);
+            }
+            at = chunk_start + chunk.len();
+        }
+        (units, false)
+    }
+
+    /// [`Positions::position_of`] from the rope's index alone: a few tree descents, whatever
+    /// the line's length.
+    fn position_by_index(&self, offset: usize) -> LineCol {
         let offset = offset.min(self.rope.len_bytes());
         let offset = if offset > 0
             && offset < self.rope.len_bytes()
@@ -442,26 +508,24 @@ impl Positions {
     }
 
     /// Positions of `start` and `end`, as [`Positions::position_of`] gives each: a range that
-    /// stays on its line (a finding, mostly) has its end counted from its start, not looked up
-    /// again (a keystroke in a region of 500 findings converts 1,000 offsets).
+    /// stays on its line (a finding, mostly) has its end counted on from its start, not looked
+    /// up again.
     pub fn range_of(&self, start: usize, end: usize) -> (LineCol, LineCol) {
         let a = self.position_of(start);
-        let same_line = self
-            .rope
-            .get_byte_slice(start..end)
-            .filter(|s| s.bytes().all(|b| b != b'\n' && b != b'\r'));
-        let Some(slice) = same_line else {
+        let len = self.rope.len_bytes();
+        if start > end || end > len || end - start > SCAN_LIMIT {
             return (a, self.position_of(end));
-        };
-        let units: usize = match self.encoding {
-            PositionEncoding::Utf8 => slice.len_bytes(),
-            PositionEncoding::Utf16 => slice.chars().map(char::len_utf16).sum(),
-        };
-        let b = LineCol {
-            line: a.line,
-            character: a.character + units as u32,
-        };
-        (a, b)
+        }
+        match self.units_between(start, end) {
+            (units, false) => (
+                a,
+                LineCol {
+                    line: a.line,
+                    character: a.character + units as u32,
+                },
+            ),
+            (_, true) => (a, self.position_of(end)),
+        }
     }
 
     /// Zero-based line of a byte offset.

@@ -89,8 +89,15 @@ fn a_costly_keystroke_sends_the_next_one_to_the_background_at_once() {
     ));
     assert!(doc.is_stale());
     catch_up(&mut doc);
-    // Its parse was cheap: the one after is parsed inline again.
+    // Its parse was cheap, but the dear one is still one of the last two: the next keystroke
+    // goes to the background too; after another cheap parse, the one after is inline again.
     doc.apply_change(Some((lc(last, 1), lc(last, 1))), "#");
+    assert!(matches!(
+        doc.reparse_bounded(KEYSTROKE_PARSE_STEPS),
+        Reparsed::Deferred
+    ));
+    catch_up(&mut doc);
+    doc.apply_change(Some((lc(last, 2), lc(last, 2))), "#");
     assert!(matches!(
         doc.reparse_bounded(KEYSTROKE_PARSE_STEPS),
         Reparsed::Done(_)
@@ -103,7 +110,7 @@ fn a_costly_keystroke_sends_the_next_one_to_the_background_at_once() {
     // A whole new text is no forecast: the keystroke after it is tried inline.
     doc.apply_change(Some((lc(line, 0), lc(line, 0))), &pasted);
     doc.reparse();
-    doc.apply_change(Some((lc(last, 2), lc(last, 2))), "#");
+    doc.apply_change(Some((lc(last, 3), lc(last, 3))), "#");
     assert!(matches!(
         doc.reparse_bounded(KEYSTROKE_PARSE_STEPS),
         Reparsed::Done(_)
@@ -162,6 +169,46 @@ fn a_parse_over_budget_is_owed_and_caught_up() {
         .install(stale_job.run(), KEYSTROKE_PARSE_STEPS)
         .is_none());
     assert!(doc.fresh_tree().is_some());
+}
+
+#[test]
+fn a_position_counted_in_its_line_is_the_one_the_ropes_index_gives() {
+    // Multi-byte and astral characters, CRLF, LF and a lone CR, lines over the count's limit,
+    // and a text of many chunks; every byte offset, those inside a character too.
+    let mut long = String::new();
+    for i in 0..400 {
+        long += &format!("fn é{i}() {{ \"𝄞\" }}\r\n\n  x = ü{i};\r");
+    }
+    let wide = format!("a{}é\nb\r\n{}", "é".repeat(3000), "x".repeat(5000));
+    for text in [
+        "",
+        "\r\n",
+        "ab\rc\r\nd\n",
+        "let é = \"𝄞x\";\r\n\r\nend",
+        &long,
+        &wide,
+    ] {
+        for encoding in [PositionEncoding::Utf16, PositionEncoding::Utf8] {
+            let doc = Document::new(text, 0, encoding, None);
+            let pos = doc.positions();
+            for offset in 0..=text.len() + 2 {
+                assert_eq!(
+                    pos.position_of(offset),
+                    pos.position_by_index(offset),
+                    "{offset} in {encoding:?} of a text of {} bytes",
+                    text.len()
+                );
+            }
+            for start in (0..text.len()).step_by(7) {
+                let end = (start + 40).min(text.len());
+                assert_eq!(
+                    pos.range_of(start, end),
+                    (pos.position_by_index(start), pos.position_by_index(end)),
+                    "{start}..{end} in {encoding:?}"
+                );
+            }
+        }
+    }
 }
 
 #[test]
