@@ -68,7 +68,7 @@ fn every_language_fixture_finds_exactly_what_it_annotates() {
                 .iter()
                 .map(|f| {
                     let line = text[..f.start].matches('\n').count() + 1;
-                    (line, f.rule.clone(), f.severity.as_str().to_string())
+                    (line, f.rule.to_string(), f.severity.as_str().to_string())
                 })
                 .collect();
             let want = expected(&text, lang.line_comment);
@@ -102,7 +102,7 @@ fn an_annotation_that_does_not_hold_is_reported() {
         .map(|f| {
             (
                 text[..f.start].matches('\n').count() + 1,
-                f.rule.clone(),
+                f.rule.to_string(),
                 f.severity.as_str().to_string(),
             )
         })

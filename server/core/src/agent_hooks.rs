@@ -346,7 +346,7 @@ pub fn describe_finding(
     });
     let reviewers = ws.reviewers_for(rel, risk.tier);
     let details = crate::catalog::rule_details();
-    let d = details.get(&f.rule);
+    let d = details.get(&*f.rule);
     let mut out = format!(
         "{rel}:{line} {verb} {} ({}, {})",
         f.message,

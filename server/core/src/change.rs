@@ -66,7 +66,7 @@ pub fn changed_ranges(old: &str, new: &str) -> (Spans, Spans) {
 fn key(f: &Finding, text: &str) -> (String, String) {
     let code = text.get(f.start..f.end).unwrap_or("");
     (
-        f.rule.clone(),
+        f.rule.to_string(),
         code.split_whitespace().collect::<Vec<_>>().join(" "),
     )
 }

@@ -383,7 +383,7 @@ pub fn findings(
             severity,
             start,
             end: end.max(start),
-            message,
+            message: message.into(),
             notes: vec![format!("from the plan {}", plan_file.display())],
         });
     }

@@ -117,8 +117,11 @@ pub struct TierInputs<'a> {
 
 pub fn risk(inputs: &TierInputs) -> Risk {
     let mut tier = Tier::None;
-    let mut reasons = Vec::new();
     let mut score = 0;
+    // Each finding's reason is its rule and why: counted before any text is made (a region of
+    // 500 risky calls is assessed on every keystroke).
+    let mut counts: Vec<((&str, &str), usize)> = Vec::new();
+    let mut at: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
     for f in inputs.findings {
         score += match f.severity {
             Severity::Critical => 50,
@@ -130,18 +133,25 @@ pub fn risk(inputs: &TierInputs) -> Risk {
             Severity::High if inputs.critical_path => Tier::Senior,
             _ => Tier::Peer,
         };
-        if t == Tier::Senior {
-            let why = if f.severity == Severity::Critical {
-                "critical"
-            } else {
-                "high, on a critical path"
-            };
-            reasons.push(format!("{} ({why})", f.rule));
-        } else {
-            reasons.push(format!("{} ({})", f.rule, f.severity.as_str()));
+        let why = match (t, f.severity) {
+            (Tier::Senior, Severity::Critical) => "critical",
+            (Tier::Senior, _) => "high, on a critical path",
+            (_, s) => s.as_str(),
+        };
+        let key = (&*f.rule, why);
+        match at.get(&key) {
+            Some(&i) => counts[i].1 += 1,
+            None => {
+                at.insert(key, counts.len());
+                counts.push((key, 1));
+            }
         }
         tier = tier.max(t);
     }
+    let mut reasons: Vec<(String, usize)> = counts
+        .into_iter()
+        .map(|((rule, why), n)| (format!("{rule} ({why})"), n))
+        .collect();
     for c in inputs.indirect {
         // Reaching a critical operation through a helper is as serious as calling it.
         let t = if c.severity == Severity::Critical {
@@ -154,28 +164,34 @@ pub fn risk(inputs: &TierInputs) -> Risk {
             Severity::High => 10,
             Severity::Medium => 2,
         };
-        reasons.push(format!(
-            "reaches {} ({}) via {} (indirect)",
-            c.rule,
-            c.severity.as_str(),
-            c.via.join(" → ")
+        reasons.push((
+            format!(
+                "reaches {} ({}) via {} (indirect)",
+                c.rule,
+                c.severity.as_str(),
+                c.via.join(" → ")
+            ),
+            1,
         ));
         tier = tier.max(t);
     }
     if let Some((level, who)) = &inputs.author_level {
         if inputs.senior_signoff.contains(level) {
             tier = Tier::Senior;
-            reasons.push(format!("authored by a {} engineer ({who})", level.as_str()));
+            reasons.push((
+                format!("authored by a {} engineer ({who})", level.as_str()),
+                1,
+            ));
         }
     }
     let deps = inputs.transitive_dependents;
     score += deps.min(100) as u32;
     if deps >= inputs.senior_dependents {
         tier = Tier::Senior;
-        reasons.push(format!("{deps} transitive dependents"));
+        reasons.push((format!("{deps} transitive dependents"), 1));
     } else if deps >= inputs.peer_dependents {
         tier = tier.max(Tier::Peer);
-        reasons.push(format!("{deps} dependents"));
+        reasons.push((format!("{deps} dependents"), 1));
     }
     Risk {
         tier,
@@ -186,15 +202,15 @@ pub fn risk(inputs: &TierInputs) -> Risk {
 
 /// The same reason said once, with how many times it holds (`aws.ec2.stop-instances (medium)
 /// ×167`, not the rule 167 times), in the order first met.
-fn counted(reasons: Vec<String>) -> Vec<String> {
+fn counted(reasons: Vec<(String, usize)>) -> Vec<String> {
     let mut seen: Vec<(String, usize)> = Vec::new();
     let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for r in reasons {
+    for (r, n) in reasons {
         match at.get(&r) {
-            Some(&i) => seen[i].1 += 1,
+            Some(&i) => seen[i].1 += n,
             None => {
                 at.insert(r.clone(), seen.len());
-                seen.push((r, 1));
+                seen.push((r, n));
             }
         }
     }
@@ -322,12 +338,12 @@ mod tests {
         let r = |s: &str| s.to_string();
         assert_eq!(
             counted(vec![
-                r("a (medium)"),
-                r("b (critical)"),
-                r("a (medium)"),
-                r("a (medium)")
+                (r("a (medium)"), 1),
+                (r("b (critical)"), 1),
+                (r("a (medium)"), 2),
+                (r("c (high)"), 1)
             ]),
-            [r("a (medium) ×3"), r("b (critical)")]
+            [r("a (medium) ×3"), r("b (critical)"), r("c (high)")]
         );
         assert!(counted(Vec::new()).is_empty());
     }

@@ -99,7 +99,7 @@ pub fn sarif(report: &ScanReport) -> Value {
             props["tier"] = json!(r.assessment.risk.tier.as_str());
             props["review"] = json!(r.assessment.review.state.as_str());
         }
-        let index = used.get(&f.finding.rule).copied().unwrap_or(0);
+        let index = used.get(&*f.finding.rule).copied().unwrap_or(0);
         let mut result = json!({
             "ruleId": f.finding.rule,
             "ruleIndex": index,

@@ -162,11 +162,11 @@ impl Region {
                     .findings
                     .iter()
                     .map(|f| Finding {
-                        rule: f.rule.clone(),
+                        rule: f.rule.to_string(),
                         range: range(f.start, f.end),
                         severity: f.severity.as_str(),
-                        category: f.category.clone(),
-                        message: f.message.clone(),
+                        category: f.category.to_string(),
+                        message: f.message.to_string(),
                         notes: f.notes.clone(),
                     })
                     .collect(),

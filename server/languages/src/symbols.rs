@@ -369,7 +369,7 @@ pub fn extract(
         let line = text[..f.start].matches('\n').count();
         let col = f.start - text[..f.start].rfind('\n').map_or(0, |i| i + 1);
         out.risky.push(RiskyCall {
-            rule: f.rule,
+            rule: f.rule.to_string(),
             severity: f.severity,
             line,
             col,

@@ -309,11 +309,11 @@ impl Engine {
         let risky_in_target = in_target
             .iter()
             .map(|f| RiskyOut {
-                rule: f.rule.clone(),
+                rule: f.rule.to_string(),
                 severity: f.severity.as_str(),
                 file: at.rel.clone(),
                 line: line_of(f.start),
-                message: f.message.clone(),
+                message: f.message.to_string(),
                 via: Vec::new(),
             })
             .collect();

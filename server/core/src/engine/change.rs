@@ -154,12 +154,12 @@ fn diff_section(patch: &str, rel: &str) -> (Option<String>, Vec<String>) {
 impl Engine {
     fn op(&self, f: &Finding, starts: &[usize]) -> OpOut {
         let details = crate::catalog::rule_details();
-        let d = details.get(&f.rule);
+        let d = details.get(&*f.rule);
         OpOut {
-            rule: f.rule.clone(),
+            rule: f.rule.to_string(),
             severity: f.severity.as_str(),
             line: starts.partition_point(|&s| s <= f.start),
-            message: f.message.clone(),
+            message: f.message.to_string(),
             destroys: d.and_then(|d| d.target.clone()),
             safer: d.map(|d| d.safer.clone()).unwrap_or_default(),
         }

@@ -226,12 +226,12 @@ impl Engine {
             .findings
             .iter()
             .map(|f| FindingRow {
-                rule: f.finding.rule.clone(),
+                rule: f.finding.rule.to_string(),
                 severity: f.finding.severity.as_str(),
                 file: f.file.clone(),
                 line: f.range[0].line as usize + 1,
                 ai: f.region_id.is_some(),
-                message: f.finding.message.clone(),
+                message: f.finding.message.to_string(),
             })
             .collect();
         let mut notes: Vec<String> = report

@@ -41,8 +41,7 @@ pub struct FileRegion {
     pub range: [LineCol; 2],
     /// One-based first and last line.
     pub lines: [usize; 2],
-    /// The region as `aigis/regions` shows it (SPEC.md).
-    /// The region as the JSON contract describes it (positions in UTF-16).
+    /// The region as `aigis/regions` shows it (SPEC.md; positions in UTF-16).
     pub wire: crate::wire::Region,
     /// Approvals that do not count, and why (forged, not committed, unsigned, stale).
     pub approval_problems: Vec<String>,
@@ -385,7 +384,8 @@ fn scan_file(
                     t.id,
                     text[..r.start].matches('\n').count() + 1,
                     base = opts.base.as_deref().unwrap_or("the base"),
-                ),
+                )
+                .into(),
                 notes: Vec::new(),
             });
         }

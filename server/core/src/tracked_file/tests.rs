@@ -59,14 +59,14 @@ fn full(file: &TrackedFile) -> Vec<(usize, String)> {
     let lang = file.doc.language().unwrap();
     analysis::analyze(lang, file.doc.tree().unwrap(), file.doc.text(), None)
         .into_iter()
-        .map(|f| (f.start, f.rule))
+        .map(|f| (f.start, f.rule.to_string()))
         .collect()
 }
 
 fn ours(file: &TrackedFile) -> Vec<(usize, String)> {
     file.findings
         .iter()
-        .map(|f| (f.start, f.rule.clone()))
+        .map(|f| (f.start, f.rule.to_string()))
         .collect()
 }
 

@@ -440,12 +440,12 @@ impl<'a, 't> Analyzer<'a, 't> {
             notes.push("in test code".into());
         }
         found.push(Finding {
-            rule: info.id.clone(),
-            category: info.category.clone(),
+            rule: info.id.as_str().into(),
+            category: info.category.as_str().into(),
             severity,
             start,
             end,
-            message,
+            message: message.into(),
             notes,
         });
     }

@@ -20,14 +20,14 @@ pub mod stop;
 /// One risky operation found in a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub rule: String,
-    pub category: String,
+    pub rule: std::sync::Arc<str>,
+    pub category: std::sync::Arc<str>,
     pub severity: Severity,
     /// Byte range of the operation in the file.
     pub start: usize,
     pub end: usize,
     /// What the code does and why it is dangerous.
-    pub message: String,
+    pub message: std::sync::Arc<str>,
     /// What raised or lowered the severity.
     pub notes: Vec<String>,
 }
@@ -400,7 +400,7 @@ fn analyze_checked(
                 .map(move |s| (f.start, s))
         })
         .collect();
-    found.retain(|f| !superseded.contains(&(f.start, f.rule.clone())));
+    found.retain(|f| !superseded.contains(&(f.start, f.rule.to_string())));
     found.sort_by_key(|f| (f.start, f.rule.clone()));
     found.dedup_by(|a, b| a.start == b.start && a.rule == b.rule);
     found

@@ -161,14 +161,14 @@ pub fn findings(old: &Doc, new: &Doc) -> Vec<Finding> {
             });
             if let (false, Some(info)) = (explicit_false, info) {
                 out.push(Finding {
-                    rule: info.id.clone(),
-                    category: info.category.clone(),
+                    rule: info.id.as_str().into(),
+                    category: info.category.as_str().into(),
                     severity: info.severity,
                     start: now.start,
                     end: now.start,
                     message: format!(
                         "the committed {address} had `lifecycle {{ prevent_destroy = true }}`; this edit removes it, so a plan may now destroy it"
-                    ),
+                    ).into(),
                     notes: Vec::new(),
                 });
             }
@@ -196,14 +196,14 @@ pub fn findings(old: &Doc, new: &Doc) -> Vec<Finding> {
                 None => format!("removes `{arg}` (committed: {committed})"),
             };
             out.push(Finding {
-                rule: info.id.clone(),
-                category: info.category.clone(),
+                rule: info.id.as_str().into(),
+                category: info.category.as_str().into(),
                 severity: info.severity,
                 start,
                 end,
                 message: format!(
                     "this edit {change} on {address}: the provider replaces the resource when `{arg}` changes (destroy, then create), and its data goes with it"
-                ),
+                ).into(),
                 notes: vec![format!("committed value of `{arg}`: {committed}")],
             });
         }

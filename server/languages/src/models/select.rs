@@ -220,12 +220,12 @@ fn push(
     notes: Vec<String>,
 ) {
     out.push(Finding {
-        rule: info.id.clone(),
-        category: info.category.clone(),
+        rule: info.id.as_str().into(),
+        category: info.category.as_str().into(),
         severity,
         start,
         end: end.max(start),
-        message,
+        message: message.into(),
         notes,
     });
 }
