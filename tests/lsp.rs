@@ -208,6 +208,19 @@ fn review_request_persists_across_restart_and_only_a_listed_senior_approves() {
         .unwrap_or_else(|| panic!("no quickfix in {actions:#}"))
         .clone();
     assert_eq!(action["kind"], "quickfix");
+    // It fixes the region's diagnostics: its review's, and its finding's (found by where it
+    // is: a finding's diagnostic carries no region id).
+    let fixes: Vec<&str> = action["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        fixes.contains(&"risky/aws.ec2.terminate-instances")
+            && fixes.contains(&"review/senior-required"),
+        "{fixes:?}"
+    );
     assert_eq!(action["command"]["command"], "aigis.requestSeniorReview");
     let args = action["command"]["arguments"].clone();
     assert_eq!(args[0]["regionId"], region_id.as_str());

@@ -1,6 +1,10 @@
 //! Diagnostics: what an AI region, its findings, its blast radius and its review state look like
 //! in the editor.
 
+use std::collections::HashMap;
+
+use aigis_core::analysis::Finding;
+
 use super::*;
 
 /// The findings a review diagnostic links to as related information.
@@ -28,10 +32,11 @@ pub(crate) fn diagnostics(
     assessments: &[Assessment],
     audit: bool,
     uri: &Uri,
-) -> Vec<Diagnostic> {
+    texts: &mut FindingTexts,
+) -> Vec<Entry> {
+    texts.round += 1;
     let mut out = Vec::new();
     for a in assessments {
-        let data = json!({ "regionId": a.region.id });
         if a.region.source == Source::Heuristic {
             let (l1, l2) = (
                 file.doc.line_of(a.region.start) + 1,
@@ -44,12 +49,12 @@ pub(crate) fn diagnostics(
                     "; it holds {}",
                     a.findings
                         .iter()
-                        .map(|f| f.rule.as_str())
+                        .map(|f| &*f.rule)
                         .collect::<Vec<_>>()
                         .join(", ")
                 )
             };
-            out.push(Diagnostic {
+            out.push(Entry::Built(Box::new(Diagnostic {
                 range: head_range(file.doc.positions(), &a.region),
                 severity: Some(DiagnosticSeverity::HINT),
                 code: Some(NumberOrString::String("ai/possible".into())),
@@ -57,9 +62,9 @@ pub(crate) fn diagnostics(
                 message: format!(
                     "Possibly AI-written: lines {l1}-{l2} arrived in one change the editor did not report (low confidence){holds}. Mark as AI to track and review it, or as human."
                 ),
-                data: Some(data),
+                data: Some(json!({ "regionId": a.region.id })),
                 ..Default::default()
-            });
+            })));
             continue;
         }
         let need = match a.risk.tier {
@@ -70,17 +75,22 @@ pub(crate) fn diagnostics(
         // Said once per region, not once per finding (a region of 500 calls republishes them
         // all on every keystroke).
         let who = attribution(a);
+        // What the region adds to each of its findings' messages.
+        let context = format!("{who}\n{need}");
         out.reserve(a.findings.len());
+        // The first few findings' ranges, for the review's related information.
+        let mut related_ranges = Vec::with_capacity(RELATED_FINDINGS);
         for f in &a.findings {
-            let notes = if f.notes.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", f.notes.join("; "))
-            };
-            out.push(Diagnostic {
-                data: Some(data.clone()),
-                ..risky(
-                    file,
+            let text = texts.get_or_make(&context, f, || {
+                let notes = if f.notes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", f.notes.join("; "))
+                };
+                // No `data`: a code action finds a finding's region by where it is (`data`
+                // is a map of its own in each of hundreds of diagnostics, parsed by the
+                // client on every keystroke).
+                risky(
                     f,
                     format!(
                         "AI-written {} operation: {}{notes} ({who}; {need})",
@@ -89,6 +99,11 @@ pub(crate) fn diagnostics(
                     ),
                 )
             });
+            let r = range_of(file.doc.positions(), f.start, f.end);
+            if related_ranges.len() < RELATED_FINDINGS {
+                related_ranges.push(r);
+            }
+            out.push(text.placed(r));
         }
         if let Some(b) = a
             .blast
@@ -131,7 +146,7 @@ pub(crate) fn diagnostics(
                 .reasons
                 .iter()
                 .any(|r| r.contains("dependents") || r.contains("indirect"));
-            out.push(Diagnostic {
+            out.push(Entry::Built(Box::new(Diagnostic {
                 range: head_range(file.doc.positions(), &a.region),
                 severity: Some(if severe {
                     DiagnosticSeverity::WARNING
@@ -144,7 +159,7 @@ pub(crate) fn diagnostics(
                 related_information: Some(related).filter(|r: &Vec<_>| !r.is_empty()),
                 data: Some(json!({ "regionId": a.region.id })),
                 ..Default::default()
-            });
+            })));
         }
         let (code, sev, message) = match (a.review.state, a.risk.tier) {
             (ReviewState::None, _) => continue,
@@ -192,7 +207,7 @@ pub(crate) fn diagnostics(
         } else {
             ""
         };
-        out.push(Diagnostic {
+        out.push(Entry::Built(Box::new(Diagnostic {
             range: head_range(file.doc.positions(), &a.region),
             severity: Some(sev),
             code: Some(NumberOrString::String(code.into())),
@@ -203,12 +218,9 @@ pub(crate) fn diagnostics(
             related_information: Some(
                 a.findings
                     .iter()
-                    .take(RELATED_FINDINGS)
-                    .map(|f| DiagnosticRelatedInformation {
-                        location: Location::new(
-                            uri.clone(),
-                            range_of(file.doc.positions(), f.start, f.end),
-                        ),
+                    .zip(related_ranges)
+                    .map(|(f, range)| DiagnosticRelatedInformation {
+                        location: Location::new(uri.clone(), range),
                         message: format!("risky/{}", f.rule),
                     })
                     .collect(),
@@ -216,35 +228,252 @@ pub(crate) fn diagnostics(
             .filter(|v: &Vec<_>| !v.is_empty()),
             data: Some(json!({ "regionId": a.region.id })),
             ..Default::default()
-        });
+        })));
     }
     if audit {
         for f in &file.findings {
             if file.regions.at(f.start).is_some() {
                 continue;
             }
-            out.push(risky(
-                file,
-                f,
-                format!(
-                    "{} operation (audit mode; not in an AI region): {}",
-                    f.severity.as_str(),
-                    f.message
-                ),
-            ));
+            let text = texts.get_or_make(AUDIT, f, || {
+                risky(
+                    f,
+                    format!(
+                        "{} operation (audit mode; not in an AI region): {}",
+                        f.severity.as_str(),
+                        f.message
+                    ),
+                )
+            });
+            out.push(text.placed(range_of(file.doc.positions(), f.start, f.end)));
         }
     }
+    texts.forget_unused();
     out
 }
 
-/// A `risky/<rule>` diagnostic on a finding.
-fn risky(file: &TrackedFile, f: &aigis_core::analysis::Finding, message: String) -> Diagnostic {
+/// A `risky/<rule>` diagnostic on a finding, its range left to [`Text::placed`].
+fn risky(f: &Finding, message: String) -> Diagnostic {
     Diagnostic {
-        range: range_of(file.doc.positions(), f.start, f.end),
+        range: Range::default(),
         severity: Some(severity(f.severity)),
         code: Some(NumberOrString::String(format!("risky/{}", f.rule))),
         source: Some(SOURCE.into()),
         message,
         ..Default::default()
+    }
+}
+
+/// The context of the findings audit mode shows outside AI regions.
+const AUDIT: &str = "audit";
+
+/// A diagnostic to publish.
+pub(crate) enum Entry {
+    /// Built for this publish: a region's review, blast radius or hint.
+    Built(Box<Diagnostic>),
+    /// A finding's: its range, and the rest of it as [`FindingTexts`] serialized it.
+    Placed(Range, Arc<str>),
+}
+
+impl Entry {
+    /// Appends the diagnostic's JSON to `out`.
+    pub(crate) fn write(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        match self {
+            Entry::Built(d) => serde_json::to_writer(&mut *out, d),
+            Entry::Placed(range, rest) => {
+                out.extend_from_slice(b"{\"range\":");
+                serde_json::to_writer(&mut *out, range)?;
+                out.extend_from_slice(rest.as_bytes());
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Findings' diagnostics serialized once, all but their range: a keystroke moves ranges, and a
+/// region of 500 findings formatted and serialized 500 messages on every one (two thirds of
+/// its answer). Keyed by everything a finding's diagnostic says but its range, compared in
+/// full (the bucket is picked by where the finding's texts are); the texts a publish did not
+/// use are then dropped.
+#[derive(Default)]
+pub(crate) struct FindingTexts {
+    buckets: HashMap<usize, Vec<Text>>,
+    round: u64,
+}
+
+/// One finding's diagnostic but its range, and what it was made of.
+pub(crate) struct Text {
+    context: String,
+    rule: Arc<str>,
+    severity: Severity,
+    message: Arc<str>,
+    notes: Vec<String>,
+    /// The diagnostic's JSON after its range (`,"severity":…}`), or the diagnostic itself
+    /// should its JSON ever not start with its range.
+    rest: std::result::Result<Arc<str>, Diagnostic>,
+    round: u64,
+}
+
+/// How a diagnostic with a default range starts: what [`Entry::Placed`] replaces.
+const NO_RANGE: &str =
+    r#"{"range":{"start":{"line":0,"character":0},"end":{"line":0,"character":0}}"#;
+
+impl Text {
+    fn placed(&self, range: Range) -> Entry {
+        match &self.rest {
+            Ok(rest) => Entry::Placed(range, rest.clone()),
+            Err(whole) => Entry::Built(Box::new(Diagnostic {
+                range,
+                ..whole.clone()
+            })),
+        }
+    }
+
+    fn is(&self, context: &str, f: &Finding) -> bool {
+        self.context == context
+            && self.rule == f.rule
+            && self.severity == f.severity
+            && self.message == f.message
+            && self.notes == f.notes
+    }
+}
+
+impl FindingTexts {
+    /// The text of `f`'s diagnostic in `context` (what its region adds to each finding),
+    /// made by `make` (a diagnostic with a default range) the first time.
+    fn get_or_make(
+        &mut self,
+        context: &str,
+        f: &Finding,
+        make: impl FnOnce() -> Diagnostic,
+    ) -> &Text {
+        // A finding keeps its texts while it is moved by edits: their addresses pick the
+        // bucket, and the texts themselves are compared in it.
+        let key = (Arc::as_ptr(&f.message) as *const u8 as usize)
+            ^ (Arc::as_ptr(&f.rule) as *const u8 as usize).rotate_left(21)
+            ^ (f.notes.len() << 3)
+            ^ f.severity as usize;
+        let bucket = self.buckets.entry(key).or_default();
+        let round = self.round;
+        let at = match bucket.iter().position(|t| t.is(context, f)) {
+            Some(at) => at,
+            None => {
+                let whole = make();
+                let json = serde_json::to_string(&whole).unwrap_or_default();
+                let rest = match json.strip_prefix(NO_RANGE) {
+                    Some(rest) => Ok(rest.into()),
+                    None => Err(whole),
+                };
+                bucket.push(Text {
+                    context: context.to_string(),
+                    rule: f.rule.clone(),
+                    severity: f.severity,
+                    message: f.message.clone(),
+                    notes: f.notes.clone(),
+                    rest,
+                    round,
+                });
+                bucket.len() - 1
+            }
+        };
+        let text = &mut bucket[at];
+        text.round = round;
+        text
+    }
+
+    /// Drops the texts the last publish did not use.
+    fn forget_unused(&mut self) {
+        let round = self.round;
+        self.buckets.retain(|_, b| {
+            b.retain(|t| t.round == round);
+            !b.is_empty()
+        });
+    }
+}
+
+/// Whether a diagnostic a client sent back is one of aigis's findings (`risky/<rule>`).
+pub(crate) fn is_finding(d: &Diagnostic) -> bool {
+    d.source.as_deref() == Some(SOURCE)
+        && matches!(&d.code, Some(NumberOrString::String(c)) if c.starts_with("risky/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding() -> Finding {
+        Finding {
+            rule: "aws.ec2.terminate-instances".into(),
+            category: "compute".into(),
+            severity: Severity::Critical,
+            start: 3,
+            end: 9,
+            message: "destroys \"instances\" — é".into(),
+            notes: vec!["a note".into()],
+        }
+    }
+
+    fn json(entry: &Entry) -> String {
+        let mut out = Vec::new();
+        entry.write(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_findings_text_made_once_is_the_diagnostic_it_stands_for() {
+        let f = finding();
+        let make = || risky(&f, format!("AI-written: {} \"quoted\" \\ é", f.message));
+        let mut texts = FindingTexts::default();
+        texts.round += 1;
+        let range = Range::new(Position::new(4, 2), Position::new(4, 30));
+        let placed = texts.get_or_make("who\nneed", &f, make).placed(range);
+        assert!(
+            matches!(placed, Entry::Placed(..)),
+            "a diagnostic's JSON starts with its range"
+        );
+        let whole = Entry::Built(Box::new(Diagnostic { range, ..make() }));
+        assert_eq!(json(&placed), json(&whole));
+        let parsed: Value = serde_json::from_str(&json(&placed)).unwrap();
+        assert_eq!(parsed["range"]["end"]["character"], 30);
+
+        // The same finding again (moved: another range), or a copy of it: not made again.
+        let moved = Finding {
+            start: 40,
+            end: 46,
+            ..f.clone()
+        };
+        let there = Range::new(Position::new(9, 0), Position::new(9, 6));
+        let again = texts
+            .get_or_make("who\nneed", &moved, || panic!("made twice"))
+            .placed(there);
+        assert_eq!(
+            json(&again),
+            json(&Entry::Built(Box::new(Diagnostic {
+                range: there,
+                ..make()
+            })))
+        );
+        // In another region's context, or with another note: a text of its own.
+        let mut made = 0;
+        texts.get_or_make("someone else\nneed", &f, || {
+            made += 1;
+            make()
+        });
+        let noted = Finding {
+            notes: vec!["another note".into()],
+            ..f.clone()
+        };
+        texts.get_or_make("who\nneed", &noted, || {
+            made += 1;
+            make()
+        });
+        assert_eq!(made, 2);
+        // A publish that uses one text: the others are dropped.
+        texts.forget_unused();
+        texts.round += 1;
+        texts.get_or_make("who\nneed", &f, make);
+        texts.forget_unused();
+        let kept: usize = texts.buckets.values().map(Vec::len).sum();
+        assert_eq!(kept, 1);
     }
 }

@@ -33,12 +33,11 @@ impl AigisServer {
                     .context
                     .diagnostics
                     .iter()
-                    .filter(|d| {
-                        d.data
-                            .as_ref()
-                            .and_then(|v| v.get("regionId"))
-                            .and_then(|v| v.as_str())
-                            == Some(r.id.as_str())
+                    .filter(|d| match d.data.as_ref().and_then(|v| v.get("regionId")) {
+                        Some(id) => id.as_str() == Some(r.id.as_str()),
+                        // A finding's diagnostic carries no region: it is the region's where
+                        // the region holds it.
+                        None => is_finding(d) && r.contains(file.doc.offset_of(lc(d.range.start))),
                     })
                     .cloned()
                     .collect();

@@ -36,6 +36,7 @@ impl AigisServer {
                 analysing: false,
                 blasting: false,
                 typing: Default::default(),
+                texts: Default::default(),
             },
         );
         let published = self.with_doc(&td.uri, |_, _| Ok(()));
