@@ -206,15 +206,33 @@ pub fn touches_file_context_in(
     ranges: &[std::ops::Range<usize>],
     text: Option<&str>,
 ) -> bool {
+    // Only the top-level items each range touches (ends included) are looked at: a keystroke
+    // in a file of 500 functions asked each of them.
     let root = tree.root_node();
     let mut c = root.walk();
-    let found = root.children(&mut c).any(|item| {
-        lang.conventions.is_context_item(item, text)
-            && ranges
-                .iter()
-                .any(|r| item.start_byte() <= r.end && r.start <= item.end_byte())
-    });
-    found
+    ranges.iter().any(|r| {
+        c.reset(root);
+        let first = match r.start.checked_sub(1) {
+            // The first item that ends at or after the range's start.
+            Some(before) => c.goto_first_child_for_byte(before).is_some(),
+            None => c.goto_first_child(),
+        };
+        if !first {
+            return false;
+        }
+        loop {
+            let item = c.node();
+            if item.start_byte() > r.end {
+                return false;
+            }
+            if r.start <= item.end_byte() && lang.conventions.is_context_item(item, text) {
+                return true;
+            }
+            if !c.goto_next_sibling() {
+                return false;
+            }
+        }
+    })
 }
 
 /// Like [`analyze`], limited to calls that intersect `ranges` (all of the file when `None`).

@@ -72,3 +72,49 @@ fn unquote_handles_raw_and_escaped_strings() {
     assert_eq!(unquote(r#""a\"b\\c""#), r#"a"b\c"#);
     assert_eq!(unquote("\"DELETE \\\n      FROM t\""), "DELETE FROM t");
 }
+
+#[test]
+fn an_edit_touches_the_files_imports_as_a_look_at_every_item_says() {
+    // Every range over files with imports at the top, between items, and a top-level syntax
+    // error holding one: the items a range touches answer as all items would.
+    let files = [
+        (
+            "rust",
+            "use std::fs;\n\nfn a() {}\nuse std::process::Command;\nfn b() { x }\n}\nuse y;\n",
+        ),
+        (
+            "python",
+            "import os\n\ndef a():\n    pass\n\nfrom x import y\ndef b(:\n",
+        ),
+        (
+            "typescript",
+            "import { a } from \"a\";\nfunction f() {}\nimport b from \"b\";\n",
+        ),
+    ];
+    for (name, src) in files {
+        let lang = language::by_name(name).unwrap();
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&lang.grammar).unwrap();
+        let tree = parser.parse(src, None).unwrap();
+        let root = tree.root_node();
+        let every_item = |r: &std::ops::Range<usize>| {
+            let mut c = root.walk();
+            let found = root.children(&mut c).any(|item| {
+                lang.conventions.is_context_item(item, Some(src))
+                    && item.start_byte() <= r.end
+                    && r.start <= item.end_byte()
+            });
+            found
+        };
+        for start in 0..=src.len() {
+            for end in start..=(start + 12).min(src.len()) {
+                let r = start..end;
+                assert_eq!(
+                    touches_file_context_in(lang, &tree, std::slice::from_ref(&r), Some(src)),
+                    every_item(&r),
+                    "{name}: {r:?}"
+                );
+            }
+        }
+    }
+}
