@@ -210,16 +210,12 @@ fn review_request_persists_across_restart_and_only_a_listed_senior_approves() {
     assert_eq!(action["kind"], "quickfix");
     // It fixes the region's diagnostics: its review's, and its finding's (found by where it
     // is: a finding's diagnostic carries no region id).
-    let fixes: Vec<&str> = action["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap())
-        .collect();
-    assert!(
-        fixes.contains(&"risky/aws.ec2.terminate-instances")
-            && fixes.contains(&"review/senior-required"),
-        "{fixes:?}"
+    assert_eq!(
+        codes(action["diagnostics"].as_array().unwrap()),
+        [
+            "review/senior-required",
+            "risky/aws.ec2.terminate-instances"
+        ]
     );
     assert_eq!(action["command"]["command"], "aigis.requestSeniorReview");
     let args = action["command"]["arguments"].clone();
