@@ -201,7 +201,7 @@ pub fn risk(inputs: &TierInputs) -> Risk {
 }
 
 /// The same reason said once, with how many times it holds (`aws.ec2.stop-instances (medium)
-/// ×167`, not the rule 167 times), in the order first met.
+/// ×167`, not the rule 167 times), in the order first met; each reason comes with its count.
 fn counted(reasons: Vec<(String, usize)>) -> Vec<String> {
     let mut seen: Vec<(String, usize)> = Vec::new();
     let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
