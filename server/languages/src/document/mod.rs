@@ -344,7 +344,9 @@ impl Document {
             tree.edit(edit);
         }
         self.log.retain(|(seq, _)| *seq > parsed.seq);
-        self.head_start = Some(tree);
+        if let Some(old) = self.head_start.replace(tree) {
+            crate::parse::retire(old);
+        }
         match self.parse_within(steps) {
             Reparsed::Done(changed) => Some(changed),
             Reparsed::Deferred => None,
@@ -360,8 +362,11 @@ impl Document {
                 .collect(),
             _ => std::iter::once(0..self.text.len()).collect(),
         };
-        self.tree = new;
-        self.head_start = None;
+        let old = [
+            std::mem::replace(&mut self.tree, new),
+            self.head_start.take(),
+        ];
+        old.into_iter().flatten().for_each(crate::parse::retire);
         self.stale = false;
         self.log.clear();
         changed
