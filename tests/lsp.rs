@@ -887,3 +887,59 @@ fn every_workspace_folder_has_its_own_policy_and_ledger() {
         "{r:#?}"
     );
 }
+
+#[test]
+fn a_set_of_diagnostics_is_sent_again_only_when_it_changed() {
+    let fx = Fixture::new(&[("src/deploy.rs", DEPLOY), ("aigis.toml", POLICY)]);
+    let uri = fx.uri("src/deploy.rs");
+    let is_set = |m: &Value, v: i32| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri
+            && m["params"]["version"] == v
+    };
+    // This client asks to be told (`experimental.aigisAnalyzedNotification`, as the test
+    // client does unless told not to); the other is an editor that does not.
+    for told in [true, false] {
+        let mut c = Client::start_with(
+            &fx.root(),
+            json!({ "experimental": { "aigisAnalyzedNotification": told } }),
+            json!({}),
+        );
+        c.open(&uri, DEPLOY);
+        let before = mark(&mut c, &uri, range(3, 0, 5, 1));
+        assert!(codes(&before).contains(&"risky/aws.ec2.terminate-instances".to_string()));
+        // A comment typed at the end of a line above the region moves nothing.
+        let edit = |line: u32, ch: u32, text: &str| json!([{ "range": range(line, ch, line, ch), "text": text }]);
+        c.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": edit(1, 30, " // keys") }));
+        if told {
+            assert!(!c.analyzed(&uri, 2), "told the set is the same");
+        }
+        assert_eq!(
+            c.diagnostics(&uri),
+            before,
+            "what the editor shows is still right"
+        );
+        assert_eq!(
+            c.pending_count(|m| is_set(m, 2) || m["method"] == "aigis/analyzed"),
+            0,
+            "nothing more sent for version 2 (told: {told})"
+        );
+        // Spaces typed before the risky call move it: the new set is sent.
+        c.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 3 }, "contentChanges": edit(4, 0, "  ") }));
+        if told {
+            assert!(c.analyzed(&uri, 3), "told the set changed");
+        }
+        let sent = c.wait_msg(|m| is_set(m, 3));
+        assert_ne!(sent["params"]["diagnostics"].as_array().unwrap(), &before);
+        // Opened again, a document's set is sent again even when it is the same as the last.
+        c.notify(
+            "textDocument/didClose",
+            json!({ "textDocument": { "uri": uri } }),
+        );
+        c.diagnostics_until(&uri, |d| d.is_empty());
+        c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "rust", "version": 1, "text": "fn main() {}\n" } }));
+        let reopened = c.wait_msg(|m| is_set(m, 1));
+        assert_eq!(reopened["params"]["diagnostics"], json!([]));
+        c.shutdown();
+    }
+}

@@ -2,7 +2,7 @@
 //! `aigis` binary over stdio, the way editors do.
 #![allow(dead_code)]
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -182,6 +182,9 @@ pub struct Client {
     incoming: Receiver<Value>,
     /// Notifications and server requests read while waiting for something else.
     pending: VecDeque<Value>,
+    /// The diagnostics last taken for each document (the server does not send a set again
+    /// when it has not changed).
+    shown: HashMap<String, Vec<Value>>,
     next_id: i64,
     pub root: PathBuf,
 }
@@ -239,10 +242,20 @@ impl Client {
             stdin,
             incoming: rx,
             pending: VecDeque::new(),
+            shown: HashMap::new(),
             next_id: 1,
             root: root.to_path_buf(),
         };
         let root_uri = format!("file://{}", root.display());
+        // Told when a document's diagnostics are the same as the last set (which the server
+        // does not send again), unless a test says otherwise.
+        let mut capabilities = capabilities;
+        if let Some(caps) = capabilities.as_object_mut() {
+            let experimental = caps.entry("experimental").or_insert_with(|| json!({}));
+            if let Some(e) = experimental.as_object_mut() {
+                e.entry("aigisAnalyzedNotification").or_insert(json!(true));
+            }
+        }
         let result = c.request(
             "initialize",
             json!({
@@ -324,15 +337,20 @@ impl Client {
             .iter()
             .position(|m| m["method"] == method && pred(&m["params"]))
         {
-            return self.pending.remove(i).unwrap()["params"].take();
+            let params = self.pending.remove(i).unwrap()["params"].take();
+            if method == "textDocument/publishDiagnostics" {
+                self.note_shown(&params);
+            }
+            return params;
         }
         loop {
             let mut msg = self
                 .recv(deadline)
                 .unwrap_or_else(|| panic!("timed out waiting for {method}"));
             if msg["method"] == method && pred(&msg["params"]) {
-                // Taken, not cloned: the benchmarks time this client too, and a copy of every
-                // answer is no work an editor does.
+                if method == "textDocument/publishDiagnostics" {
+                    self.note_shown(&msg["params"]);
+                }
                 return msg["params"].take();
             }
             self.pending.push_back(msg);
@@ -364,9 +382,10 @@ impl Client {
         self.pending.iter().filter(|m| pred(m)).count()
     }
 
-    /// The newest diagnostics published for `uri`: of those already received, the last (older
-    /// ones are dropped: a background republish must not pass for the answer to an action);
-    /// if none has arrived yet, the next one.
+    /// The diagnostics `uri` shows now: of the sets already received, the last (older ones
+    /// are dropped: a background republish must not pass for the answer to an action); if
+    /// none has arrived yet, the next one. The server sends a set only when it differs from
+    /// the last one it sent, so the last one taken is remembered.
     pub fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
         // A round trip first: what the server published for the messages sent before it has
         // arrived by the time it answers (a request the server does not know is answered at
@@ -375,47 +394,97 @@ impl Client {
         while let Ok(m) = self.incoming.try_recv() {
             self.pending.push_back(m);
         }
-        let is_ours = |m: &Value| {
-            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
-        };
-        let newest = self.pending.iter().rposition(is_ours);
-        let p = match newest {
-            Some(i) => {
-                let mut msg = self.pending.remove(i).unwrap();
-                self.pending.retain(|m| !is_ours(m));
-                msg["params"].take()
-            }
-            None => self.wait_for("textDocument/publishDiagnostics", |p| p["uri"] == uri),
-        };
-        p["diagnostics"].as_array().cloned().unwrap_or_default()
+        self.take_published(uri, i64::MAX);
+        match self.shown.get(uri) {
+            Some(d) => d.clone(),
+            None => self.diagnostics_until(uri, |_| true),
+        }
     }
 
-    /// Waits for diagnostics of `uri` that satisfy `done` (the effect of a notification that
-    /// changes no version): a publication may reach the client after the answer to a later
-    /// request, so the newest one already received is not enough.
+    /// Waits until the diagnostics of `uri` satisfy `done` (the effect of a notification that
+    /// changes no version), as an editor's test waits on what it shows: the newest set already
+    /// received if it does, else the next set sent that does (a publication may reach the
+    /// client after the answer to a later request; a set the same as the last is not sent).
     pub fn diagnostics_until(&mut self, uri: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        while let Ok(m) = self.incoming.try_recv() {
+            self.pending.push_back(m);
+        }
+        let newest = self.pending.iter().rposition(|m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        });
+        if let Some(i) = newest {
+            let version = self.pending[i]["params"]["version"].as_i64();
+            self.take_published(uri, version.unwrap_or(i64::MAX));
+        }
+        if let Some(d) = self.shown.get(uri).filter(|d| done(d)) {
+            return d.clone();
+        }
         let diags = |p: &Value| p["diagnostics"].as_array().cloned().unwrap_or_default();
         let p = self.wait_for("textDocument/publishDiagnostics", |p| {
             p["uri"] == uri && done(&diags(p))
         });
-        self.pending.retain(|m| {
-            !(m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri)
-        });
+        let version = p["version"].as_i64().unwrap_or(i64::MAX);
+        self.take_published(uri, version);
         diags(&p)
     }
 
-    /// The diagnostics published for `uri` at document `version` (or later).
+    /// The diagnostics of `uri` once the server has assessed document `version` (or a later
+    /// one): the set it sent then, or the one before when it was the same
+    /// (`aigis/analyzed` says which, to a client that asks for it, as this one does).
     pub fn diagnostics_at(&mut self, uri: &str, version: i32) -> Vec<Value> {
-        let p = self.wait_for("textDocument/publishDiagnostics", |p| {
-            p["uri"] == uri
-                && p["version"]
+        let analyzed = self.wait_msg(|m| {
+            m["method"] == "aigis/analyzed"
+                && m["params"]["uri"] == uri
+                && m["params"]["version"]
                     .as_i64()
                     .is_none_or(|v| v >= i64::from(version))
         });
-        self.pending.retain(|m| {
-            !(m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri)
+        // A set sent comes before the notification about it.
+        let upto = analyzed["params"]["version"].as_i64().unwrap_or(i64::MAX);
+        self.take_published(uri, upto);
+        self.shown.get(uri).cloned().unwrap_or_default()
+    }
+
+    fn note_shown(&mut self, params: &Value) {
+        if let Some(uri) = params["uri"].as_str() {
+            let d = params["diagnostics"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            self.shown.insert(uri.to_string(), d);
+        }
+    }
+
+    /// Waits for the server to have assessed `version` of `uri` (`aigis/analyzed`, the next
+    /// one not yet taken); whether it sent a new set of diagnostics for it.
+    pub fn analyzed(&mut self, uri: &str, version: i32) -> bool {
+        let m = self.wait_msg(|m| {
+            m["method"] == "aigis/analyzed"
+                && m["params"]["uri"] == uri
+                && m["params"]["version"] == version
         });
-        p["diagnostics"].as_array().cloned().unwrap_or_default()
+        m["params"]["changed"] == true
+    }
+
+    /// Takes the sets of `uri` already received out of the queue (the newest is what the
+    /// editor shows), with the `aigis/analyzed` notifications up to version `upto`.
+    pub fn take_published(&mut self, uri: &str, upto: i64) {
+        let mut newest = None;
+        self.pending.retain_mut(|m| {
+            if m["params"]["uri"] != uri {
+                return true;
+            }
+            if m["method"] == "textDocument/publishDiagnostics" {
+                newest = Some(m["params"]["diagnostics"].take());
+                return false;
+            }
+            !(m["method"] == "aigis/analyzed"
+                && m["params"]["version"].as_i64().is_none_or(|v| v <= upto))
+        });
+        if let Some(d) = newest {
+            self.shown
+                .insert(uri.to_string(), d.as_array().cloned().unwrap_or_default());
+        }
     }
 
     /// Drops every message already received.

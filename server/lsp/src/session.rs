@@ -161,10 +161,9 @@ pub struct ServerState {
     pub(crate) code_actions_at: DashMap<String, std::time::Instant>,
     /// Orders diagnostics: taken under the document's lock when they are computed.
     pub(crate) publish_seq: std::sync::atomic::AtomicU64,
-    /// The newest `seq` sent per document: a set computed before it is not sent. Held only to
-    /// compare and update, never across an `.await`, so a handler's own publication is handed
-    /// to the client at once.
-    pub(crate) published: DashMap<String, u64>,
+    /// What was last sent per document. Held only to compare, send and update, never across
+    /// an `.await`, so a handler's own publication is handed to the client at once.
+    pub(crate) published: DashMap<String, Sent>,
     /// The output thread's queue: diagnostics are serialized straight to it (see
     /// [`AigisServer::publish`]).
     pub(crate) out: crate::transport::Output,
@@ -175,8 +174,19 @@ pub struct ServerState {
 /// How long after a code-action request an insert is taken for that action's edit.
 pub(crate) const CODE_ACTION_WINDOW: std::time::Duration = std::time::Duration::from_secs(15);
 
+/// The diagnostics last sent for a document.
+#[derive(Default)]
+pub(crate) struct Sent {
+    /// The newest `seq` sent: a set computed before it is not sent.
+    pub(crate) seq: u64,
+    /// The JSON array sent (`None`: none since the document was opened).
+    pub(crate) diagnostics: Option<Vec<u8>>,
+}
+
 #[derive(Default, Clone)]
 pub(crate) struct ClientCaps {
+    /// `experimental.aigisAnalyzedNotification`: told when a set is the same as the last.
+    pub(crate) analyzed_notification: bool,
     pub(crate) work_done_progress: bool,
     pub(crate) watch_files_dynamic: bool,
     pub(crate) code_lens_refresh: bool,
@@ -425,49 +435,76 @@ impl AigisServer {
         }
     }
 
-    /// Sends a document's diagnostics unless a newer set went out first. They are serialized
-    /// straight into a frame for the output thread, findings' from the text serialized when
-    /// each was first published ([`FindingTexts`]): tower-lsp's client would build a
-    /// `serde_json::Value` of them first, then serialize that, and a region of 500 risky calls
-    /// publishes 200 KB on every keystroke.
+    /// Sends a document's diagnostics unless a newer set went out first, or the same set was
+    /// the last one sent (an editor keeps what it was sent: a keystroke on a line with no
+    /// finding, or a background parse that found what the keystroke's answer said, sends
+    /// nothing, as rust-analyzer does). They are serialized straight into a frame for the
+    /// output thread, findings' from the text serialized when each was first published
+    /// ([`FindingTexts`]): tower-lsp's client would build a `serde_json::Value` of them first,
+    /// then serialize that, and a region of 500 risky calls is 200 KB of diagnostics.
+    ///
+    /// A client that asks for it (`experimental.aigisAnalyzedNotification`) is told after each
+    /// set, sent or not: `aigis/analyzed { uri, version, changed }`.
     pub(crate) async fn publish(&self, p: Publish) {
         if self.shut_down.load(std::sync::atomic::Ordering::Acquire) {
             return;
         }
-        {
-            let mut last = self
-                .published
-                .entry(p.uri.as_str().to_string())
-                .or_insert(0);
-            if p.seq < *last {
+        let mut diagnostics = Vec::with_capacity(2 + 512 * p.diagnostics.len());
+        diagnostics.push(b'[');
+        for (i, d) in p.diagnostics.iter().enumerate() {
+            if i > 0 {
+                diagnostics.push(b',');
+            }
+            if let Err(e) = d.write(&mut diagnostics) {
+                tracing::error!("diagnostics not serialized: {e}");
                 return;
             }
-            *last = p.seq;
         }
-        let mut body = Vec::with_capacity(256 + 512 * p.diagnostics.len());
-        let written = (|| {
-            body.extend_from_slice(
-                br#"{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{"uri":"#,
+        diagnostics.push(b']');
+        let uri = serde_json::to_string(&p.uri).unwrap_or_else(|_| "null".into());
+        let version = p.version.map_or("null".into(), |v| v.to_string());
+        let told = self.caps.read().is_ok_and(|c| c.analyzed_notification);
+        // Compared, sent and recorded under the document's entry: two tasks publishing at once
+        // send in the order of their sets, and the record is of what went out last.
+        let mut sent = self
+            .published
+            .entry(p.uri.as_str().to_string())
+            .or_default();
+        if p.seq < sent.seq {
+            return;
+        }
+        sent.seq = p.seq;
+        let changed = sent.diagnostics.as_deref() != Some(&diagnostics[..]);
+        if changed {
+            // No `version` when there is none (the field is optional, not nullable).
+            let version = p
+                .version
+                .map_or(String::new(), |v| format!(r#""version":{v},"#));
+            let head = format!(
+                r#"{{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{{"uri":{uri},{version}"diagnostics":"#
             );
-            serde_json::to_writer(&mut body, &p.uri)?;
-            if let Some(version) = p.version {
-                body.extend_from_slice(format!(r#","version":{version}"#).as_bytes());
-            }
-            body.extend_from_slice(br#","diagnostics":["#);
-            for (i, d) in p.diagnostics.iter().enumerate() {
-                if i > 0 {
-                    body.push(b',');
-                }
-                d.write(&mut body)?;
-            }
-            body.extend_from_slice(b"]}}");
-            serde_json::Result::Ok(())
-        })();
-        match written {
-            Ok(()) => {
-                let _ = self.out.send(crate::transport::encode(&body));
-            }
-            Err(e) => tracing::error!("diagnostics not serialized: {e}"),
+            let len = head.len() + diagnostics.len() + 2;
+            let mut frame = format!("Content-Length: {len}\r\n\r\n").into_bytes();
+            frame.reserve(len);
+            frame.extend_from_slice(head.as_bytes());
+            frame.extend_from_slice(&diagnostics);
+            frame.extend_from_slice(b"}}");
+            let _ = self.out.send(frame);
+            sent.diagnostics = Some(diagnostics);
+        }
+        if told {
+            let body = format!(
+                r#"{{"jsonrpc":"2.0","method":"aigis/analyzed","params":{{"uri":{uri},"version":{version},"changed":{changed}}}}}"#
+            );
+            let _ = self.out.send(crate::transport::encode(body.as_bytes()));
+        }
+    }
+
+    /// The next set of `uri`'s diagnostics is sent whatever the last one was (a document
+    /// opened again: the editor may have dropped what it was sent when it was closed).
+    pub(crate) fn resend_diagnostics(&self, uri: &str) {
+        if let Some(mut sent) = self.published.get_mut(uri) {
+            sent.diagnostics = None;
         }
     }
 

@@ -50,6 +50,7 @@ impl AigisServer {
                 .await;
         }
         if let Ok((_, p)) = published {
+            self.resend_diagnostics(td.uri.as_str());
             self.publish(p).await;
         }
         if let Some(ws) = self.doc_workspace(td.uri.as_str()) {

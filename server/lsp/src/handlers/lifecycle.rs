@@ -30,6 +30,13 @@ impl AigisServer {
                 .as_ref()
                 .and_then(|w| w.work_done_progress)
                 .unwrap_or(false);
+            caps.analyzed_notification = params
+                .capabilities
+                .experimental
+                .as_ref()
+                .and_then(|e| e.get("aigisAnalyzedNotification"))
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false);
             let ws_caps = params.capabilities.workspace.as_ref();
             caps.watch_files_dynamic = ws_caps
                 .and_then(|w| w.did_change_watched_files.as_ref())
