@@ -270,7 +270,8 @@ fn risky(f: &Finding, message: String) -> Diagnostic {
 /// The context of the findings audit mode shows outside AI regions.
 const AUDIT: &str = "audit";
 
-/// A diagnostic to publish.
+/// A diagnostic to publish. Equal entries are the same JSON.
+#[derive(PartialEq)]
 pub(crate) enum Entry {
     /// Built for this publish: a region's review, blast radius or hint.
     Built(Box<Diagnostic>),

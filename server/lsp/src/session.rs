@@ -179,8 +179,10 @@ pub(crate) const CODE_ACTION_WINDOW: std::time::Duration = std::time::Duration::
 pub(crate) struct Sent {
     /// The newest `seq` sent: a set computed before it is not sent.
     pub(crate) seq: u64,
-    /// The JSON array sent (`None`: none since the document was opened).
-    pub(crate) diagnostics: Option<Vec<u8>>,
+    /// The set sent (`None`: none since the document was opened).
+    pub(crate) diagnostics: Option<Vec<Entry>>,
+    /// The regions as they were drawn when it was sent.
+    pub(crate) drawn: Vec<Drawn>,
 }
 
 #[derive(Default, Clone)]
@@ -203,10 +205,45 @@ impl std::ops::Deref for AigisServer {
 pub(crate) struct Publish {
     pub(crate) uri: Uri,
     pub(crate) diagnostics: Vec<Entry>,
+    /// What the editor plugins draw of the regions: a change of it is sent too.
+    pub(crate) drawn: Vec<Drawn>,
     pub(crate) version: Option<i32>,
     /// When they were computed (`ServerState::publish_seq`): an older set is never sent after
     /// a newer one, even when a background task computed it first and sends it last.
     pub(crate) seq: u64,
+}
+
+/// What the editor plugins draw of a region: its lines, who wrote it, its tier and review. They
+/// fetch `aigis/regions` again when a document's diagnostics come, so a set is sent when this
+/// changed even if its diagnostics did not (a risk-free region marked, a region split).
+#[derive(PartialEq)]
+pub(crate) struct Drawn {
+    id: String,
+    /// First and last line, and whether it ends at a line's start (drawn to the line before).
+    lines: (usize, usize, bool),
+    tool: String,
+    source: Source,
+    modified: bool,
+    tier: Tier,
+    review: ReviewState,
+}
+
+impl Drawn {
+    fn of(a: &aigis_core::workspace::Assessment, doc: &aigis_core::document::Document) -> Self {
+        Drawn {
+            id: a.region.id.clone(),
+            lines: (
+                doc.line_of(a.region.start),
+                doc.line_of(a.region.end),
+                doc.position_of(a.region.end).character == 0,
+            ),
+            tool: a.region.provenance.tool.clone(),
+            source: a.region.source,
+            modified: a.region.modified,
+            tier: a.risk.tier,
+            review: a.review.state,
+        }
+    }
 }
 
 /// Runs a request's work so that a bug answers with an internal error instead of taking the
@@ -410,20 +447,25 @@ impl AigisServer {
             self.blast_if_owed(uri, open, ws.as_deref());
             let assessments = open.file.assessments(ws.as_deref());
             let diagnostics = diagnostics(&open.file, &assessments, audit, uri, &mut open.texts);
+            let drawn = assessments
+                .iter()
+                .map(|a| Drawn::of(a, &open.file.doc))
+                .collect();
             open.snapshot = Arc::new(Snapshot {
                 pos: open.file.doc.positions().clone(),
                 assessments,
                 rel: open.file.rel.clone(),
                 ws: ws.clone(),
             });
-            Ok((value, diagnostics))
+            Ok((value, diagnostics, drawn))
         }));
         match result {
-            Ok(Ok((value, diagnostics))) => Ok((
+            Ok(Ok((value, diagnostics, drawn))) => Ok((
                 value,
                 Publish {
                     uri: uri.clone(),
                     diagnostics,
+                    drawn,
                     version: Some(open.file.doc.version),
                     seq: self
                         .publish_seq
@@ -449,20 +491,6 @@ impl AigisServer {
         if self.shut_down.load(std::sync::atomic::Ordering::Acquire) {
             return;
         }
-        let mut diagnostics = Vec::with_capacity(2 + 512 * p.diagnostics.len());
-        diagnostics.push(b'[');
-        for (i, d) in p.diagnostics.iter().enumerate() {
-            if i > 0 {
-                diagnostics.push(b',');
-            }
-            if let Err(e) = d.write(&mut diagnostics) {
-                tracing::error!("diagnostics not serialized: {e}");
-                return;
-            }
-        }
-        diagnostics.push(b']');
-        let uri = serde_json::to_string(&p.uri).unwrap_or_else(|_| "null".into());
-        let version = p.version.map_or("null".into(), |v| v.to_string());
         let told = self.caps.read().is_ok_and(|c| c.analyzed_notification);
         // Compared, sent and recorded under the document's entry: two tasks publishing at once
         // send in the order of their sets, and the record is of what went out last.
@@ -474,29 +502,31 @@ impl AigisServer {
             return;
         }
         sent.seq = p.seq;
-        let changed = sent.diagnostics.as_deref() != Some(&diagnostics[..]);
-        if changed {
-            // No `version` when there is none (the field is optional, not nullable).
-            let version = p
-                .version
-                .map_or(String::new(), |v| format!(r#""version":{v},"#));
-            let head = format!(
-                r#"{{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{{"uri":{uri},{version}"diagnostics":"#
-            );
-            let len = head.len() + diagnostics.len() + 2;
-            let mut frame = format!("Content-Length: {len}\r\n\r\n").into_bytes();
-            frame.reserve(len);
-            frame.extend_from_slice(head.as_bytes());
-            frame.extend_from_slice(&diagnostics);
-            frame.extend_from_slice(b"}}");
-            let _ = self.out.send(frame);
-            sent.diagnostics = Some(diagnostics);
-        }
+        // Compared as built (a finding's text is shared, so mostly a pointer each), serialized
+        // only when it is to be sent.
+        let changed = sent.diagnostics.as_ref() != Some(&p.diagnostics) || sent.drawn != p.drawn;
+        let changed = changed
+            && match publish_frame(&p) {
+                Ok(frame) => {
+                    let _ = self.out.send(frame);
+                    sent.diagnostics = Some(p.diagnostics);
+                    sent.drawn = p.drawn;
+                    true
+                }
+                Err(e) => {
+                    tracing::error!("diagnostics not serialized: {e}");
+                    false
+                }
+            };
         if told {
-            let body = format!(
-                r#"{{"jsonrpc":"2.0","method":"aigis/analyzed","params":{{"uri":{uri},"version":{version},"changed":{changed}}}}}"#
-            );
-            let _ = self.out.send(crate::transport::encode(body.as_bytes()));
+            let body = json!({
+                "jsonrpc": "2.0",
+                "method": "aigis/analyzed",
+                "params": { "uri": p.uri, "version": p.version, "changed": changed },
+            });
+            let _ = self
+                .out
+                .send(crate::transport::encode(body.to_string().as_bytes()));
         }
     }
 
@@ -515,6 +545,28 @@ impl AigisServer {
                 .await;
         }
     }
+}
+
+/// The `publishDiagnostics` frame of a set, written by hand around the findings' texts.
+fn publish_frame(p: &Publish) -> serde_json::Result<Vec<u8>> {
+    let mut body = Vec::with_capacity(256 + 512 * p.diagnostics.len());
+    body.extend_from_slice(
+        br#"{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{"uri":"#,
+    );
+    serde_json::to_writer(&mut body, &p.uri)?;
+    // No `version` (it is optional): a set is not sent again when it has not changed, and
+    // Helix drops a set whose version is not the document's when it arrives, so a set it
+    // dropped would stay unshown. Sets go out in the order they were computed, so the last
+    // one an editor takes is the newest.
+    body.extend_from_slice(br#","diagnostics":["#);
+    for (i, d) in p.diagnostics.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        d.write(&mut body)?;
+    }
+    body.extend_from_slice(b"]}}");
+    Ok(crate::transport::encode(&body))
 }
 
 /// Records a document's regions in its workspace's ledger (nothing outside a workspace).

@@ -12,6 +12,7 @@ impl AigisServer {
         self.publish(Publish {
             uri: params.text_document.uri,
             diagnostics: Vec::new(),
+            drawn: Vec::new(),
             version: None,
             seq,
         })
