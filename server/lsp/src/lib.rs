@@ -32,12 +32,14 @@ use aigis_core::workspace::{Assessment, Workspace};
 mod custom;
 mod diagnostics;
 mod handlers;
+mod publish;
 mod session;
 mod tasks;
 mod to_proto;
 
 use custom::*;
 use diagnostics::*;
+use publish::*;
 use session::*;
 use to_proto::*;
 
