@@ -339,7 +339,7 @@ impl Client {
         {
             let params = self.pending.remove(i).unwrap()["params"].take();
             if method == "textDocument/publishDiagnostics" {
-                self.note_shown(&params);
+                self.note_shown(&params, Some(i));
             }
             return params;
         }
@@ -349,7 +349,7 @@ impl Client {
                 .unwrap_or_else(|| panic!("timed out waiting for {method}"));
             if msg["method"] == method && pred(&msg["params"]) {
                 if method == "textDocument/publishDiagnostics" {
-                    self.note_shown(&msg["params"]);
+                    self.note_shown(&msg["params"], None);
                 }
                 return msg["params"].take();
             }
@@ -409,13 +409,7 @@ impl Client {
         while let Ok(m) = self.incoming.try_recv() {
             self.pending.push_back(m);
         }
-        let newest = self.pending.iter().rposition(|m| {
-            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
-        });
-        if let Some(i) = newest {
-            let version = self.pending[i]["params"]["version"].as_i64();
-            self.take_published(uri, version.unwrap_or(i64::MAX));
-        }
+        self.take_published(uri, i64::MAX);
         if let Some(d) = self.shown.get(uri).filter(|d| done(d)) {
             return d.clone();
         }
@@ -423,8 +417,7 @@ impl Client {
         let p = self.wait_for("textDocument/publishDiagnostics", |p| {
             p["uri"] == uri && done(&diags(p))
         });
-        let version = p["version"].as_i64().unwrap_or(i64::MAX);
-        self.take_published(uri, version);
+        self.take_published(uri, i64::MAX);
         diags(&p)
     }
 
@@ -445,14 +438,26 @@ impl Client {
         self.shown.get(uri).cloned().unwrap_or_default()
     }
 
-    fn note_shown(&mut self, params: &Value) {
-        if let Some(uri) = params["uri"].as_str() {
-            let d = params["diagnostics"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            self.shown.insert(uri.to_string(), d);
-        }
+    /// A set taken by `wait_for` is what the document shows; the sets of it still queued from
+    /// before it (all of them when it came from the channel, else those ahead of it: `before`)
+    /// are older and are dropped, so the queue only holds sets newer than the one shown.
+    fn note_shown(&mut self, params: &Value, before: Option<usize>) {
+        let Some(uri) = params["uri"].as_str() else {
+            return;
+        };
+        let d = params["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        self.shown.insert(uri.to_string(), d);
+        let mut at = 0;
+        self.pending.retain(|m| {
+            at += 1;
+            let older = before.is_none_or(|b| at <= b);
+            !(older
+                && m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri)
+        });
     }
 
     /// Waits for the server to have assessed `version` of `uri` (`aigis/analyzed`, the next
