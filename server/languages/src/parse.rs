@@ -102,8 +102,9 @@ pub enum Bounded {
 }
 
 /// Frees `tree` on a thread of its own. Freeing a tree releases every node no newer tree shares:
-/// after error recovery rebuilt a 5,000-line file, that was half of what the thread answering
-/// a keystroke spent (measured); nobody waits for it. Inline when no thread can be had.
+/// while a 5,000-line Python file was typed through errors, that was half the CPU of the
+/// threads that answer keystrokes and take in background parses (one profile); nobody waits
+/// for it. Inline when no thread can be had.
 pub fn retire(tree: Tree) {
     static FREER: std::sync::OnceLock<Option<std::sync::mpsc::Sender<Tree>>> =
         std::sync::OnceLock::new();

@@ -35,12 +35,13 @@ impl Drawn {
         a: &aigis_core::workspace::Assessment,
         doc: &aigis_core::document::Document,
     ) -> Self {
+        let end = doc.position_of(a.region.end);
         Drawn {
             id: a.region.id.clone(),
             lines: (
                 doc.line_of(a.region.start),
-                doc.line_of(a.region.end),
-                doc.position_of(a.region.end).character == 0,
+                end.line as usize,
+                end.character == 0,
             ),
             tool: a.region.provenance.tool.clone(),
             source: a.region.source,
