@@ -183,6 +183,75 @@ fn regions_move_with_edits_above_inside_and_across() {
 }
 
 #[test]
+fn a_line_typed_in_a_region_and_deleted_again_leaves_it_one_region() {
+    // Two functions that each terminate instances (a review each when they are apart).
+    let text = DEPLOY.replace(
+        "map.remove(\"k\");",
+        "client.terminate_instances().send().await.unwrap();",
+    );
+    let fx = Fixture::new(&[("src/deploy.rs", &text), ("aigis.toml", POLICY)]);
+    let uri = fx.uri("src/deploy.rs");
+    let mut c = Client::start_with(
+        &fx.root(),
+        json!({}),
+        json!({ "heuristic": { "enabled": false } }),
+    );
+    c.open(&uri, &text);
+    // Both functions, with the blank line 6 between them.
+    mark(&mut c, &uri, range(3, 0, 10, 1));
+    let id = c.regions(&uri)[0]["id"].clone();
+    let reviews = |d: &[Value]| {
+        d.iter()
+            .filter(|d| d["code"].as_str().is_some_and(|c| c.starts_with("review/")))
+            .count()
+    };
+    // A character typed on the blank line: that line is the person's, the region splits.
+    let typed = c.change(
+        &uri,
+        2,
+        json!([{ "range": range(6, 0, 6, 0), "text": "x" }]),
+    );
+    let rs = c.regions(&uri);
+    let ranges: Vec<&Value> = rs.iter().map(|r| &r["range"]).collect();
+    assert_eq!(ranges, [&range(3, 0, 6, 0), &range(7, 0, 10, 1)]);
+    assert_eq!(reviews(&typed), 2, "{typed:#?}");
+    // Deleted again: one region under its id, one review, as before.
+    let deleted = c.change(&uri, 3, json!([{ "range": range(6, 0, 6, 1), "text": "" }]));
+    let rs = c.regions(&uri);
+    assert_eq!(rs.len(), 1, "{rs:#?}");
+    assert_eq!(rs[0]["range"], range(3, 0, 10, 1));
+    assert_eq!(rs[0]["id"], id);
+    assert_eq!(reviews(&deleted), 1, "{deleted:#?}");
+    // A typed line with text left in it keeps the pieces apart.
+    c.change(
+        &uri,
+        4,
+        json!([{ "range": range(6, 0, 6, 0), "text": "xy" }]),
+    );
+    c.change(&uri, 5, json!([{ "range": range(6, 0, 6, 1), "text": "" }]));
+    assert_eq!(c.regions(&uri).len(), 2);
+    c.change(&uri, 6, json!([{ "range": range(6, 0, 6, 1), "text": "" }]));
+    assert_eq!(c.regions(&uri).len(), 1);
+
+    // Two regions, written apart, are never joined across a blank line.
+    let other = fx.uri("src/other.rs");
+    c.open(&other, &text);
+    mark(&mut c, &other, range(3, 0, 5, 1));
+    mark(&mut c, &other, range(7, 0, 10, 1));
+    c.change(
+        &other,
+        2,
+        json!([{ "range": range(6, 0, 6, 0), "text": "x" }]),
+    );
+    c.change(
+        &other,
+        3,
+        json!([{ "range": range(6, 0, 6, 1), "text": "" }]),
+    );
+    assert_eq!(c.regions(&other).len(), 2);
+}
+
+#[test]
 fn review_request_persists_across_restart_and_only_a_listed_senior_approves() {
     let fx = Fixture::new(&[("src/deploy.rs", DEPLOY), ("aigis.toml", POLICY)]);
     let uri = fx.uri("src/deploy.rs");
@@ -515,6 +584,19 @@ fn model_edit(
             break;
         }
         ls = le;
+    }
+    // Two pieces of one region whose gap, touched by the edit's lines, holds only whitespace
+    // are one again (a carved line deleted).
+    let (from, to) = (line_start(s), next_line(s + n));
+    while let Some((k, g0, g1)) = spans_of(labels).windows(2).find_map(|w| {
+        let ((k, _, g0), (j, g1, _)) = (w[0], w[1]);
+        (k == j
+            && g0 <= to
+            && from <= g1
+            && text.as_bytes()[g0..g1].iter().all(u8::is_ascii_whitespace))
+        .then_some((k, g0, g1))
+    }) {
+        labels[g0..g1].fill(Some(k));
     }
 }
 

@@ -124,6 +124,11 @@ pub fn new_region_id() -> String {
     format!("r-{:012x}", x & 0xFFFF_FFFF_FFFF)
 }
 
+/// The region a piece was cut from: a carved piece's id is `<id>.<offset>`.
+fn root_id(id: &str) -> &str {
+    id.split('.').next().unwrap_or(id)
+}
+
 /// The regions of one document, sorted by start and never overlapping.
 #[derive(Debug, Clone, Default)]
 pub struct RegionSet {
@@ -230,6 +235,36 @@ impl RegionSet {
         self.regions = out;
     }
 
+    /// Joins again the pieces of one region (split where a person's line was carved out of
+    /// it) whose gap an edit in `[from, to]` left holding only whitespace: the line the person
+    /// typed was deleted again, and the AI text is one piece, one review, as before. The piece
+    /// that comes first keeps its id.
+    pub fn rejoin(&mut self, text: &str, from: usize, to: usize) {
+        // The last piece to end before the edit may still end its gap after the edit's start.
+        let mut i = self
+            .regions
+            .partition_point(|r| r.end < from)
+            .saturating_sub(1);
+        while i + 1 < self.regions.len() && self.regions[i].end <= to {
+            let (a, b) = (&self.regions[i], &self.regions[i + 1]);
+            let joins = from <= b.start
+                && root_id(&a.id) == root_id(&b.id)
+                && a.provenance == b.provenance
+                && a.source == b.source
+                && text
+                    .get(a.end..b.start)
+                    .is_some_and(|gap| gap.chars().all(char::is_whitespace));
+            if joins {
+                let b = self.regions.remove(i + 1);
+                let a = &mut self.regions[i];
+                a.end = b.end;
+                a.modified |= b.modified;
+            } else {
+                i += 1;
+            }
+        }
+    }
+
     /// Removes the region with this id; true if it existed.
     pub fn remove(&mut self, id: &str) -> bool {
         let before = self.regions.len();
@@ -249,11 +284,9 @@ impl RegionSet {
                 .iter()
                 .filter(|a| a.start <= s && s < a.end && a.end < e)
                 .filter(|a| {
-                    // Pieces of one region: a carved piece's id is `<id>.<offset>`.
-                    let root = |id: &str| id.split('.').next().unwrap_or(id).to_string();
                     self.regions
                         .iter()
-                        .any(|b| b.start == a.end && e <= b.end && root(&b.id) == root(&a.id))
+                        .any(|b| b.start == a.end && e <= b.end && root_id(&b.id) == root_id(&a.id))
                 })
                 .map(|a| a.start)
                 .collect()
@@ -357,6 +390,48 @@ mod tests {
         assert_eq!(
             spans(&set),
             vec![("a".into(), 0, 10), ("a.20".into(), 20, 30)]
+        );
+    }
+
+    #[test]
+    fn pieces_rejoin_only_across_whitespace_the_edit_touched() {
+        //          0         1         2         3
+        let text = "aaaaaaaaa\n  \t\nbbbbbbbbb\nx\ncccccccc\n";
+        let split = || {
+            let mut set = RegionSet::default();
+            set.add(region("a", 0, 36));
+            set.clear_range(10, 14);
+            set.clear_range(24, 26);
+            set.add(region("z", 34, 36));
+            set
+        };
+        // An edit on the whitespace line between `a` and `a.14`: joined under the first id.
+        let mut set = split();
+        set.rejoin(text, 10, 14);
+        assert_eq!(
+            spans(&set),
+            vec![
+                ("a".into(), 0, 24),
+                ("a.14.26".into(), 26, 34),
+                ("z".into(), 34, 36)
+            ]
+        );
+        // An edit elsewhere leaves the gap alone; a gap holding text is never joined.
+        let mut set = split();
+        set.rejoin(text, 0, 9);
+        set.rejoin(text, 16, 30);
+        assert_eq!(set.len(), 4);
+        // The touched gap joins; the untouched one before it and a region of another id right
+        // after it stay apart.
+        let mut set = split();
+        set.rejoin("aaaaaaaaa\n  \t\nbbbbbbbbb\n \ncccccccc\n", 16, 36);
+        assert_eq!(
+            spans(&set),
+            vec![
+                ("a".into(), 0, 10),
+                ("a.14".into(), 14, 34),
+                ("z".into(), 34, 36)
+            ]
         );
     }
 

@@ -206,6 +206,12 @@ impl TrackedFile {
         for (s, e) in carve {
             self.regions.clear_range(s, e);
         }
+        // A carved line deleted again (or emptied) leaves its region one piece again.
+        let (from, to) = (
+            line_start(self.doc.line_of(start)),
+            line_start(self.doc.line_of(end) + 1),
+        );
+        self.regions.rejoin(text, from, to);
     }
 
     /// Records text the user typed as known-human.
