@@ -211,3 +211,47 @@ proptest! {
         check_edits("python", PY, &PY_SNIPPETS, edits)?;
     }
 }
+
+/// Typing on in an item too large for a keystroke's analysis: the first keystroke owes the
+/// whole file's analysis to the background, and the keystrokes after it until the job has run
+/// keep nothing of their own (they once kept every range edited since, and checked each of
+/// them against the file's items on every keystroke: 5 ms a keystroke after a few hundred).
+/// The job then gives the findings a fresh analysis gives.
+#[test]
+fn keystrokes_while_an_analysis_is_owed_keep_nothing_per_keystroke() {
+    let body: String = (0..400)
+        .map(|i| format!("    async fn f{i}(&self, client: &ec2::Client) {{ client.terminate_instances().send().await; }}\n"))
+        .collect();
+    let src = format!("use aws_sdk_ec2 as ec2;\n\nstruct S;\n\nimpl S {{\n{body}}}\n");
+    let mut w = Vec::new();
+    let lang = crate::language::by_name("rust");
+    let mut file = TrackedFile::load(None, None, &src, 0, PositionEncoding::Utf8, lang, &mut w);
+    file.regions.add(Region {
+        id: "r".into(),
+        start: 0,
+        end: src.len(),
+        provenance: Provenance::default(),
+        source: Source::User,
+        modified: false,
+        created_at: String::new(),
+    });
+    file.analyze(None, false, None);
+    assert_eq!(file.findings.len(), 400);
+    let budget = crate::tracked_file::KEYSTROKE_ANALYSIS_BYTES;
+    assert!(src.len() > 2 * budget);
+    for k in 0..200u32 {
+        let at = LineCol {
+            line: 5 + (k * 7) % 400,
+            character: 0,
+        };
+        file.apply_change(Some((at, at)), " ");
+        assert!(!file.reparse_bounded(crate::document::KEYSTROKE_PARSE_STEPS));
+        assert!(file.analyze_within(None, false, None, budget), "owed");
+        assert!(file.dirty.is_empty(), "{} ranges kept", file.dirty.len());
+    }
+    let job = file.analysis_job(None).unwrap();
+    assert!(file.install_analysis(job.run(), None));
+    assert!(!file.analyze_within(None, false, None, budget));
+    assert_eq!(ours(&file), full(&file));
+    assert_eq!(file.findings.len(), 400);
+}
