@@ -79,12 +79,8 @@ enum Parse {
     BoundedJobLater,
 }
 
-fn check_edits(
-    lang: &str,
-    src: &str,
-    snippets: &[&str],
-    edits: Vec<(usize, usize, usize, Parse, bool)>,
-) -> Result<(), TestCaseError> {
+/// `src` in `lang`, all of it one AI region.
+fn all_ai(lang: &str, src: &str) -> TrackedFile {
     let mut w = Vec::new();
     let lang = crate::language::by_name(lang);
     let mut file = TrackedFile::load(None, None, src, 0, PositionEncoding::Utf8, lang, &mut w);
@@ -97,6 +93,16 @@ fn check_edits(
         modified: false,
         created_at: String::new(),
     });
+    file
+}
+
+fn check_edits(
+    lang: &str,
+    src: &str,
+    snippets: &[&str],
+    edits: Vec<(usize, usize, usize, Parse, bool)>,
+) -> Result<(), TestCaseError> {
+    let mut file = all_ai(lang, src);
     file.analyze(None, true, None);
     let mut job = None;
     // An analysis owed to the background (`analyze_within` with a budget of one byte), its job
@@ -223,18 +229,7 @@ fn keystrokes_while_an_analysis_is_owed_keep_nothing_per_keystroke() {
         .map(|i| format!("    async fn f{i}(&self, client: &ec2::Client) {{ client.terminate_instances().send().await; }}\n"))
         .collect();
     let src = format!("use aws_sdk_ec2 as ec2;\n\nstruct S;\n\nimpl S {{\n{body}}}\n");
-    let mut w = Vec::new();
-    let lang = crate::language::by_name("rust");
-    let mut file = TrackedFile::load(None, None, &src, 0, PositionEncoding::Utf8, lang, &mut w);
-    file.regions.add(Region {
-        id: "r".into(),
-        start: 0,
-        end: src.len(),
-        provenance: Provenance::default(),
-        source: Source::User,
-        modified: false,
-        created_at: String::new(),
-    });
+    let mut file = all_ai("rust", &src);
     file.analyze(None, false, None);
     assert_eq!(file.findings.len(), 400);
     let budget = crate::tracked_file::KEYSTROKE_ANALYSIS_BYTES;
