@@ -96,7 +96,15 @@ impl TrackedFile {
             self.owe_whole();
             return true;
         }
-        let gates = analysis::file_gates(lang, text);
+        // Read again only when an edit touched a line naming one (the whole text scanned twice
+        // on every keystroke otherwise).
+        let (gates, counts) = if self.words_known {
+            (self.gates.clone(), self.counts)
+        } else {
+            let gates = analysis::file_gates(lang, text);
+            let counts = analysis::counts(lang, text, &gates);
+            (gates, counts)
+        };
         // An edit can change the imports without touching a `use` of the new tree: text that
         // becomes a string or a comment swallows one.
         let imports = analysis::file_imports(lang, tree, text);
@@ -106,6 +114,8 @@ impl TrackedFile {
             && imports == self.imports
             && !analysis::touches_file_context_in(lang, tree, &self.dirty, Some(text));
         self.gates = gates;
+        self.counts = counts;
+        self.words_known = true;
         self.imports = imports;
         self.context_dirty = false;
         // The items to analyse again (found once: their size decides whether it is done here).
@@ -130,7 +140,7 @@ impl TrackedFile {
             }
             self.findings
                 .retain(|f| !items.iter().any(|r| f.start < r.end && r.start <= f.start));
-            analysis::analyze_ranges(lang, tree, text, path, Some(&items))
+            analysis::analyze_items(lang, tree, text, path, &items, &self.gates, self.counts)
         } else {
             self.findings.clear();
             let committed = self.committed.doc(ws, self.rel.as_deref(), lang);

@@ -40,6 +40,11 @@ pub struct TrackedFile {
     context_dirty: bool,
     /// The gating crates the file named at the last analysis.
     gates: Vec<String>,
+    /// Whether a rule's trigger word that counts (its gate named) is in the file.
+    counts: bool,
+    /// `gates` and `counts` are those of the text as it is: no edit since they were read
+    /// touched a line holding a gate's name or a trigger word, before or after it.
+    words_known: bool,
     /// The file-level imports the last analysis saw (`analysis::file_imports`).
     imports: Vec<String>,
     /// Blast radius per region id, with the index generation and region range it was for.
@@ -91,6 +96,8 @@ impl TrackedFile {
             dirty: Vec::new(),
             context_dirty: false,
             gates: Vec::new(),
+            counts: false,
+            words_known: false,
             imports: Vec::new(),
             blast: HashMap::new(),
             deleted: Default::default(),
@@ -274,6 +281,7 @@ impl TrackedFile {
             }
         };
         if large {
+            self.words_known = false;
             let old = self.doc.text().to_string();
             let edit = self.doc.apply_change(range, text);
             let bounds = span.map(|_| (edit.start, edit.old_end, edit.new_end));
@@ -330,7 +338,14 @@ impl TrackedFile {
                 }
             }
         }
+        // The gates and trigger words are whole words on one line (a line comment before one
+        // on its line hides a gate): an edit can change what the file names only on the lines
+        // it touches, before and after.
+        let words_before = span.is_none_or(|(s, e)| self.lines_name_a_word(s, e));
         let edit = self.doc.apply_change(range, text);
+        if words_before || self.lines_name_a_word(edit.start, edit.new_end) {
+            self.words_known = false;
+        }
         self.regions.apply_edit(&edit);
         self.human.apply_edit(&edit);
         // The same text inserted again at once (undo, or a cut pasted elsewhere): its regions
@@ -373,6 +388,17 @@ impl TrackedFile {
         }
         self.dirty.push(edit.start..edit.new_end);
         edit
+    }
+
+    /// Whether the lines holding `[s, e)` name a gating crate or hold a rule's trigger word.
+    fn lines_name_a_word(&self, s: usize, e: usize) -> bool {
+        let Some(lang) = self.doc.language() else {
+            return false;
+        };
+        let text = self.doc.text();
+        let from = text[..s].rfind('\n').map_or(0, |i| i + 1);
+        let to = text[e..].find('\n').map_or(text.len(), |i| e + i + 1);
+        analysis::names_a_word(lang, &text[from..to])
     }
 
     /// True when the last edit was not typed by a person: it brought back deleted AI text with

@@ -22,7 +22,8 @@ fn c(map: &mut std::collections::HashMap<u8, u8>) {
 
 /// Edits, several of which leave the text broken (`}x`, `xlet`, an open string), as typing
 /// does: incremental analysis must equal a fresh one in error states too.
-const SNIPPETS: [&str; 11] = [
+const SNIPPETS: [&str; 12] = [
+    "//",
     "}x",
     "x",
     "let ",
@@ -41,7 +42,8 @@ const SNIPPETS: [&str; 11] = [
 /// ERROR node, or run to the end of the file).
 const PY: &str = "import shutil\n\nimport boto3\n\nec2 = boto3.client(\"ec2\")\n\n\ndef a(ids):\n    total = 0\n    if total > 10:\n        ec2.terminate_instances(InstanceIds=ids)\n    return total\n\n\ndef b():\n    shutil.rmtree(\"/srv\")\n\n\nclass C:\n    def c(self):\n        ec2.delete_vpc(VpcId=\"v\")\n";
 
-const PY_SNIPPETS: [&str; 11] = [
+const PY_SNIPPETS: [&str; 12] = [
+    "#",
     "x",
     "\n",
     "    ",
@@ -205,14 +207,14 @@ proptest! {
     })]
     #[test]
     fn incremental_findings_equal_a_fresh_analysis(
-        edits in proptest::collection::vec((0usize..400, 0usize..30, 0usize..11, parse_way(), any::<bool>()), 1..12)
+        edits in proptest::collection::vec((0usize..400, 0usize..30, 0usize..12, parse_way(), any::<bool>()), 1..12)
     ) {
         check_edits("rust", SRC, &SNIPPETS, edits)?;
     }
 
     #[test]
     fn incremental_python_findings_equal_a_fresh_analysis(
-        edits in proptest::collection::vec((0usize..400, 0usize..30, 0usize..11, parse_way(), any::<bool>()), 1..12)
+        edits in proptest::collection::vec((0usize..400, 0usize..30, 0usize..12, parse_way(), any::<bool>()), 1..12)
     ) {
         check_edits("python", PY, &PY_SNIPPETS, edits)?;
     }

@@ -235,6 +235,48 @@ pub fn touches_file_context_in(
     })
 }
 
+/// Whether `text` holds a gating crate's name or a rule's trigger word (whole words or not):
+/// when neither the lines an edit removed nor those it wrote do, [`file_gates`] and
+/// [`counts`] give what they gave before it.
+pub fn names_a_word(lang: &Language, text: &str) -> bool {
+    lang.gates.is_match(text) || lang.triggers().is_match(text)
+}
+
+/// Whether the file holds a trigger word that counts, given its gates ([`file_gates`]).
+pub fn counts(lang: &Language, text: &str, gates: &[String]) -> bool {
+    lang.triggers().find_overlapping_iter(text).any(|m| {
+        let needs = &lang.trigger_gates[m.pattern().as_usize()];
+        needs.is_empty() || needs.iter().any(|g| gates.contains(g))
+    })
+}
+
+/// As [`analyze_ranges`] over the `items` of a file whose gates and trigger words are known
+/// ([`file_gates`], [`counts`]): the text is not scanned for them again.
+pub fn analyze_items(
+    lang: &Language,
+    tree: &Tree,
+    text: &str,
+    path: Option<&Path>,
+    items: &[std::ops::Range<usize>],
+    gates: &[String],
+    counts: bool,
+) -> Vec<Finding> {
+    if lang.model.is_some() {
+        return analyze_ranges(lang, tree, text, path, Some(items));
+    }
+    if !counts {
+        return Vec::new();
+    }
+    analyze_checked(
+        lang,
+        tree,
+        text,
+        path,
+        items,
+        gates.iter().cloned().collect(),
+    )
+}
+
 /// Like [`analyze`], limited to calls that intersect `ranges` (all of the file when `None`).
 /// Imports at file and module level always count; a `use` inside an item counts for that item.
 pub fn analyze_ranges(
