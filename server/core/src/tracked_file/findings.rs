@@ -89,15 +89,15 @@ impl TrackedFile {
             return true;
         }
         // The whole file is owed already and is larger than a keystroke's analysis: nothing
-        // below is needed until the job has run, and each of it reads the whole file (the
-        // gates, the imports, every range edited since: 5 ms a keystroke typing on in a
-        // 4,600-line `impl`).
+        // below is needed until the job has run, and most of it reads the whole file (the
+        // imports, the file's items for every range edited since: 5 ms a keystroke typing on
+        // in a 4,600-line `impl`).
         if self.context_dirty && text.len() > budget && lang.model.is_none() {
             self.owe_whole();
             return true;
         }
-        // Read again only when an edit touched a line naming one (the whole text scanned twice
-        // on every keystroke otherwise).
+        // Read again only when an edit touched a line holding one (three Aho-Corasick passes
+        // over the whole text on every keystroke otherwise).
         let (gates, counts) = if self.words_known {
             (self.gates.clone(), self.counts)
         } else {
