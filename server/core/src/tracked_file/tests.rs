@@ -262,47 +262,35 @@ fn gates_and_trigger_words_are_read_again_only_for_the_lines_that_hold_them() {
     file.analyze(None, false, None);
     assert!(file.words_known && file.counts);
     assert_eq!(file.gates, ["aws_sdk_ec2"]);
-    let at = |line, character| Some((LineCol { line, character }, LineCol { line, character }));
+    // Characters `from..to` of `line`.
+    let on = |line, from, to| {
+        Some((
+            LineCol {
+                line,
+                character: from,
+            },
+            LineCol {
+                line,
+                character: to,
+            },
+        ))
+    };
     // `let x` typed in `b`'s body, on a line of its own.
-    file.apply_change(at(7, 8), "\n    let x = 1;");
+    file.apply_change(on(7, 8, 8), "\n    let x = 1;");
     assert!(file.words_known);
     file.analyze(None, false, None);
     // A line comment before the gate's `use`: read again (and the gate is gone).
-    file.apply_change(at(0, 0), "//");
+    file.apply_change(on(0, 0, 0), "//");
     assert!(!file.words_known);
     file.analyze(None, false, None);
     assert!(file.gates.is_empty());
     // The comment deleted again: the line names the gate after the edit, read again.
-    file.apply_change(
-        Some((
-            LineCol {
-                line: 0,
-                character: 0,
-            },
-            LineCol {
-                line: 0,
-                character: 2,
-            },
-        )),
-        "",
-    );
+    file.apply_change(on(0, 0, 2), "");
     assert!(!file.words_known);
     file.analyze(None, false, None);
     assert_eq!(file.gates, ["aws_sdk_ec2"]);
     // The trigger word deleted from its line: read again.
-    file.apply_change(
-        Some((
-            LineCol {
-                line: 4,
-                character: 11,
-            },
-            LineCol {
-                line: 4,
-                character: 30,
-            },
-        )),
-        "",
-    );
+    file.apply_change(on(4, 11, 30), "");
     assert!(!file.words_known);
     file.analyze(None, false, None);
     assert_eq!(ours(&file), full(&file));
