@@ -34,71 +34,86 @@ mkdir -p "$cfg/helix"
 # (rust-analyzer, terraform-ls...) are not installed here.
 sed -e "s#^command = \"aigis\"#command = \"$bin\"#" -e 's#\["[^"]*", "aigis"\]#["aigis"]#' \
   "$root/editors/helix/languages.toml" > "$cfg/helix/languages.toml"
-session=aigis-hx-$$
 log=$root/target/artifacts/helix-lsp.log
-tmux kill-session -t "$session" 2>/dev/null || true
-tmux new-session -d -s "$session" -x 200 -y 50 "cd $work && XDG_CONFIG_HOME=$cfg $hx_dir/hx -v --log $log src/ops.rs"
-trap 'tmux kill-session -t "$session" 2>/dev/null || true' EXIT
-screen() { tmux capture-pane -p -t "$session"; }
+# A tmux server of this test's own, kept up by a session that only waits: closing one editor
+# session never stops the server while the next one is starting (tmux's "server exited
+# unexpectedly"), and no other test's tmux can take it down.
+sock=aigis-hx-$$
+tm() { tmux -L "$sock" "$@"; }
+tm new-session -d -s keep 'tail -f /dev/null'
+trap 'tm kill-server 2>/dev/null || true' EXIT
+ed=hx
+screen() { tm capture-pane -p -t "$ed" 2>/dev/null || true; }
+on_screen() { screen | grep -q -- "$1"; }
+off_screen() { ! on_screen "$1"; }
+# Helix's log (-v) holds every message from the server: a set of diagnostics naming $2.
+diagnostics_in_log() { grep 'publishDiagnostics' "$1" 2>/dev/null | grep -q -- "$2"; }
+# Waits for an event (a command that succeeds), polling, for at most 90 s.
+wait_until() {
+  local deadline=$((SECONDS + 90))
+  until "$@"; do
+    [ "$SECONDS" -ge "$deadline" ] && return 1
+    sleep 0.2
+  done
+}
+# Opens $1 in a new Helix (closing the last one) with its log at $2, and waits until the
+# server has sent the file's diagnostics with the code $3.
+open_in_helix() {
+  tm kill-session -t "$ed" 2>/dev/null || true
+  rm -f "$2"
+  tm new-session -d -s "$ed" -x 200 -y 50 "cd $work && XDG_CONFIG_HOME=$cfg $hx_dir/hx -v --log $2 $1"
+  wait_until diagnostics_in_log "$2" "$3" || echo "helix: no diagnostics with $3 for $1 in its log" >&2
+}
+# Moves the cursor to line $1 and waits until the status line says so.
+goto_line() {
+  tm send-keys -t "$ed" ":$1" Enter
+  wait_until on_screen " $1:1 " || true
+}
+# Opens the document's diagnostics picker and waits for $1 in it.
+diagnostics_picker() {
+  tm send-keys -t "$ed" ' ' 'D'
+  wait_until on_screen "$1" || true
+}
 passed=0; failed=0
 check() {
   if grep -q -- "$2" <<<"$3"; then echo "PASS $1"; passed=$((passed + 1)); else echo "FAIL $1"; echo "$3"; failed=$((failed + 1)); fi
 }
-wait_for() {
-  for _ in $(seq 1 60); do
-    if screen | grep -q -- "$1"; then return 0; fi
-    sleep 0.5
-  done
-  return 1
-}
-# Go to the terminate_instances line; the status line shows the diagnostic under the cursor.
-wait_for "ops.rs" || true
-sleep 2
-tmux send-keys -t "$session" ':23' Enter
-sleep 1
-wait_for "terminate" || true
-tmux send-keys -t "$session" ' ' 'D'
-wait_for "risky/aws" || wait_for "terminate_instances()" || true
+open_in_helix src/ops.rs "$log" risky/aws.ec2.terminate-instances
+# The terminate_instances line: the picker lists the file's diagnostics (the source text on the
+# screen names the call too, so the check is for the diagnostic's code).
+goto_line 23
+diagnostics_picker risky/aws.ec2.terminate-instances
 picker=$(screen)
 screen > "$root/target/artifacts/helix-diagnostics.txt"
-tmux capture-pane -e -p -t "$session" > "$root/target/artifacts/helix-diagnostics.ansi"
-check "the risky diagnostic in the diagnostics picker" "terminate_instances" "$picker"
-tmux send-keys -t "$session" Escape
-sleep 0.5
-tmux send-keys -t "$session" ' ' 'a'
-wait_for "Request senior review" || true
+tm capture-pane -e -p -t "$ed" > "$root/target/artifacts/helix-diagnostics.ansi" || true
+check "the risky diagnostic in the diagnostics picker" "risky/aws.ec2.terminate-instances" "$picker"
+tm send-keys -t "$ed" Escape
+wait_until off_screen risky/aws.ec2.terminate-instances || true
+tm send-keys -t "$ed" ' ' 'a'
+wait_until on_screen "Request senior review" || true
 actions=$(screen)
 screen > "$root/target/artifacts/helix-code-actions.txt"
 check "the code action is listed" "Request senior review" "$actions"
 # Pick it (the list's first entry is the preferred quickfix).
-tmux send-keys -t "$session" Enter
-for _ in $(seq 1 40); do [ -f "$work/.aigis/reviews/src/ops.rs.jsonl" ] && break; sleep 0.5; done
-check "running it records the request" "review-request" "$(cat "$work/.aigis/reviews/src/ops.rs.jsonl" 2>/dev/null)"
-tmux send-keys -t "$session" Escape ':q!' Enter
+tm send-keys -t "$ed" Enter
+ledger=$work/.aigis/reviews/src/ops.rs.jsonl
+wait_until grep -q review-request "$ledger" 2>/dev/null || true
+check "running it records the request" "review-request" "$(cat "$ledger" 2>/dev/null)"
+tm send-keys -t "$ed" Escape ':q!' Enter
 # A Python file an agent wrote to (its hook recorded the region): the diagnostic shows there too.
 python_agent_region "$work"
-tmux kill-session -t "$session" 2>/dev/null || true
-tmux new-session -d -s "$session" -x 200 -y 50 "cd $work && XDG_CONFIG_HOME=$cfg $hx_dir/hx -v --log $log.py scripts/cleanup.py"
-wait_for "cleanup.py" || true
-sleep 2
-tmux send-keys -t "$session" ':14' Enter
-sleep 1
-tmux send-keys -t "$session" ' ' 'D'
-wait_for "risky/aws.cloudformation" || true
+open_in_helix scripts/cleanup.py "$log.py" risky/aws.cloudformation.delete-stack
+goto_line 14
+diagnostics_picker risky/aws.cloudformation
 check "the risky diagnostic in a Python file" "risky/aws.cloudformation.delete-stack" "$(screen)"
-tmux send-keys -t "$session" Escape ':q!' Enter
+tm send-keys -t "$ed" Escape ':q!' Enter
 # A Terraform file an agent wrote (Helix's `hcl` language, from the shipped config).
 terraform_agent_region "$work"
-tmux kill-session -t "$session" 2>/dev/null || true
-tmux new-session -d -s "$session" -x 200 -y 50 "cd $work && XDG_CONFIG_HOME=$cfg $hx_dir/hx -v --log $log.tf infra/main.tf"
-wait_for "main.tf" || true
-sleep 2
-tmux send-keys -t "$session" ':3' Enter
-sleep 1
-tmux send-keys -t "$session" ' ' 'D'
-wait_for "risky/tf.s3" || true
+open_in_helix infra/main.tf "$log.tf" risky/tf.s3.force-destroy
+goto_line 3
+diagnostics_picker risky/tf.s3
 check "the risky diagnostic in a Terraform file" "risky/tf.s3.force-destroy" "$(screen)"
-tmux send-keys -t "$session" Escape ':q!' Enter
+tm send-keys -t "$ed" Escape ':q!' Enter
 if command -v chromium >/dev/null; then
   python3 "$root/tests/editors/render_terminal.py" "$root/target/artifacts/helix-diagnostics.ansi" "$root/target/artifacts/helix-diagnostics.png" \
     || echo "helix: could not render the screenshot (chromium)" >&2

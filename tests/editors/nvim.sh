@@ -17,12 +17,17 @@ AIGIS_PATH=$bin AIGIS_NVIM_PLUGIN=$root/editors/nvim timeout 90 \
 # A screenshot: the same config with a UI, under tmux, rendered by Chromium when it is there.
 if command -v tmux >/dev/null && command -v chromium >/dev/null; then
   shot=$(scratch_example)
-  session=aigis-nvim-$$
-  tmux new-session -d -s "$session" -x 160 -y 45 \
+  # A tmux server of its own (-L), so that no other test's tmux session comes or goes with it.
+  sock=aigis-nvim-$$
+  tmux -L "$sock" new-session -d -s shot -x 160 -y 45 \
     "cd $shot && AIGIS_PATH=$bin AIGIS_NVIM_PLUGIN=$root/editors/nvim $venv/bin/nvim -u $root/tests/editors/nvim/init.lua +'lua vim.diagnostic.config({ virtual_text = true })' +23 src/ops.rs"
-  sleep 6
-  tmux capture-pane -e -p -t "$session" > "$root/target/artifacts/nvim.ansi" || true
-  tmux kill-session -t "$session" 2>/dev/null || true
+  # The shot is taken once the diagnostic's text is on the screen (at most 60 s).
+  deadline=$((SECONDS + 60))
+  until tmux -L "$sock" capture-pane -p -t shot 2>/dev/null | grep -q "AI-written" || [ "$SECONDS" -ge "$deadline" ]; do
+    sleep 0.2
+  done
+  tmux -L "$sock" capture-pane -e -p -t shot > "$root/target/artifacts/nvim.ansi" || true
+  tmux -L "$sock" kill-server 2>/dev/null || true
   python3 "$root/tests/editors/render_terminal.py" "$root/target/artifacts/nvim.ansi" "$root/target/artifacts/nvim.png" \
     || echo "nvim: could not render the screenshot" >&2
 fi
