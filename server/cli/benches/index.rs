@@ -337,27 +337,30 @@ fn lsp_starts(root: &Path) {
                 .is_some_and(|m| m.contains("from the index cache"))
         });
         let parsed = t.elapsed();
+        let rss = c.peak_rss_mb().unwrap_or(0.0);
         c.shutdown();
         (
             e,
             parsed,
             log["message"].as_str().unwrap_or_default().to_string(),
+            rss,
         )
     };
-    let (cold, cold_parsed, cold_log) = start();
-    let warm: Vec<(Duration, Duration, String)> = (0..2).map(|_| start()).collect();
+    let (cold, cold_parsed, cold_log, cold_rss) = start();
+    let warm: Vec<(Duration, Duration, String, f64)> = (0..2).map(|_| start()).collect();
     let warm_time = warm.iter().map(|w| w.1).min().unwrap();
     let cache_mb = std::fs::read_dir(cache.path())
         .ok()
         .map(|_| dir_bytes(cache.path()) as f64 / 1e6)
         .unwrap_or(0.0);
     println!(
-        "language server start, over stdio: cold, answering at {:.0} ms, every file parsed and cached at {:.0} ms ({cold_log}); again on the unchanged tree, all of it at {:.0} ms ({}); warm/cold {:.2}; cache {cache_mb:.1} MB",
+        "language server start, over stdio: cold, answering at {:.0} ms, every file parsed and cached at {:.0} ms ({cold_log}); again on the unchanged tree, all of it at {:.0} ms ({}); warm/cold {:.2}; cache {cache_mb:.1} MB; the server's peak RSS {cold_rss:.0} MB cold, {:.0} MB warm",
         cold.as_secs_f64() * 1e3,
         cold_parsed.as_secs_f64() * 1e3,
         warm_time.as_secs_f64() * 1e3,
         warm[0].2,
-        warm_time.as_secs_f64() / cold_parsed.as_secs_f64()
+        warm_time.as_secs_f64() / cold_parsed.as_secs_f64(),
+        warm[0].3
     );
 }
 
