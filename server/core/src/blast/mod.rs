@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::catalog::Severity;
-use crate::index::{Certainty, DefId, DefKind, Entry, WorkspaceIndex};
+use crate::index::{Certainty, DefId, DefKind, Entry, Resolver, WorkspaceIndex};
 
 mod quick;
 pub use quick::blast_of_text;
@@ -204,6 +204,8 @@ pub fn blast_radius(
             defined: start <= d.start && d.end <= end,
         });
     }
+    // Each reference resolved once for the whole radius (many roots share a name).
+    let mut resolver = Resolver::new(index);
     let mut visited: HashSet<DefId> = roots.iter().copied().collect();
     let mut seen_sites: HashSet<(usize, usize)> = HashSet::new();
     let mut files: HashSet<usize> = HashSet::new();
@@ -219,7 +221,7 @@ pub fn blast_radius(
             continue;
         }
         let used = display_name(index, def);
-        for (rid, certainty) in index.references_to(def) {
+        for (rid, certainty) in resolver.references_to(def) {
             let Some(f) = index.file(rid.0) else { continue };
             let r = &f.refs[rid.1];
             // A reference inside the region itself is not a dependent.

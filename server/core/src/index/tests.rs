@@ -245,3 +245,54 @@ fn a_file_owed_its_symbols_takes_an_editors_text_and_a_removal_as_final() {
     assert_eq!(callers, ["a::typed"]);
     assert_eq!(index.owed(), 0);
 }
+
+#[test]
+fn a_questions_resolver_answers_as_each_reference_resolved_alone() {
+    let index = WorkspaceIndex::new();
+    index.index_files(sample_tree(), &|_, _| {});
+    index.fill();
+    let ids: Vec<usize> = index.files.iter().map(|f| *f.key()).collect();
+    // One resolver for all of it, as a radius asks: answers taken from what it kept must be
+    // what a reference resolved on its own gives.
+    let mut resolver = Resolver::new(&index);
+    let mut meant: HashMap<DefId, Vec<RefId>> = HashMap::new();
+    let mut resolved = 0;
+    for &id in &ids {
+        let f = index.file(id).unwrap();
+        for (i, r) in f.refs.iter().enumerate() {
+            let alone = index.resolve(&f, r);
+            assert_eq!(
+                resolver.resolve((id, i), &f, r),
+                &alone,
+                "{} in {}",
+                r.name,
+                f.path.display()
+            );
+            for d in alone.1 {
+                meant.entry(d).or_default().push((id, i));
+            }
+            resolved += 1;
+        }
+    }
+    assert!(resolved > 5_000, "{resolved} references");
+    // And the references to a definition are those whose resolution names it, asked of a
+    // resolver that has answered other names first.
+    let mut asked = 0;
+    for &id in &ids {
+        let f = index.file(id).unwrap();
+        for i in (0..f.defs.len()).step_by(2) {
+            let mut found: Vec<RefId> = resolver
+                .references_to((id, i))
+                .into_iter()
+                .map(|(r, _)| r)
+                .collect();
+            found.sort();
+            let mut want = meant.get(&(id, i)).cloned().unwrap_or_default();
+            want.sort();
+            want.dedup();
+            assert_eq!(found, want, "{} in {}", f.defs[i].name, f.path.display());
+            asked += 1;
+        }
+    }
+    assert!(asked > 300, "{asked} definitions");
+}
