@@ -64,10 +64,12 @@ open_in_helix() {
   tm new-session -d -s "$ed" -x 200 -y 50 "cd $work && XDG_CONFIG_HOME=$cfg $hx_dir/hx -v --log $2 $1"
   wait_until diagnostics_in_log "$2" "$3" || echo "helix: no diagnostics with $3 for $1 in its log" >&2
 }
-# Moves the cursor to line $1 and waits until the status line says so.
+# Moves the cursor to line $1 and waits until the status line says so (it ends `  23:1`;
+# the captured screen has no trailing spaces).
+at_line() { screen | grep -qE " $1:1( |\$)"; }
 goto_line() {
   tm send-keys -t "$ed" ":$1" Enter
-  wait_until on_screen " $1:1 " || true
+  wait_until at_line "$1" || echo "helix: the status line never showed line $1" >&2
 }
 # Opens the document's diagnostics picker and waits for $1 in it.
 diagnostics_picker() {
