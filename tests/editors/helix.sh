@@ -48,14 +48,6 @@ on_screen() { screen | grep -q -- "$1"; }
 off_screen() { ! on_screen "$1"; }
 # Helix's log (-v) holds every message from the server: a set of diagnostics naming $2.
 diagnostics_in_log() { grep 'publishDiagnostics' "$1" 2>/dev/null | grep -q -- "$2"; }
-# Waits for an event (a command that succeeds), polling, for at most 90 s.
-wait_until() {
-  local deadline=$((SECONDS + 90))
-  until "$@"; do
-    [ "$SECONDS" -ge "$deadline" ] && return 1
-    sleep 0.2
-  done
-}
 # Opens $1 in a new Helix (closing the last one) with its log at $2, and waits until the
 # server has sent the file's diagnostics with the code $3.
 open_in_helix() {

@@ -17,6 +17,15 @@ retry() {
   done
 }
 
+# Waits for an event (a command that succeeds), polling, for at most $WAIT_SECONDS (90) s.
+wait_until() {
+  local deadline=$((SECONDS + ${WAIT_SECONDS:-90}))
+  until "$@"; do
+    [ "$SECONDS" -ge "$deadline" ] && return 1
+    sleep 0.2
+  done
+}
+
 # A copy of examples/incident in a git repository with an identity, so reviews have a requester.
 scratch_example() {
   local dir

@@ -22,10 +22,8 @@ if command -v tmux >/dev/null && command -v chromium >/dev/null; then
   tmux -L "$sock" new-session -d -s shot -x 160 -y 45 \
     "cd $shot && AIGIS_PATH=$bin AIGIS_NVIM_PLUGIN=$root/editors/nvim $venv/bin/nvim -u $root/tests/editors/nvim/init.lua +'lua vim.diagnostic.config({ virtual_text = true })' +23 src/ops.rs"
   # The shot is taken once the diagnostic's text is on the screen (at most 60 s).
-  deadline=$((SECONDS + 60))
-  until tmux -L "$sock" capture-pane -p -t shot 2>/dev/null | grep -q "AI-written" || [ "$SECONDS" -ge "$deadline" ]; do
-    sleep 0.2
-  done
+  shown() { tmux -L "$sock" capture-pane -p -t shot 2>/dev/null | grep -q "AI-written"; }
+  WAIT_SECONDS=60 wait_until shown || true
   tmux -L "$sock" capture-pane -e -p -t shot > "$root/target/artifacts/nvim.ansi" || true
   tmux -L "$sock" kill-server 2>/dev/null || true
   python3 "$root/tests/editors/render_terminal.py" "$root/target/artifacts/nvim.ansi" "$root/target/artifacts/nvim.png" \

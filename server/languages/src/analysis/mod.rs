@@ -44,15 +44,26 @@ pub fn may_have_findings(lang: &Language, text: &str) -> bool {
 /// uses when a gated word had to be checked (scanned for once, then passed on).
 fn counting_trigger(lang: &Language, text: &str) -> Option<Option<HashSet<String>>> {
     let mut gates: Option<HashSet<String>> = None;
-    // Overlapping: `delete` (gated on kube) must not hide `delete_vpc` (gated on the EC2 SDK).
-    let found = lang.triggers().find_overlapping_iter(text).any(|m| {
-        let needs = &lang.trigger_gates[m.pattern().as_usize()];
-        needs.is_empty() || {
-            let present = gates.get_or_insert_with(|| crates_used(lang, text));
-            needs.iter().any(|g| present.contains(g))
-        }
+    let found = holds_counting_trigger(lang, text, |g| {
+        gates
+            .get_or_insert_with(|| crates_used(lang, text))
+            .contains(g)
     });
     found.then_some(gates)
+}
+
+/// Whether `text` holds a trigger word that counts: one that needs no gating crate, or one
+/// whose gate `present` says the file names (asked only for words that need one).
+fn holds_counting_trigger(
+    lang: &Language,
+    text: &str,
+    mut present: impl FnMut(&str) -> bool,
+) -> bool {
+    // Overlapping: `delete` (gated on kube) must not hide `delete_vpc` (gated on the EC2 SDK).
+    lang.triggers().find_overlapping_iter(text).any(|m| {
+        let needs = &lang.trigger_gates[m.pattern().as_usize()];
+        needs.is_empty() || needs.iter().any(|g| present(g))
+    })
 }
 
 /// Where the trigger words that count in this file occur, and the gating crates it uses when
@@ -244,10 +255,7 @@ pub fn names_a_word(lang: &Language, text: &str) -> bool {
 
 /// Whether the file holds a trigger word that counts, given its gates ([`file_gates`]).
 pub fn counts(lang: &Language, text: &str, gates: &[String]) -> bool {
-    lang.triggers().find_overlapping_iter(text).any(|m| {
-        let needs = &lang.trigger_gates[m.pattern().as_usize()];
-        needs.is_empty() || needs.iter().any(|g| gates.contains(g))
-    })
+    holds_counting_trigger(lang, text, |g| gates.iter().any(|have| have == g))
 }
 
 /// As [`analyze_ranges`] over the `items` of a file whose gates and trigger words are known
