@@ -139,7 +139,7 @@ pub async fn serve_stdio() {
         .custom_method("aigis/blastRadius", AigisServer::blast_radius)
         .finish();
     transport::guard(
-        tokio::io::stdin(),
+        std::io::stdin(),
         std::io::stdout(),
         (out, frames),
         |input, output| Server::new(input, output, socket).serve(service),

@@ -7,7 +7,8 @@
 //! Output frames from the server and from this guard are written whole, never interleaved.
 
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use std::io::{BufRead, Read};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 /// The largest message accepted; larger bodies are skipped and answered with an error.
@@ -20,13 +21,14 @@ pub enum Frame {
     Eof,
 }
 
-pub async fn read_frame<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> Frame {
+/// Reads one frame, blocking: the input is read on a thread of its own ([`guard`]).
+pub fn read_frame(reader: &mut impl BufRead) -> Frame {
     let mut len: Option<usize> = None;
     let mut saw_header = false;
     let mut bad_length = None;
     loop {
         let mut line = Vec::new();
-        match reader.read_until(b'\n', &mut line).await {
+        match reader.read_until(b'\n', &mut line) {
             Ok(0) | Err(_) => return Frame::Eof,
             Ok(_) => {}
         }
@@ -56,9 +58,7 @@ pub async fn read_frame<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> Fram
     };
     if len > MAX_MESSAGE_BYTES {
         let mut left = len as u64;
-        let mut sink = tokio::io::sink();
-        let mut limited = reader.take(left);
-        left -= tokio::io::copy(&mut limited, &mut sink).await.unwrap_or(0);
+        left -= std::io::copy(&mut reader.take(left), &mut std::io::sink()).unwrap_or(0);
         return if left > 0 {
             Frame::Eof
         } else {
@@ -68,7 +68,7 @@ pub async fn read_frame<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> Fram
         };
     }
     let mut body = vec![0; len];
-    match reader.read_exact(&mut body).await {
+    match reader.read_exact(&mut body) {
         Ok(_) => Frame::Message(body),
         Err(_) => Frame::Eof,
     }
@@ -213,16 +213,18 @@ impl AsyncWrite for FrameSink {
 }
 
 /// Runs `serve` (the language server reading `server_in` and writing to a [`FrameSink`])
-/// between the real input and output, checking every incoming frame. Frames go out from a
-/// thread of their own, written as they come: no hop through the runtime's blocking pool
-/// between an answer and the editor.
+/// between the real input and output, checking every incoming frame. Frames are read, checked
+/// and handed to the server on a thread of their own, and go out from another, written as
+/// they come: a message passes no task of the runtime's on its way in (reading the input on the
+/// blocking pool, then checking it on a worker, woke two threads per message), and an answer
+/// none on its way out.
 pub async fn guard<I, O, F, Fut>(
     input: I,
     mut output: O,
     (frames_tx, mut frames_rx): (Output, mpsc::UnboundedReceiver<Vec<u8>>),
     serve: F,
 ) where
-    I: AsyncRead + Unpin + Send + 'static,
+    I: Read + Send + 'static,
     O: std::io::Write + Send + 'static,
     F: FnOnce(tokio::io::DuplexStream, FrameSink) -> Fut,
     Fut: std::future::Future<Output = ()>,
@@ -257,49 +259,56 @@ pub async fn guard<I, O, F, Fut>(
     let closer = frames_tx.clone();
     let sink = FrameSink::new(frames_tx.clone());
     let errors = frames_tx;
-    let read_input = tokio::spawn(async move {
-        let mut reader = BufReader::new(input);
-        let mut to_server = to_server;
-        loop {
-            match read_frame(&mut reader).await {
-                Frame::Message(body) => match check(&body) {
-                    Ok(()) => {
-                        if to_server.write_all(&encode(&body)).await.is_err() {
-                            break;
+    // The reader is left blocked on an input the client keeps open once the session ends (the
+    // process exits with it); it stops by itself when the server stops taking frames.
+    let runtime = tokio::runtime::Handle::current();
+    let reader = std::thread::Builder::new()
+        .name("aigis-input".into())
+        .spawn(move || {
+            let mut reader = std::io::BufReader::new(input);
+            let mut to_server = to_server;
+            loop {
+                match read_frame(&mut reader) {
+                    Frame::Message(body) => match check(&body) {
+                        Ok(()) => {
+                            let frame = encode(&body);
+                            if runtime.block_on(to_server.write_all(&frame)).is_err() {
+                                break;
+                            }
                         }
+                        Err(reply) => {
+                            tracing::warn!("rejected a malformed message from the client");
+                            let _ = errors.send(reply);
+                        }
+                    },
+                    Frame::Bad(why) => {
+                        let _ = errors.send(error_frame(
+                            Value::Null,
+                            -32700,
+                            format!("Parse error: {why}"),
+                        ));
                     }
-                    Err(reply) => {
-                        tracing::warn!("rejected a malformed message from the client");
-                        let _ = errors.send(reply);
-                    }
-                },
-                Frame::Bad(why) => {
-                    let _ = errors.send(error_frame(
-                        Value::Null,
-                        -32700,
-                        format!("Parse error: {why}"),
-                    ));
+                    Frame::Eof => break,
                 }
-                Frame::Eof => break,
             }
-        }
-        // End of input: the server sees it too.
-        let _ = to_server.shutdown().await;
-    });
+            // End of input: the server sees it too.
+            let _ = runtime.block_on(to_server.shutdown());
+        });
+    if let Err(e) = reader {
+        tracing::error!("no thread for the input: {e}");
+        let _ = closer.send(Vec::new());
+        return;
+    }
 
     tokio::select! {
         _ = serve(server_in, sink) => {}
         Ok(()) = broken_rx => {
             tracing::warn!("the client closed the server's output; stopping");
-            read_input.abort();
             return;
         }
     }
-    // The server has answered `exit` (or its input ended) and dropped its sink. The input
-    // reader may be blocked on a stdin the client keeps open; it has nothing more to say.
-    // The writer drains what is queued and ends (background tasks may still hold a sender).
-    read_input.abort();
-    let _ = read_input.await;
+    // The server has answered `exit` (or its input ended) and dropped its sink. The writer
+    // drains what is queued and ends (background tasks may still hold a sender).
     let _ = closer.send(Vec::new());
     let _ = tokio::task::spawn_blocking(move || writer.join()).await;
 }
