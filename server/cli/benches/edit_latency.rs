@@ -198,7 +198,7 @@ fn typing(file: &str, src: &str, whole: bool, spread_valid: bool) {
             let deferred = mirror_edit(&mut mirror, r, text);
             // The copy's old trees are freed on a thread of the bench's own: before the
             // keystroke is timed, not while (they took a core from the server for milliseconds
-            // at a time on a 2-core machine, p99 +1.5-2 ms).
+            // at a time on a 2-core machine: whole-file Python p99 +1.3-2.2 ms).
             aigis_core::parse::wait_retired();
             deferred_edits += deferred as usize;
             let t = Instant::now();

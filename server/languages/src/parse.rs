@@ -198,7 +198,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn waiting_for_retired_trees_returns_once_the_freer_has_freed_them() {
+    fn the_wait_for_retired_trees_ends() {
         let rust = crate::language::by_name("rust").unwrap();
         for _ in 0..20 {
             retire(parse(rust, "fn a() { let x = 1; }\n").unwrap());

@@ -38,10 +38,21 @@ fn lookup_name<'a>(f: &'a FileSymbols, r: &'a Ref) -> &'a str {
 impl WorkspaceIndex {
     /// Every definition that reference `r` of file `f` may mean, and how sure that is.
     pub fn resolve(&self, f: &FileSymbols, r: &Ref) -> (Certainty, Vec<DefId>) {
+        self.resolve_with(f, r, |name, kind| Arc::new(self.candidates(name, kind)))
+    }
+
+    /// As [`Self::resolve`], with the candidates of a name and kind from `candidates` (a
+    /// [`Resolver`] keeps them for its question).
+    fn resolve_with(
+        &self,
+        f: &FileSymbols,
+        r: &Ref,
+        candidates: impl FnOnce(&str, RefKind) -> Arc<Vec<Candidate>>,
+    ) -> (Certainty, Vec<DefId>) {
         if r.shadowed {
             return (Certainty::Exact, Vec::new());
         }
-        let candidates = self.candidates(lookup_name(f, r), r.kind);
+        let candidates = candidates(lookup_name(f, r), r.kind);
         self.resolve_among(f, r, &candidates)
     }
 
@@ -248,18 +259,13 @@ impl<'a> Resolver<'a> {
     /// As [`WorkspaceIndex::resolve`] for reference `rid` (which is `r` of file `f`).
     pub fn resolve(&mut self, rid: RefId, f: &FileSymbols, r: &Ref) -> &(Certainty, Vec<DefId>) {
         if !self.resolved.contains_key(&rid) {
-            let answer = if r.shadowed {
-                (Certainty::Exact, Vec::new())
-            } else {
-                let key = (lookup_name(f, r).to_string(), r.kind);
-                let index = self.index;
-                let candidates = self
-                    .candidates
-                    .entry(key)
-                    .or_insert_with_key(|(name, kind)| Arc::new(index.candidates(name, *kind)))
-                    .clone();
-                index.resolve_among(f, r, &candidates)
-            };
+            let index = self.index;
+            let kept = &mut self.candidates;
+            let answer = index.resolve_with(f, r, |name, kind| {
+                kept.entry((name.to_string(), kind))
+                    .or_insert_with(|| Arc::new(index.candidates(name, kind)))
+                    .clone()
+            });
             self.resolved.insert(rid, answer);
         }
         &self.resolved[&rid]
