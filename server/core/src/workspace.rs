@@ -18,6 +18,7 @@ use crate::policy::{self, ReviewStatus, Risk, Tier, TierInputs};
 use crate::regions::Region;
 
 pub struct Workspace {
+    id: u64,
     pub root: PathBuf,
     pub config: Config,
     pub ledger: Ledger,
@@ -52,6 +53,7 @@ impl Workspace {
     /// (it is built once and reused, not on every keystroke).
     pub fn detached() -> &'static Workspace {
         static DETACHED: std::sync::LazyLock<Workspace> = std::sync::LazyLock::new(|| Workspace {
+            id: next_id(),
             root: PathBuf::new(),
             config: Config::default(),
             ledger: Ledger::new(Path::new("")),
@@ -69,6 +71,7 @@ impl Workspace {
             }
         }
         Workspace {
+            id: next_id(),
             root: root.to_path_buf(),
             critical: b.build().unwrap_or_else(|_| GlobSet::empty()),
             ledger: Ledger::new(root),
@@ -148,58 +151,126 @@ impl Workspace {
                     .cloned()
                     .collect();
                 let radius = blast.get(&region.id);
-                // A guess (the burst heuristic) is a hint, never a verdict: it raises no review
-                // until a person confirms it ("Mark as AI").
-                let hint = region.source == crate::regions::Source::Heuristic;
-                let risk = if hint {
-                    Risk {
-                        tier: Tier::None,
-                        score: 0,
-                        reasons: vec!["possibly AI-written (a burst of new lines the editor did not report); not counted until a person confirms it".into()],
-                    }
-                } else { policy::risk(&TierInputs {
-                    findings: &inside,
-                    critical_path: rel.is_some_and(|r| self.is_critical_path(r)),
-                    transitive_dependents: radius.map_or(0, |b| b.transitive),
-                    indirect: radius.map_or(&[][..], |b| &b.risky_callees[..]),
-                    senior_dependents: self.config.policy.senior_dependents,
-                    peer_dependents: self.config.policy.peer_dependents,
-                    author_level: self.config.team.as_ref().zip(authors.get(&region.id)).map(|(t, a)| (t.level_of(a), a.to_string())),
-                    senior_signoff: if self.config.team.is_some() { &self.config.policy.senior_signoff } else { &[] },
-                }) };
                 let hash = content_hash(text.get(region.start..region.end).unwrap_or(""));
-                let reviewers = rel
-                    .map(|r| self.reviewers_for(r, risk.tier))
-                    .unwrap_or_default();
-                let critical = inside.iter().any(|f| f.severity == crate::catalog::Severity::Critical);
-                let needs = policy::Needs {
-                    tier: risk.tier,
-                    reviewers: &reviewers,
-                    count: if critical && risk.tier == Tier::Senior { self.config.policy.critical_approvals } else { 1 },
-                    author: authors.get(&region.id),
-                    team: self.config.team.as_ref(),
-                };
-                let review = policy::review_status(events, &region.id, &hash, &needs);
-                let mut risk = risk;
-                if review.needed > 1 {
-                    risk.reasons.push(format!(
-                        "critical operation: {} senior approvals, {} given",
-                        review.needed,
-                        review.approvals.len()
-                    ));
-                }
+                let author = authors.get(&region.id);
+                let Verdict { risk, review } = self.judge(
+                    rel,
+                    region,
+                    &inside,
+                    author,
+                    events,
+                    radius.map(|b| &**b),
+                    || hash.clone(),
+                );
                 Assessment {
                     region: region.clone(),
                     hash,
                     findings: inside,
                     risk,
                     review,
-                    author: authors.get(&region.id).cloned(),
+                    author: author.cloned(),
                     blast: radius.cloned(),
                 }
             })
             .collect()
     }
+
+    /// A region's tier and review state, from the findings inside it (only their rules and
+    /// severities count), its author, the file's review events, its blast radius, and the hash
+    /// of its text, asked for only when an approval of the region is to be checked against it.
+    #[allow(clippy::too_many_arguments)] // the facts of one region, each from its own source
+    pub fn judge(
+        &self,
+        rel: Option<&str>,
+        region: &Region,
+        inside: &[Finding],
+        author: Option<&Identity>,
+        events: &[ReviewEvent],
+        radius: Option<&BlastRadius>,
+        hash: impl FnOnce() -> String,
+    ) -> Verdict {
+        // A guess (the burst heuristic) is a hint, never a verdict: it raises no review until a
+        // person confirms it ("Mark as AI").
+        let risk = if region.source == crate::regions::Source::Heuristic {
+            Risk {
+                tier: Tier::None,
+                score: 0,
+                reasons: vec!["possibly AI-written (a burst of new lines the editor did not report); not counted until a person confirms it".into()],
+            }
+        } else {
+            policy::risk(&TierInputs {
+                findings: inside,
+                critical_path: rel.is_some_and(|r| self.is_critical_path(r)),
+                transitive_dependents: radius.map_or(0, |b| b.transitive),
+                indirect: radius.map_or(&[][..], |b| &b.risky_callees[..]),
+                senior_dependents: self.config.policy.senior_dependents,
+                peer_dependents: self.config.policy.peer_dependents,
+                author_level: self
+                    .config
+                    .team
+                    .as_ref()
+                    .zip(author)
+                    .map(|(t, a)| (t.level_of(a), a.to_string())),
+                senior_signoff: if self.config.team.is_some() {
+                    &self.config.policy.senior_signoff
+                } else {
+                    &[]
+                },
+            })
+        };
+        let reviewers = rel
+            .map(|r| self.reviewers_for(r, risk.tier))
+            .unwrap_or_default();
+        let critical = inside
+            .iter()
+            .any(|f| f.severity == crate::catalog::Severity::Critical);
+        let needs = policy::Needs {
+            tier: risk.tier,
+            reviewers: &reviewers,
+            count: if critical && risk.tier == Tier::Senior {
+                self.config.policy.critical_approvals
+            } else {
+                1
+            },
+            author,
+            team: self.config.team.as_ref(),
+        };
+        // The text is hashed only for an approval to compare it with: typing in a region no
+        // one approved hashes nothing.
+        let approved = events
+            .iter()
+            .any(|e| e.region() == region.id && matches!(e, ReviewEvent::Approval { .. }));
+        let hash = if approved { hash() } else { String::new() };
+        let review = policy::review_status(events, &region.id, &hash, &needs);
+        let mut risk = risk;
+        if review.needed > 1 {
+            risk.reasons.push(format!(
+                "critical operation: {} senior approvals, {} given",
+                review.needed,
+                review.approvals.len()
+            ));
+        }
+        Verdict { risk, review }
+    }
+
+    /// Tells this workspace from any other, and from an earlier one at the same root (one
+    /// built again after `aigis.toml` changed): what was judged under one is not reused
+    /// under another.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+/// A region's tier and review state ([`Workspace::judge`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub risk: Risk,
+    pub review: ReviewStatus,
+}
+
+fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The workspace around `start`: the nearest folder with `aigis.toml`, `.aigis` or `.git`.

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use aigis_core::analysis::Finding;
+use aigis_core::tracked_file::{Judged, Span};
 
 use super::*;
 
@@ -14,8 +15,7 @@ use super::*;
 const RELATED_FINDINGS: usize = 5;
 
 /// "changes `purge`, used at 3 sites in 2 files, reaches `main` via ops::rotate".
-pub(crate) fn attribution(a: &Assessment) -> String {
-    let r = &a.region;
+pub(crate) fn attribution(r: &Region) -> String {
     let model = r
         .provenance
         .model
@@ -30,16 +30,19 @@ pub(crate) fn attribution(a: &Assessment) -> String {
     )
 }
 
+/// A region's and its findings' diagnostics, from what the last [`TrackedFile::judge`] left
+/// (the findings' positions among it: none is converted again on a keystroke that did not
+/// move it within its line).
 pub(crate) fn diagnostics(
     file: &TrackedFile,
-    assessments: &[Assessment],
+    judged: &[Judged],
     audit: bool,
     uri: &Uri,
     texts: &mut FindingTexts,
 ) -> Vec<Entry> {
     texts.round += 1;
     let mut out = Vec::new();
-    for a in assessments {
+    for a in judged {
         if a.region.source == Source::Heuristic {
             let (l1, l2) = (
                 file.doc.line_of(a.region.start) + 1,
@@ -58,7 +61,7 @@ pub(crate) fn diagnostics(
                 )
             };
             out.push(Entry::Built(Box::new(Diagnostic {
-                range: head_range(file.doc.positions(), &a.region),
+                range: head_range(file.doc.positions(), a.region),
                 severity: Some(DiagnosticSeverity::HINT),
                 code: Some(NumberOrString::String("ai/possible".into())),
                 source: Some(SOURCE.into()),
@@ -70,20 +73,21 @@ pub(crate) fn diagnostics(
             })));
             continue;
         }
-        let need = match a.risk.tier {
+        let (risk, review) = (&a.verdict.risk, &a.verdict.review);
+        let need = match risk.tier {
             Tier::Senior => "a senior must review it before it ships",
             Tier::Peer => "a peer must review it before it ships",
             Tier::None => "",
         };
         // Said once per region, not once per finding (a region of 500 calls republishes them
         // all on every keystroke).
-        let who = attribution(a);
+        let who = attribution(a.region);
         // What the region adds to each of its findings' messages.
         let context = format!("{who}\n{need}");
         out.reserve(a.findings.len());
         // The first few findings' ranges, for the review's related information.
         let mut related_ranges = Vec::with_capacity(RELATED_FINDINGS);
-        for f in &a.findings {
+        for (f, span) in a.findings.iter().zip(a.spans) {
             let text = texts.get_or_make(&context, f, || {
                 let notes = if f.notes.is_empty() {
                     String::new()
@@ -102,7 +106,7 @@ pub(crate) fn diagnostics(
                     ),
                 )
             });
-            let r = range_of(file.doc.positions(), f.start, f.end);
+            let r = range(span);
             if related_ranges.len() < RELATED_FINDINGS {
                 related_ranges.push(r);
             }
@@ -144,13 +148,12 @@ pub(crate) fn diagnostics(
                     ),
                 })
             }));
-            let severe = a
-                .risk
+            let severe = risk
                 .reasons
                 .iter()
                 .any(|r| r.contains("dependents") || r.contains("indirect"));
             out.push(Entry::Built(Box::new(Diagnostic {
-                range: head_range(file.doc.positions(), &a.region),
+                range: head_range(file.doc.positions(), a.region),
                 severity: Some(if severe {
                     DiagnosticSeverity::WARNING
                 } else {
@@ -164,20 +167,17 @@ pub(crate) fn diagnostics(
                 ..Default::default()
             })));
         }
-        let (code, sev, message) = match (a.review.state, a.risk.tier) {
+        let (code, sev, message) = match (review.state, risk.tier) {
             (ReviewState::None, _) => continue,
             (ReviewState::Required, Tier::Senior) => (
                 "review/senior-required",
                 DiagnosticSeverity::WARNING,
-                format!(
-                    "AI region needs senior review: {}",
-                    a.risk.reasons.join(", ")
-                ),
+                format!("AI region needs senior review: {}", risk.reasons.join(", ")),
             ),
             (ReviewState::Required, _) => (
                 "review/peer-required",
                 DiagnosticSeverity::INFORMATION,
-                format!("AI region needs peer review: {}", a.risk.reasons.join(", ")),
+                format!("AI region needs peer review: {}", risk.reasons.join(", ")),
             ),
             (ReviewState::Requested, tier) => (
                 "review/requested",
@@ -185,12 +185,12 @@ pub(crate) fn diagnostics(
                 format!(
                     "{} review requested by {} at {}; waiting for {}",
                     tier.as_str(),
-                    a.review.by.as_deref().unwrap_or("?"),
-                    a.review.at.as_deref().unwrap_or("?"),
-                    if a.review.reviewers.is_empty() {
+                    review.by.as_deref().unwrap_or("?"),
+                    review.at.as_deref().unwrap_or("?"),
+                    if review.reviewers.is_empty() {
                         "an owner".to_string()
                     } else {
-                        a.review.reviewers.join(", ")
+                        review.reviewers.join(", ")
                     }
                 ),
             ),
@@ -200,22 +200,22 @@ pub(crate) fn diagnostics(
                 format!(
                     "{} review approved by {} at {}",
                     tier.as_str(),
-                    a.review.by.as_deref().unwrap_or("?"),
-                    a.review.at.as_deref().unwrap_or("?")
+                    review.by.as_deref().unwrap_or("?"),
+                    review.at.as_deref().unwrap_or("?")
                 ),
             ),
         };
-        let stale = if a.review.stale {
+        let stale = if review.stale {
             " (an earlier approval is stale: the code changed after it)"
         } else {
             ""
         };
         out.push(Entry::Built(Box::new(Diagnostic {
-            range: head_range(file.doc.positions(), &a.region),
+            range: head_range(file.doc.positions(), a.region),
             severity: Some(sev),
             code: Some(NumberOrString::String(code.into())),
             source: Some(SOURCE.into()),
-            message: format!("{message}{stale} — {}", attribution(a)),
+            message: format!("{message}{stale} — {}", attribution(a.region)),
             // Each finding has a diagnostic of its own: the first few are linked here (a
             // region of hundreds would send every location again on every keystroke).
             related_information: Some(
@@ -234,7 +234,7 @@ pub(crate) fn diagnostics(
         })));
     }
     if audit {
-        for f in &file.findings {
+        for (f, span) in file.findings.iter().zip(file.finding_spans()) {
             if file.regions.at(f.start).is_some() {
                 continue;
             }
@@ -248,11 +248,18 @@ pub(crate) fn diagnostics(
                     ),
                 )
             });
-            out.push(text.placed(range_of(file.doc.positions(), f.start, f.end)));
+            out.push(text.placed(range(span)));
         }
     }
     texts.forget_unused();
     out
+}
+
+fn range(s: &Span) -> Range {
+    Range::new(
+        Position::new(s.from.line, s.from.character),
+        Position::new(s.to.line, s.to.character),
+    )
 }
 
 /// A `risky/<rule>` diagnostic on a finding, its range left to [`Text::placed`].

@@ -32,7 +32,7 @@ pub(crate) struct Drawn {
 
 impl Drawn {
     pub(crate) fn of(
-        a: &aigis_core::workspace::Assessment,
+        a: &aigis_core::tracked_file::Judged,
         doc: &aigis_core::document::Document,
     ) -> Self {
         let end = doc.position_of(a.region.end);
@@ -46,8 +46,8 @@ impl Drawn {
             tool: a.region.provenance.tool.clone(),
             source: a.region.source,
             modified: a.region.modified,
-            tier: a.risk.tier,
-            review: a.review.state,
+            tier: a.verdict.risk.tier,
+            review: a.verdict.review.state,
         }
     }
 }

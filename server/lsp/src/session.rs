@@ -37,8 +37,9 @@ pub(crate) struct OpenFile {
     pub(crate) burst: BurstDetector,
     /// The workspace folder that holds the file (the innermost one), if any.
     pub(crate) ws: Option<Arc<Workspace>>,
-    /// What read requests see: replaced, never changed, each time the document is assessed.
-    pub(crate) snapshot: Arc<Snapshot>,
+    /// What read requests see, built by the first read after a change ([`AigisServer::snapshot`])
+    /// and dropped by the next change: typing assesses only what its diagnostics need.
+    pub(crate) snapshot: Option<Arc<Snapshot>>,
     /// A parse owed by a keystroke runs in the background (one at a time).
     pub(crate) parsing: bool,
     /// So does an analysis too large for a keystroke (`TrackedFile::analyze_within`).
@@ -107,8 +108,8 @@ impl Typing {
 }
 
 /// One assessed version of a document, for read requests (hover, code lens, `aigis/regions`):
-/// its regions' assessments, computed once when the document changed, and position conversion
-/// for that version. A reader holds the document's lock only to clone the `Arc`.
+/// its regions' assessments, computed by the first read of that version, and position
+/// conversion for it. Later readers hold the document's lock only to clone the `Arc`.
 pub(crate) struct Snapshot {
     pub(crate) pos: Positions,
     pub(crate) assessments: Vec<Assessment>,
@@ -117,21 +118,32 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
-    /// Before the first assessment.
-    pub(crate) fn empty(file: &TrackedFile, ws: Option<Arc<Workspace>>) -> Arc<Snapshot> {
+    /// The document as it is now.
+    fn of(open: &OpenFile) -> Arc<Snapshot> {
         Arc::new(Snapshot {
-            pos: file.doc.positions().clone(),
-            assessments: Vec::new(),
-            rel: file.rel.clone(),
-            ws,
+            pos: open.file.doc.positions().clone(),
+            assessments: open.file.assessments(open.ws.as_deref()),
+            rel: open.file.rel.clone(),
+            ws: open.ws.clone(),
         })
     }
 }
 
 impl AigisServer {
-    /// The newest snapshot of an open document.
+    /// The snapshot of an open document as it is now: built once per change, by the first
+    /// read that asks (under the document's lock, as a change would have).
     pub(crate) fn snapshot(&self, uri: &str) -> Option<Arc<Snapshot>> {
-        self.docs.get(uri).map(|d| d.snapshot.clone())
+        let mut open = self.docs.get_mut(uri)?;
+        let open = open.value_mut();
+        let snap = match &open.snapshot {
+            Some(s) => s.clone(),
+            None => {
+                let s = Snapshot::of(open);
+                open.snapshot = Some(s.clone());
+                s
+            }
+        };
+        Some(snap)
     }
 }
 
@@ -389,18 +401,14 @@ impl AigisServer {
             let value = f(open, ws.as_deref())?;
             self.analyze_or_owe(uri, open, ws.as_deref(), audit, budget);
             self.blast_if_owed(uri, open, ws.as_deref());
-            let assessments = open.file.assessments(ws.as_deref());
-            let diagnostics = diagnostics(&open.file, &assessments, audit, uri, &mut open.texts);
-            let drawn = assessments
+            open.file.judge(ws.as_deref());
+            let judged = open.file.judged();
+            let diagnostics = diagnostics(&open.file, &judged, audit, uri, &mut open.texts);
+            let drawn = judged
                 .iter()
                 .map(|a| Drawn::of(a, &open.file.doc))
                 .collect();
-            open.snapshot = Arc::new(Snapshot {
-                pos: open.file.doc.positions().clone(),
-                assessments,
-                rel: open.file.rel.clone(),
-                ws: ws.clone(),
-            });
+            open.snapshot = None;
             Ok((value, diagnostics, drawn))
         }));
         match result {

@@ -4,7 +4,9 @@
 
 mod committed;
 mod findings;
+mod judged;
 pub use findings::{AnalysisDone, AnalysisJob, BlastDone, BlastRequest, KEYSTROKE_ANALYSIS_BYTES};
+pub use judged::{Judged, Span};
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -66,6 +68,8 @@ pub struct TrackedFile {
     restored: bool,
     /// The committed text, for the comparison findings of files with a model (Terraform).
     committed: committed::Committed,
+    /// Verdicts, hashes and positions a keystroke reuses (`judged`).
+    judgements: judged::Judgements,
 }
 
 /// How many deletions of AI text are remembered for undo.
@@ -103,6 +107,7 @@ impl TrackedFile {
             deleted: Default::default(),
             restored: false,
             committed: Default::default(),
+            judgements: Default::default(),
         };
         if let (Some(ws), Some(rel)) = (ws, file.rel.clone()) {
             match ws.ledger.state(&rel, text) {
@@ -312,6 +317,7 @@ impl TrackedFile {
                 self.human.add(h);
             }
             self.findings.clear();
+            self.judgements.forget_text();
             self.analysed = false;
             self.restored = true;
             return edit;
@@ -342,7 +348,14 @@ impl TrackedFile {
         // on its line hides a gate): an edit can change what the file names only on the lines
         // it touches, before and after.
         let words_before = span.is_none_or(|(s, e)| self.lines_name_a_word(s, e));
+        let old_end_line = span.map(|(_, e)| self.doc.line_of(e));
         let edit = self.doc.apply_change(range, text);
+        match old_end_line {
+            Some(line) => self
+                .judgements
+                .follow_edit(&edit, (line, self.doc.line_of(edit.new_end))),
+            None => self.judgements.forget_text(),
+        }
         if words_before || self.lines_name_a_word(edit.start, edit.new_end) {
             self.words_known = false;
         }

@@ -22,7 +22,8 @@ fn c(map: &mut std::collections::HashMap<u8, u8>) {
 
 /// Edits, several of which leave the text broken (`}x`, `xlet`, an open string), as typing
 /// does: incremental analysis must equal a fresh one in error states too.
-const SNIPPETS: [&str; 12] = [
+const SNIPPETS: [&str; 13] = [
+    "é😀\n",
     "//",
     "}x",
     "x",
@@ -42,7 +43,8 @@ const SNIPPETS: [&str; 12] = [
 /// ERROR node, or run to the end of the file).
 const PY: &str = "import shutil\n\nimport boto3\n\nec2 = boto3.client(\"ec2\")\n\n\ndef a(ids):\n    total = 0\n    if total > 10:\n        ec2.terminate_instances(InstanceIds=ids)\n    return total\n\n\ndef b():\n    shutil.rmtree(\"/srv\")\n\n\nclass C:\n    def c(self):\n        ec2.delete_vpc(VpcId=\"v\")\n";
 
-const PY_SNIPPETS: [&str; 12] = [
+const PY_SNIPPETS: [&str; 13] = [
+    "# é😀",
     "#",
     "x",
     "\n",
@@ -85,7 +87,7 @@ enum Parse {
 fn all_ai(lang: &str, src: &str) -> TrackedFile {
     let mut w = Vec::new();
     let lang = crate::language::by_name(lang);
-    let mut file = TrackedFile::load(None, None, src, 0, PositionEncoding::Utf8, lang, &mut w);
+    let mut file = TrackedFile::load(None, None, src, 0, PositionEncoding::Utf16, lang, &mut w);
     file.regions.add(Region {
         id: "r".into(),
         start: 0,
@@ -148,6 +150,7 @@ fn check_edits(
         } else {
             file.analyze(None, true, None);
         }
+        same_judgements_as_fresh(&mut file)?;
         if file.doc.is_stale() || owed {
             // The last findings, moved with the edits: inside the text, on character boundaries.
             for f in &file.findings {
@@ -173,7 +176,34 @@ fn check_edits(
         prop_assert!(file.install_analysis(j.run(), None));
     }
     prop_assert_eq!(ours(&file), full(&file), "text:\n{}", file.doc.text());
+    same_judgements_as_fresh(&mut file)?;
     same_tree_as_fresh(&file)
+}
+
+/// What a keystroke reuses (`judge`: verdicts, hashes, the findings' positions) is what a
+/// fresh assessment of the file as it is gives.
+fn same_judgements_as_fresh(file: &mut TrackedFile) -> Result<(), TestCaseError> {
+    file.judge(None);
+    let fresh = file.assessments(None);
+    let judged = file.judged();
+    prop_assert_eq!(judged.len(), fresh.len());
+    for (j, a) in judged.iter().zip(&fresh) {
+        prop_assert_eq!(&j.region.id, &a.region.id);
+        prop_assert_eq!(j.findings.len(), a.findings.len());
+        prop_assert_eq!(&j.verdict.risk, &a.risk);
+        prop_assert_eq!(&j.verdict.review, &a.review);
+        for (f, span) in j.findings.iter().zip(j.spans) {
+            let (from, to) = file.doc.positions().range_of(f.start, f.end);
+            prop_assert_eq!(
+                (span.from, span.to),
+                (from, to),
+                "text:\n{}",
+                file.doc.text()
+            );
+        }
+    }
+    prop_assert_eq!(file.finding_spans().len(), file.findings.len());
+    Ok(())
 }
 
 /// Where the text parses without an error, the document's tree is the one a fresh parse gives
@@ -207,14 +237,14 @@ proptest! {
     })]
     #[test]
     fn incremental_findings_equal_a_fresh_analysis(
-        edits in proptest::collection::vec((0usize..400, 0usize..30, 0usize..12, parse_way(), any::<bool>()), 1..12)
+        edits in proptest::collection::vec((0usize..400, 0usize..30, 0usize..13, parse_way(), any::<bool>()), 1..12)
     ) {
         check_edits("rust", SRC, &SNIPPETS, edits)?;
     }
 
     #[test]
     fn incremental_python_findings_equal_a_fresh_analysis(
-        edits in proptest::collection::vec((0usize..400, 0usize..30, 0usize..12, parse_way(), any::<bool>()), 1..12)
+        edits in proptest::collection::vec((0usize..400, 0usize..30, 0usize..13, parse_way(), any::<bool>()), 1..12)
     ) {
         check_edits("python", PY, &PY_SNIPPETS, edits)?;
     }
@@ -294,4 +324,137 @@ fn gates_and_trigger_words_are_read_again_only_for_the_lines_that_hold_them() {
     assert!(!file.words_known);
     file.analyze(None, false, None);
     assert_eq!(ours(&file), full(&file));
+}
+
+/// A region's verdict is reused only while what it was judged from holds: an approval goes
+/// stale when the region's text changes and holds again when the text comes back (an undo);
+/// an edit elsewhere leaves it; a workspace with another policy judges again.
+#[test]
+fn a_kept_verdict_follows_the_text_the_approval_and_the_policy() {
+    use crate::policy::{ReviewState, Tier};
+    let dir = tempfile::tempdir().unwrap();
+    let policy = |extra: &str| {
+        let text = format!("[review]\nsenior = [\"alice@example.com\"]\n{extra}");
+        Workspace::with_config(dir.path(), crate::config::Config::parse(&text).unwrap())
+    };
+    let ws = policy("");
+    let src = format!("// a note é\n\n{SRC}");
+    let lang = crate::language::by_name("rust");
+    let mut w = Vec::new();
+    let mut file = TrackedFile::load(
+        Some(&ws),
+        Some("src/a.rs".into()),
+        &src,
+        0,
+        PositionEncoding::Utf16,
+        lang,
+        &mut w,
+    );
+    let start = src.find("async fn a").unwrap();
+    let end = src.find("fn b").unwrap();
+    file.regions.add(Region {
+        id: "r".into(),
+        start,
+        end,
+        provenance: Provenance::default(),
+        source: Source::User,
+        modified: false,
+        created_at: String::new(),
+    });
+    file.analyze(Some(&ws), false, None);
+    let approval = |hash: String| ReviewEvent::Approval {
+        v: 1,
+        file: "src/a.rs".into(),
+        region: "r".into(),
+        hash,
+        tier: "senior".into(),
+        by: Identity {
+            name: "Alice".into(),
+            email: "alice@example.com".into(),
+        },
+        at: "2026-12-01T00:00:00Z".into(),
+    };
+    file.events = vec![approval(crate::ledger::content_hash(&src[start..end]))];
+    let state = |file: &mut TrackedFile, ws: &Workspace| {
+        file.judge(Some(ws));
+        let fresh = file.assessments(Some(ws));
+        let judged = file.judged();
+        assert_eq!(judged.len(), 1);
+        assert_eq!(judged[0].verdict.risk, fresh[0].risk);
+        assert_eq!(judged[0].verdict.review, fresh[0].review);
+        (
+            judged[0].verdict.risk.tier,
+            judged[0].verdict.review.state,
+            judged[0].verdict.review.stale,
+        )
+    };
+    assert_eq!(
+        state(&mut file, &ws),
+        (Tier::Senior, ReviewState::Approved, false)
+    );
+    // A line typed above the region: its text is the same, so is its verdict.
+    let top = LineCol {
+        line: 0,
+        character: 0,
+    };
+    file.apply_change(Some((top, top)), "// more\n");
+    assert_eq!(
+        state(&mut file, &ws),
+        (Tier::Senior, ReviewState::Approved, false)
+    );
+    // A character typed inside it: the approval is stale.
+    let inside = file
+        .doc
+        .position_of(file.regions.get("r").unwrap().start + 3);
+    file.apply_change(Some((inside, inside)), "x");
+    assert_eq!(
+        state(&mut file, &ws),
+        (Tier::Senior, ReviewState::Required, true)
+    );
+    // Deleted again: the text is what was approved.
+    let after = LineCol {
+        character: inside.character + 1,
+        ..inside
+    };
+    file.apply_change(Some((inside, after)), "");
+    assert_eq!(
+        state(&mut file, &ws),
+        (Tier::Senior, ReviewState::Approved, false)
+    );
+    // The same events read again from the ledger (a new vector): still approved.
+    file.events = file.events.clone();
+    assert_eq!(
+        state(&mut file, &ws),
+        (Tier::Senior, ReviewState::Approved, false)
+    );
+    // The approval withdrawn (the ledger read again without it): required.
+    file.events.clear();
+    assert_eq!(
+        state(&mut file, &ws),
+        (Tier::Senior, ReviewState::Required, false)
+    );
+    // Another policy (aigis.toml changed) with the approval back: judged again under it.
+    file.events = vec![approval(crate::ledger::content_hash(
+        &file.doc.text()[file.regions.get("r").unwrap().start..file.regions.get("r").unwrap().end],
+    ))];
+    let stricter = policy("[policy]\ncritical_approvals = 2\n");
+    assert_eq!(
+        state(&mut file, &stricter),
+        (Tier::Senior, ReviewState::Required, false)
+    );
+    assert_eq!(
+        state(&mut file, &ws),
+        (Tier::Senior, ReviewState::Approved, false)
+    );
+    // The region's first character replaced (an edit that starts where it starts): stale.
+    let first = file.doc.position_of(file.regions.get("r").unwrap().start);
+    let next = LineCol {
+        character: first.character + 1,
+        ..first
+    };
+    file.apply_change(Some((first, next)), "b");
+    assert_eq!(
+        state(&mut file, &ws),
+        (Tier::Senior, ReviewState::Required, true)
+    );
 }

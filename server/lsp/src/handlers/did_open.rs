@@ -27,7 +27,7 @@ impl AigisServer {
         self.docs.insert(
             td.uri.as_str().to_string(),
             OpenFile {
-                snapshot: Snapshot::empty(&file, ws.clone()),
+                snapshot: None,
                 ws: ws.clone(),
                 file,
                 path,
