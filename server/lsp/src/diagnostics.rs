@@ -83,12 +83,12 @@ pub(crate) fn diagnostics(
         // all on every keystroke).
         let who = attribution(a.region);
         // What the region adds to each of its findings' messages.
-        let context = format!("{who}\n{need}");
+        let context = texts.context(&format!("{who}\n{need}"));
         out.reserve(a.findings.len());
         // The first few findings' ranges, for the review's related information.
         let mut related_ranges = Vec::with_capacity(RELATED_FINDINGS);
         for (f, span) in a.findings.iter().zip(a.spans) {
-            let text = texts.get_or_make(&context, f, || {
+            let text = texts.get_or_make(context, f, || {
                 let notes = if f.notes.is_empty() {
                     String::new()
                 } else {
@@ -234,11 +234,12 @@ pub(crate) fn diagnostics(
         })));
     }
     if audit {
+        let context = texts.context(AUDIT);
         for (f, span) in file.findings.iter().zip(file.finding_spans()) {
             if file.regions.at(f.start).is_some() {
                 continue;
             }
-            let text = texts.get_or_make(AUDIT, f, || {
+            let text = texts.get_or_make(context, f, || {
                 risky(
                     f,
                     format!(
@@ -309,12 +310,16 @@ impl Entry {
 #[derive(Default)]
 pub(crate) struct FindingTexts {
     buckets: HashMap<usize, Vec<Text>>,
+    /// Each context in use (what a region adds to its findings' texts) with a number of its
+    /// own, never given again: a text names its context by number, compared as one.
+    contexts: HashMap<String, (u64, u64)>,
+    next_context: u64,
     round: u64,
 }
 
 /// One finding's diagnostic but its range, and what it was made of.
 pub(crate) struct Text {
-    context: String,
+    context: u64,
     rule: Arc<str>,
     severity: Severity,
     message: Arc<str>,
@@ -340,7 +345,7 @@ impl Text {
         }
     }
 
-    fn is(&self, context: &str, f: &Finding) -> bool {
+    fn is(&self, context: u64, f: &Finding) -> bool {
         self.context == context
             && self.rule == f.rule
             && self.severity == f.severity
@@ -350,11 +355,25 @@ impl Text {
 }
 
 impl FindingTexts {
-    /// The text of `f`'s diagnostic in `context` (what its region adds to each finding),
+    /// The number of a context (what a region adds to each of its findings' texts), for
+    /// [`FindingTexts::get_or_make`]: looked up once per region, not once per finding.
+    fn context(&mut self, context: &str) -> u64 {
+        let round = self.round;
+        if let Some((id, used)) = self.contexts.get_mut(context) {
+            *used = round;
+            return *id;
+        }
+        self.next_context += 1;
+        self.contexts
+            .insert(context.to_string(), (self.next_context, round));
+        self.next_context
+    }
+
+    /// The text of `f`'s diagnostic in `context` (a number from [`FindingTexts::context`]),
     /// made by `make` (a diagnostic with a default range) the first time.
     fn get_or_make(
         &mut self,
-        context: &str,
+        context: u64,
         f: &Finding,
         make: impl FnOnce() -> Diagnostic,
     ) -> &Text {
@@ -376,7 +395,7 @@ impl FindingTexts {
                     None => Err(whole),
                 };
                 bucket.push(Text {
-                    context: context.to_string(),
+                    context,
                     rule: f.rule.clone(),
                     severity: f.severity,
                     message: f.message.clone(),
@@ -395,6 +414,7 @@ impl FindingTexts {
     /// Drops the texts the last publish did not use.
     fn forget_unused(&mut self) {
         let round = self.round;
+        self.contexts.retain(|_, (_, used)| *used == round);
         self.buckets.retain(|_, b| {
             b.retain(|t| t.round == round);
             !b.is_empty()
@@ -436,8 +456,9 @@ mod tests {
         let make = || risky(&f, format!("AI-written: {} \"quoted\" \\ é", f.message));
         let mut texts = FindingTexts::default();
         texts.round += 1;
+        let who = texts.context("who\nneed");
         let range = Range::new(Position::new(4, 2), Position::new(4, 30));
-        let placed = texts.get_or_make("who\nneed", &f, make).placed(range);
+        let placed = texts.get_or_make(who, &f, make).placed(range);
         assert!(
             matches!(placed, Entry::Placed(..)),
             "a diagnostic's JSON starts with its range"
@@ -455,7 +476,7 @@ mod tests {
         };
         let there = Range::new(Position::new(9, 0), Position::new(9, 6));
         let again = texts
-            .get_or_make("who\nneed", &moved, || panic!("made twice"))
+            .get_or_make(who, &moved, || panic!("made twice"))
             .placed(there);
         assert_eq!(
             json(&again),
@@ -466,7 +487,14 @@ mod tests {
         );
         // In another region's context, or with another note: a text of its own.
         let mut made = 0;
-        texts.get_or_make("someone else\nneed", &f, || {
+        let someone = texts.context("someone else\nneed");
+        assert_ne!(someone, who);
+        assert_eq!(
+            texts.context("who\nneed"),
+            who,
+            "the same context, the same number"
+        );
+        texts.get_or_make(someone, &f, || {
             made += 1;
             make()
         });
@@ -474,7 +502,7 @@ mod tests {
             notes: vec!["another note".into()],
             ..f.clone()
         };
-        texts.get_or_make("who\nneed", &noted, || {
+        texts.get_or_make(who, &noted, || {
             made += 1;
             make()
         });
@@ -482,9 +510,15 @@ mod tests {
         // A publish that uses one text: the others are dropped.
         texts.forget_unused();
         texts.round += 1;
-        texts.get_or_make("who\nneed", &f, make);
+        let who_again = texts.context("who\nneed");
+        assert_eq!(who_again, who);
+        texts.get_or_make(who, &f, make);
         texts.forget_unused();
         let kept: usize = texts.buckets.values().map(Vec::len).sum();
         assert_eq!(kept, 1);
+        // A context no publish used is forgotten, and its number is not given again.
+        assert_eq!(texts.contexts.len(), 1);
+        texts.round += 1;
+        assert!(texts.context("someone else\nneed") > someone);
     }
 }
