@@ -388,73 +388,44 @@ fn a_kept_verdict_follows_the_text_the_approval_and_the_policy() {
             judged[0].verdict.review.stale,
         )
     };
-    assert_eq!(
-        state(&mut file, &ws),
-        (Tier::Senior, ReviewState::Approved, false)
-    );
+    let approved = (Tier::Senior, ReviewState::Approved, false);
+    let required = (Tier::Senior, ReviewState::Required, false);
+    let stale = (Tier::Senior, ReviewState::Required, true);
+    let next_char = |p: LineCol| LineCol {
+        character: p.character + 1,
+        ..p
+    };
+    let region_text = |file: &TrackedFile| {
+        let r = file.regions.get("r").unwrap();
+        file.doc.text()[r.start..r.end].to_string()
+    };
+    assert_eq!(state(&mut file, &ws), approved);
     // A line typed above the region: its text is the same, so is its verdict.
     let top = LineCol {
         line: 0,
         character: 0,
     };
     file.apply_change(Some((top, top)), "// more\n");
-    assert_eq!(
-        state(&mut file, &ws),
-        (Tier::Senior, ReviewState::Approved, false)
-    );
+    assert_eq!(state(&mut file, &ws), approved);
     // A character typed inside it: the approval is stale.
     let inside = file
         .doc
         .position_of(file.regions.get("r").unwrap().start + 3);
     file.apply_change(Some((inside, inside)), "x");
-    assert_eq!(
-        state(&mut file, &ws),
-        (Tier::Senior, ReviewState::Required, true)
-    );
+    assert_eq!(state(&mut file, &ws), stale);
     // Deleted again: the text is what was approved.
-    let after = LineCol {
-        character: inside.character + 1,
-        ..inside
-    };
-    file.apply_change(Some((inside, after)), "");
-    assert_eq!(
-        state(&mut file, &ws),
-        (Tier::Senior, ReviewState::Approved, false)
-    );
-    // The same events read again from the ledger (a new vector): still approved.
-    file.events = file.events.clone();
-    assert_eq!(
-        state(&mut file, &ws),
-        (Tier::Senior, ReviewState::Approved, false)
-    );
+    file.apply_change(Some((inside, next_char(inside))), "");
+    assert_eq!(state(&mut file, &ws), approved);
     // The approval withdrawn (the ledger read again without it): required.
     file.events.clear();
-    assert_eq!(
-        state(&mut file, &ws),
-        (Tier::Senior, ReviewState::Required, false)
-    );
+    assert_eq!(state(&mut file, &ws), required);
     // Another policy (aigis.toml changed) with the approval back: judged again under it.
-    file.events = vec![approval(crate::ledger::content_hash(
-        &file.doc.text()[file.regions.get("r").unwrap().start..file.regions.get("r").unwrap().end],
-    ))];
+    file.events = vec![approval(crate::ledger::content_hash(&region_text(&file)))];
     let stricter = policy("[policy]\ncritical_approvals = 2\n");
-    assert_eq!(
-        state(&mut file, &stricter),
-        (Tier::Senior, ReviewState::Required, false)
-    );
-    assert_eq!(
-        state(&mut file, &ws),
-        (Tier::Senior, ReviewState::Approved, false)
-    );
+    assert_eq!(state(&mut file, &stricter), required);
+    assert_eq!(state(&mut file, &ws), approved);
     // The region's first character replaced (an edit that starts where it starts): stale.
     let first = file.doc.position_of(file.regions.get("r").unwrap().start);
-    let next = LineCol {
-        character: first.character + 1,
-        ..first
-    };
-    file.apply_change(Some((first, next)), "b");
-    assert_eq!(
-        state(&mut file, &ws),
-        (Tier::Senior, ReviewState::Required, true)
-    );
+    file.apply_change(Some((first, next_char(first))), "b");
+    assert_eq!(state(&mut file, &ws), stale);
 }
