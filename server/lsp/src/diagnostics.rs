@@ -30,9 +30,9 @@ pub(crate) fn attribution(r: &Region) -> String {
     )
 }
 
-/// A region's and its findings' diagnostics, from what the last [`TrackedFile::judge`] left
-/// (the findings' positions among it: none is converted again on a keystroke that did not
-/// move it within its line).
+/// The regions' and their findings' diagnostics, from what the last [`TrackedFile::judge`]
+/// left: verdicts and the findings' positions included (a keystroke converts again only the
+/// positions on the lines it edited).
 pub(crate) fn diagnostics(
     file: &TrackedFile,
     judged: &[Judged],
