@@ -113,9 +113,11 @@ impl WorkspaceIndex {
         }
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::Release);
-        let mut seen: Vec<&str> = words(text).collect();
-        seen.sort_unstable();
-        seen.dedup();
+        // Each word once (a set, not a sorted list: sorting a file's words was half of this
+        // function, string compares all of it).
+        let mut seen: std::collections::HashSet<&str> =
+            std::collections::HashSet::with_capacity(text.len() / 32);
+        seen.extend(words(text));
         for w in seen {
             match self.words.get_mut(w) {
                 Some(mut v) => v.push(id),
