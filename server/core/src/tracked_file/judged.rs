@@ -43,7 +43,9 @@ pub struct Span {
 /// What the verdicts, hashes and positions are kept in (see the module's comment).
 #[derive(Default)]
 pub(super) struct Judgements {
-    verdicts: HashMap<String, Judgement>,
+    /// One per region, in the regions' order (ids are not trusted to be unique: a ledger is
+    /// hand-edited, and two regions that share one are judged each on its own).
+    verdicts: Vec<(String, Judgement)>,
     /// Aligned with the file's findings once [`TrackedFile::judge`] has run; a span is taken
     /// only for the byte range it was computed for, so a finding added or dropped by a path
     /// that did not say so costs a conversion, never a wrong position.
@@ -175,12 +177,14 @@ impl TrackedFile {
             }
         }
         let rel = self.rel.as_deref();
-        let mut verdicts = HashMap::with_capacity(self.regions.len());
+        let mut before: HashMap<String, Judgement> =
+            std::mem::take(&mut j.verdicts).into_iter().collect();
+        let mut verdicts = Vec::with_capacity(self.regions.len());
         for region in self.regions.iter() {
             let inside = inside(&self.findings, region);
             let author = self.authors.get(&region.id);
             let blast = self.blast.get(&region.id).map(|(_, _, b)| b);
-            let kept = j.verdicts.remove(&region.id).filter(|k| {
+            let kept = before.remove(&region.id).filter(|k| {
                 k.holds_for(ws.id(), rel, region, inside, author, events, blast)
                     && k.hash
                         .as_ref()
@@ -223,7 +227,7 @@ impl TrackedFile {
                     }
                 }
             };
-            verdicts.insert(region.id.clone(), judgement);
+            verdicts.push((region.id.clone(), judgement));
         }
         j.verdicts = verdicts;
         j.hashes.retain(|id, _| self.regions.get(id).is_some());
@@ -235,8 +239,12 @@ impl TrackedFile {
         let j = &self.judgements;
         self.regions
             .iter()
-            .filter_map(|region| {
-                let verdict = &j.verdicts.get(&region.id)?.verdict;
+            .zip(&j.verdicts)
+            .filter_map(|(region, (id, judgement))| {
+                if *id != region.id {
+                    return None;
+                }
+                let verdict = &judgement.verdict;
                 let (lo, hi) = bounds(&self.findings, region);
                 Some(Judged {
                     region,

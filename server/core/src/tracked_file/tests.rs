@@ -433,3 +433,34 @@ fn a_kept_verdict_follows_the_text_the_approval_and_the_policy() {
     file.apply_change(Some((first, next_char(first))), "b");
     assert_eq!(state(&mut file, &ws), stale);
 }
+
+/// Two regions that share an id (a hand-edited or merged ledger): each is judged on its own,
+/// as a fresh assessment judges it.
+#[test]
+fn regions_that_share_an_id_are_judged_each_on_its_own() {
+    let lang = crate::language::by_name("rust");
+    let mut w = Vec::new();
+    let mut file = TrackedFile::load(None, None, SRC, 0, PositionEncoding::Utf16, lang, &mut w);
+    for (from, to) in [("async fn a", "fn b"), ("fn c", "}\n")] {
+        let start = SRC.find(from).unwrap();
+        file.regions.add(Region {
+            id: "same".into(),
+            start,
+            end: start + SRC[start..].find(to).unwrap() + to.len(),
+            provenance: Provenance::default(),
+            source: Source::User,
+            modified: false,
+            created_at: String::new(),
+        });
+    }
+    file.analyze(None, false, None);
+    file.judge(None);
+    let fresh = file.assessments(None);
+    let judged = file.judged();
+    assert_eq!(fresh.len(), 2);
+    assert_eq!(judged.len(), 2);
+    assert_ne!(fresh[0].risk.tier, fresh[1].risk.tier, "{fresh:?}");
+    for (j, a) in judged.iter().zip(&fresh) {
+        assert_eq!((j.region.start, &j.verdict.risk), (a.region.start, &a.risk));
+    }
+}
