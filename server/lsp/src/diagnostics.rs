@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use aigis_core::analysis::Finding;
-use aigis_core::tracked_file::{Judged, Span};
+use aigis_core::tracked_file::Judged;
 
 use super::*;
 
@@ -106,7 +106,7 @@ pub(crate) fn diagnostics(
                     ),
                 )
             });
-            let r = range(span);
+            let r = range(span.from, span.to);
             if related_ranges.len() < RELATED_FINDINGS {
                 related_ranges.push(r);
             }
@@ -249,18 +249,11 @@ pub(crate) fn diagnostics(
                     ),
                 )
             });
-            out.push(text.placed(range(span)));
+            out.push(text.placed(range(span.from, span.to)));
         }
     }
     texts.forget_unused();
     out
-}
-
-fn range(s: &Span) -> Range {
-    Range::new(
-        Position::new(s.from.line, s.from.character),
-        Position::new(s.to.line, s.to.character),
-    )
 }
 
 /// A `risky/<rule>` diagnostic on a finding, its range left to [`Text::placed`].

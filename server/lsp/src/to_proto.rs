@@ -4,6 +4,11 @@ use super::*;
 
 pub(crate) fn range_of(pos: &Positions, start: usize, end: usize) -> Range {
     let (a, b) = pos.range_of(start, end);
+    range(a, b)
+}
+
+/// Two positions in the negotiated encoding as an LSP range.
+pub(crate) fn range(a: LineCol, b: LineCol) -> Range {
     Range::new(
         Position::new(a.line, a.character),
         Position::new(b.line, b.character),
