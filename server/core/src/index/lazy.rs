@@ -115,8 +115,7 @@ impl WorkspaceIndex {
             .fetch_add(1, std::sync::atomic::Ordering::Release);
         // Each word once (a set, not a sorted list: sorting a file's words was half of this
         // function, string compares all of it).
-        let mut seen: std::collections::HashSet<&str> =
-            std::collections::HashSet::with_capacity(text.len() / 32);
+        let mut seen = super::name_set(text.len() / 32);
         seen.extend(words(text));
         for w in seen {
             match self.words.get_mut(w) {

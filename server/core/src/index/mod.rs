@@ -43,8 +43,8 @@ pub struct WorkspaceIndex {
     pub files: DashMap<usize, Arc<FileSymbols>>,
     ids: DashMap<PathBuf, usize>,
     next_id: std::sync::atomic::AtomicUsize,
-    defs_by_name: DashMap<String, Vec<DefId>>,
-    refs_by_name: DashMap<String, Vec<RefId>>,
+    defs_by_name: Names<Vec<DefId>>,
+    refs_by_name: Names<Vec<RefId>>,
     /// Shared, replaced on write: a resolution takes the list without copying it.
     crates: RwLock<Arc<Vec<CrateInfo>>>,
     /// A project's folder → its place in `crates` (a 22,000-file tree has thousands of
@@ -55,7 +55,7 @@ pub struct WorkspaceIndex {
     modules: DashMap<(usize, Vec<String>), Vec<usize>>,
     /// Files whose symbols are owed, and the words of each ([`lazy`]).
     pending: DashMap<usize, Arc<lazy::Pending>>,
-    words: DashMap<String, Vec<usize>>,
+    words: Names<Vec<usize>>,
     /// Files indexed from an editor's text or a watcher since the start: their tables may not
     /// be what the disk holds under the stamp a bulk run took, so the cache leaves them out.
     updated: DashMap<usize, ()>,
@@ -66,6 +66,16 @@ pub struct WorkspaceIndex {
 /// per file. Kept for one run: a manifest added later counts from the next run, or the next
 /// time the file itself is indexed.
 pub(crate) type FolderProjects = DashMap<(&'static str, PathBuf), usize>;
+
+/// A table by name (a definition's, a reference's, a word's). Its hasher is foldhash's, seeded
+/// per table: a cold index hashes every word of every file, and the standard library's SipHash
+/// was a third of that.
+type Names<V> = DashMap<String, V, foldhash::fast::RandomState>;
+
+/// A set of names for one file's work, hashed as [`Names`].
+pub(crate) fn name_set<'a>(capacity: usize) -> HashSet<&'a str, foldhash::fast::RandomState> {
+    HashSet::with_capacity_and_hasher(capacity, Default::default())
+}
 
 /// What a bulk run read (the symbols come later: [`WorkspaceIndex::counts`]).
 pub struct IndexStats {
@@ -333,8 +343,8 @@ impl WorkspaceIndex {
 
 /// Adds a file's entries to a by-name table: grouped by name first, so that a name the file
 /// uses many times takes the table's lock (and, when new, a copy of the name) once.
-fn add_by_name<'a, T>(map: &DashMap<String, Vec<T>>, entries: impl Iterator<Item = (&'a str, T)>) {
-    let mut grouped: HashMap<&str, Vec<T>> = HashMap::new();
+fn add_by_name<'a, T>(map: &Names<Vec<T>>, entries: impl Iterator<Item = (&'a str, T)>) {
+    let mut grouped: HashMap<&str, Vec<T>, foldhash::fast::RandomState> = HashMap::default();
     for (name, entry) in entries {
         grouped.entry(name).or_default().push(entry);
     }
