@@ -341,17 +341,14 @@ impl WorkspaceIndex {
     }
 }
 
-/// Adds a file's entries to a by-name table: grouped by name first, so that a name the file
-/// uses many times takes the table's lock (and, when new, a copy of the name) once.
+/// Adds a file's entries to a by-name table.
 fn add_by_name<'a, T>(map: &Names<Vec<T>>, entries: impl Iterator<Item = (&'a str, T)>) {
-    let mut grouped: HashMap<&str, Vec<T>, foldhash::fast::RandomState> = HashMap::default();
+    // Each entry straight into its list: grouping a file's entries by name first cost a list
+    // per name, more than the lookups it saved.
     for (name, entry) in entries {
-        grouped.entry(name).or_default().push(entry);
-    }
-    for (name, list) in grouped {
         match map.get_mut(name) {
-            Some(mut v) => v.extend(list),
-            None => map.entry(name.to_string()).or_default().extend(list),
+            Some(mut v) => v.push(entry),
+            None => map.entry(name.to_string()).or_default().push(entry),
         }
     }
 }

@@ -201,7 +201,8 @@ impl Patterns {
         };
         loop {
             let node = walk.node();
-            let listed = self.by_kind.get(node.kind_id() as usize);
+            let kind = node.kind_id() as usize;
+            let listed = self.by_kind.get(kind);
             // The node's children are listed once for all the patterns that start here.
             let mut listed_kids = None;
             let mut node_field = None;
@@ -237,11 +238,7 @@ impl Patterns {
             scratch.kids.clear();
             // Next: the first child, else the next sibling (of this node or an ancestor), that
             // intersects the range; siblings are in order, so one past the range ends the level.
-            let enter = !self
-                .opaque
-                .get(node.kind_id() as usize)
-                .copied()
-                .unwrap_or(false);
+            let enter = !self.opaque.get(kind).copied().unwrap_or(false);
             let mut moved = (enter && walk.goto_first_child()) || walk.goto_next_sibling();
             loop {
                 if moved {
