@@ -26,9 +26,28 @@ pub(super) struct Pending {
 /// `_` that do not start with a digit. Anything else separates words, so every name a tree
 /// yields (an identifier, `var.x` in Terraform, `r#type` in Rust) has its last run among the
 /// words of the text it came from.
+/// Read byte by byte (every byte of a multi-byte character separates, as the character does):
+/// a cold index reads every word of every file.
 pub(crate) fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| w.as_bytes().first().is_some_and(|b| !b.is_ascii_digit()))
+    let bytes = text.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut at = 0;
+    std::iter::from_fn(move || loop {
+        while at < bytes.len() && !is_word(bytes[at]) {
+            at += 1;
+        }
+        if at == bytes.len() {
+            return None;
+        }
+        let start = at;
+        while at < bytes.len() && is_word(bytes[at]) {
+            at += 1;
+        }
+        if !bytes[start].is_ascii_digit() {
+            // ASCII on both sides: the run starts and ends on character boundaries.
+            return Some(&text[start..at]);
+        }
+    })
 }
 
 /// The word of `name` that the files which hold `name` all hold (its last); `None` for a name

@@ -172,6 +172,19 @@ fn every_name_a_tree_yields_has_its_key_word_in_the_text() {
     assert!(checked > 10_000, "{checked} names");
 }
 
+proptest::proptest! {
+    /// The byte-wise word reader gives the words of the definition: runs of ASCII letters,
+    /// digits and `_` split at any other character, those starting with a digit left out.
+    #[test]
+    fn words_are_read_byte_by_byte_as_characters_split_them(text in "[a-z0-9_ .:é😀\\r\\n-]{0,40}") {
+        let by_chars: Vec<&str> = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| w.as_bytes().first().is_some_and(|b| !b.is_ascii_digit()))
+            .collect();
+        proptest::prop_assert_eq!(lazy::words(&text).collect::<Vec<_>>(), by_chars);
+    }
+}
+
 #[test]
 fn a_lazy_index_answers_as_one_that_parsed_everything_first() {
     let files = sample_tree();
