@@ -55,6 +55,19 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// The median over runs of each run's time over the same run's floor: a shared machine's load
+/// drifts over a benchmark, and a ratio of two runs made seconds apart drifts less than
+/// either time.
+fn ratio(of: &[Duration], floor: &[Duration]) -> f64 {
+    let mut r: Vec<f64> = of
+        .iter()
+        .zip(floor)
+        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+        .collect();
+    r.sort_by(f64::total_cmp);
+    r[r.len() / 2]
+}
+
 /// In a child process: index `root` once and print the peak RSS, with the words only and once
 /// every file is parsed.
 fn child_rss(root: &Path) {
@@ -117,8 +130,8 @@ fn main() {
 
     let rust = aigis_core::language::by_name("rust").unwrap();
     // Floor and index runs alternate, so that a change in the machine's load over the run
-    // weighs on both; each is timed on the clock and in CPU time (all threads, user and
-    // system), which other tenants of a shared machine do not inflate.
+    // weighs on both, and each ratio is the median of the runs' own ratios; each is timed on
+    // the clock and in CPU time (all threads, user and system).
     let (mut defs, mut refs) = (0, 0);
     let mut floor = (Vec::new(), Vec::new());
     let mut cold = (Vec::new(), Vec::new());
@@ -181,6 +194,8 @@ fn main() {
             "the same radius from a lazy index and a parsed one"
         );
     }
+    let cold_ratio = (ratio(&cold.0, &floor.0), ratio(&cold.1, &floor.1));
+    let filled_ratio = (ratio(&filled.0, &floor.0), ratio(&filled.1, &floor.1));
     let (parse, parse_cpu) = (median(floor.0), median(floor.1));
     let (index_time, index_cpu) = (median(cold.0), median(cold.1));
     let (filled_time, filled_cpu) = (median(filled.0), median(filled.1));
@@ -192,16 +207,16 @@ fn main() {
     println!(
         "cold index, answering (walk, read, words, projects; symbols parsed when asked): {:>8.1} ms  ratio {:.2}x the floor; {:.1} ms CPU, ratio {:.2}x",
         index_time.as_secs_f64() * 1e3,
-        index_time.as_secs_f64() / parse.as_secs_f64(),
+        cold_ratio.0,
         index_cpu.as_secs_f64() * 1e3,
-        index_cpu.as_secs_f64() / parse_cpu.as_secs_f64()
+        cold_ratio.1
     );
     println!(
         "cold index, then every file parsed (tags, resolution data, risky calls): {:>8.1} ms  ratio {:.2}x the floor; {:.1} ms CPU, ratio {:.2}x  ({defs} definitions, {refs} references)",
         filled_time.as_secs_f64() * 1e3,
-        filled_time.as_secs_f64() / parse.as_secs_f64(),
+        filled_ratio.0,
         filled_cpu.as_secs_f64() * 1e3,
-        filled_cpu.as_secs_f64() / parse_cpu.as_secs_f64()
+        filled_ratio.1
     );
     let (lazy_first, name, targets, owed) = first.0.iter().max_by_key(|f| f.0).cloned().unwrap();
     let full_first = median(first.1);
