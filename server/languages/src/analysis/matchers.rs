@@ -5,6 +5,7 @@ use crate::conventions::Binding;
 
 pub(super) struct Analyzer<'a, 't> {
     pub(super) lang: &'a Language,
+    pub(super) root: Node<'t>,
     pub(super) src: &'t [u8],
     pub(super) ctx: &'a FileContext,
     pub(super) methods: &'a [MethodCall<'t>],
@@ -464,7 +465,7 @@ impl<'a, 't> Analyzer<'a, 't> {
         } else {
             self.ctx
                 .item_imports
-                .get(&top_item(at).start_byte())
+                .get(&top_item(self.root, at).start_byte())
                 .and_then(|m| m.get(first))
         };
         if let Some(full) = local.or_else(|| self.ctx.imports.get(first)) {

@@ -133,16 +133,14 @@ impl FileContext {
     }
 }
 
-/// The child of the root that contains `n`.
-fn top_item(n: Node) -> Node {
-    let mut cur = n;
-    while let Some(p) = cur.parent() {
-        if p.parent().is_none() {
-            return cur;
-        }
-        cur = p;
+/// The child of `root` that contains `n` (`n` itself when it is the root or one of its
+/// children). One step down from the root: a node's parent is found by walking down from the
+/// root too, so climbing parent by parent cost the depth squared.
+fn top_item<'t>(root: Node<'t>, n: Node<'t>) -> Node<'t> {
+    if n == root {
+        return n;
     }
-    cur
+    root.child_with_descendant(n).unwrap_or(n)
 }
 
 pub fn analyze(lang: &Language, tree: &Tree, text: &str, path: Option<&Path>) -> Vec<Finding> {
@@ -389,7 +387,7 @@ fn analyze_checked(
             } else if let Some(u) = get(c_use) {
                 let (imports, top_level) = conv.import_capture(u, src);
                 if !top_level {
-                    let item = top_item(u);
+                    let item = top_item(tree.root_node(), u);
                     // An import inside a function or block: it counts for that item only.
                     let mut local = FileContext::empty();
                     local.add(&imports, lang.path_separator);
@@ -425,6 +423,7 @@ fn analyze_checked(
     let mut found = Vec::new();
     let a = Analyzer {
         lang,
+        root: tree.root_node(),
         src,
         ctx: &ctx,
         methods: &methods,

@@ -118,3 +118,25 @@ fn an_edit_touches_the_files_imports_as_a_look_at_every_item_says() {
         }
     }
 }
+
+#[test]
+fn an_import_inside_an_item_counts_for_that_item_only() {
+    // Deep inside the item that holds the import (a block in a method in an impl in a
+    // module): found; in another item: not.
+    let src = r#"
+mod m {
+    pub struct S;
+    impl S {
+        pub fn wipe(&self) {
+            if true {
+                use std::fs::remove_dir_all as rm;
+                for _ in 0..1 { let _ = rm("/srv/data"); }
+            }
+        }
+    }
+}
+fn other() { let _ = rm("/srv/data"); }
+"#;
+    assert_eq!(findings(src).len(), 1, "{:?}", findings(src));
+    assert!(findings(src)[0].starts_with("rust.std.fs.remove-dir-all:"));
+}
