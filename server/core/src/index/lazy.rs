@@ -26,6 +26,7 @@ pub(super) struct Pending {
 /// `_` that do not start with a digit. Anything else separates words, so every name a tree
 /// yields (an identifier, `var.x` in Terraform, `r#type` in Rust) has its last run among the
 /// words of the text it came from.
+///
 /// Read byte by byte (every byte of a multi-byte character separates, as the character does):
 /// a cold index reads every word of every file.
 pub(crate) fn words(text: &str) -> impl Iterator<Item = &str> {

@@ -68,8 +68,8 @@ pub struct WorkspaceIndex {
 pub(crate) type FolderProjects = DashMap<(&'static str, PathBuf), usize>;
 
 /// A table by name (a definition's, a reference's, a word's). Its hasher is foldhash's, seeded
-/// per table: a cold index hashes every word of every file, and the standard library's SipHash
-/// was a third of that.
+/// per table: a cold index hashes every word of every file, and hashing them with the standard
+/// library's SipHash was a seventh of a file's registration in a profile.
 type Names<V> = DashMap<String, V, foldhash::fast::RandomState>;
 
 /// A set of names for one file's work, hashed as [`Names`].
