@@ -235,7 +235,10 @@ pub(crate) fn diagnostics(
     }
     if audit {
         let context = texts.context(AUDIT);
-        for (f, span) in file.findings.iter().zip(file.finding_spans()) {
+        // The positions `judge` kept; converted here if the findings changed since (a zip
+        // with none would leave every finding out).
+        let spans = file.finding_spans();
+        for (i, f) in file.findings.iter().enumerate() {
             if file.regions.at(f.start).is_some() {
                 continue;
             }
@@ -249,7 +252,11 @@ pub(crate) fn diagnostics(
                     ),
                 )
             });
-            out.push(text.placed(range(span.from, span.to)));
+            let r = match spans.get(i) {
+                Some(s) => range(s.from, s.to),
+                None => range_of(file.doc.positions(), f.start, f.end),
+            };
+            out.push(text.placed(r));
         }
     }
     texts.forget_unused();
