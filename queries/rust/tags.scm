@@ -1,8 +1,8 @@
-; Symbols for the workspace index (server/src/index.rs): definitions and references.
+; Symbols for the workspace index (server/core/src/index/): definitions and references.
 ; Capture names are the contract: @def.<kind> names a definition whose item is @item;
 ; @ref.call / @ref.method / @ref.macro / @ref.type name a reference; @ref.path is the whole path
 ; of a qualified reference (its qualifier tells which definition is meant); @recv is a method
-; call's receiver.
+; call's receiver; @import is what a `use` brings in.
 
 (function_item name: (identifier) @def.function) @item
 (function_signature_item name: (identifier) @def.function) @item
@@ -39,6 +39,9 @@
 (macro_invocation macro: (identifier) @ref.macro)
 (macro_invocation macro: (scoped_identifier name: (identifier) @ref.macro) @ref.path)
 (type_identifier) @ref.type
+
+; Imports (`use a::b as c`), wherever they are: the names they bring in resolve references.
+(use_declaration argument: (_) @import)
 
 ; Local bindings: a name bound here is not a reference to an item, and a typed binding tells a
 ; method call's receiver type.

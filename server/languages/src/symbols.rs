@@ -10,7 +10,7 @@ use tree_sitter::{Node, Tree};
 
 use crate::analysis;
 use crate::catalog::Severity;
-use crate::conventions::{text_of, ImportScope, Receiver};
+use crate::conventions::{text_of, ImportScope, Imports, Receiver};
 use crate::language::Language;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -145,9 +145,15 @@ pub fn extract(
         return out;
     };
     let names = q.capture_names();
-    let imports = conv.imports(tree.root_node(), src, ImportScope::Everywhere);
-    out.imports.extend(imports.names);
-    out.globs = imports.globs;
+    // Imports: from the walk's own `@import` captures when the query has them (one walk for
+    // the whole table), else from a walk of the language's own.
+    let from_walk = q.capture_index("import").is_some();
+    // (file level, nested): a file-level import is the one a name means outside the item that
+    // holds a nested one, so it is put in last and wins.
+    let (mut top, mut nested) = (Imports::default(), Imports::default());
+    if !from_walk {
+        top = conv.imports(tree.root_node(), src, ImportScope::Everywhere);
+    }
     let mut pending_refs: Vec<(Node, Ref, Receiver)> = Vec::new();
     let mut def_nodes: HashSet<usize> = HashSet::new();
     // (position, name, declared or constructed type) of every local binding.
@@ -167,6 +173,13 @@ pub fn extract(
         for &(index, node) in m.captures {
             let name = names[index as usize].as_str();
             match name {
+                "import" => {
+                    let (imports, top_level) = conv.import_capture(node, src);
+                    let to = if top_level { &mut top } else { &mut nested };
+                    to.names.extend(imports.names);
+                    to.globs.extend(imports.globs);
+                    return;
+                }
                 "scope.body" => scope_body = Some(node),
                 n if n.starts_with("scope.") => scope = Some((node, &n[6..])),
                 "item" => item = Some(node),
@@ -270,6 +283,10 @@ pub fn extract(
             ));
         }
     });
+    for imports in [nested, top] {
+        out.imports.extend(imports.names);
+        out.globs.extend(imports.globs);
+    }
     // Scopes by byte range: the inline modules around a definition and its impl or trait.
     scopes.sort_by_key(|s| s.0);
     for d in &mut out.defs {

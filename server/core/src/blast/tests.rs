@@ -161,6 +161,49 @@ fn e(x: &Unknown) { x.purge(); }
     assert_eq!(b.ambiguous[0].caller.as_deref(), Some("d"));
 }
 
+/// A `use` inside a method of an `impl` brings its name in too (the tags walk finds every `use`),
+/// and a file-level `use` keeps meaning what it says outside the function whose own `use`
+/// names the same thing.
+#[test]
+fn imports_inside_impl_methods_resolve_and_file_level_ones_win_outside() {
+    let ops = r#"use crate::deploy::purge;
+
+pub struct Job;
+impl Job {
+    pub fn run(&self) {
+        use crate::deploy::purge as wipe;
+        wipe();
+    }
+}
+
+pub fn rotate() {
+    purge();
+}
+
+pub fn other() {
+    use crate::cache::purge;
+}
+"#;
+    let (dir, index) = workspace(&[
+        ("Cargo.toml", "[package]\nname = \"app\"\n"),
+        ("src/lib.rs", "mod cache;\nmod deploy;\nmod ops;\n"),
+        ("src/deploy.rs", "pub fn purge() {}\n"),
+        ("src/cache.rs", "pub fn purge() {}\n"),
+        ("src/ops.rs", ops),
+    ]);
+    let b = of_fn(&dir, &index, "src/deploy.rs", "purge");
+    let mut callers: Vec<String> = b
+        .dependents
+        .iter()
+        .filter(|d| d.certainty == Certainty::Exact)
+        .filter_map(|d| d.caller.clone())
+        .collect();
+    callers.sort();
+    assert_eq!(callers, ["Job::run", "ops::rotate"]);
+    let b = of_fn(&dir, &index, "src/cache.rs", "purge");
+    assert!(b.dependents.is_empty(), "{:?}", b.dependents);
+}
+
 #[test]
 fn common_names_do_not_flood() {
     let a = "pub fn run() {}\npub fn caller_a() { run(); }\n";

@@ -17,8 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use super::*;
 
-/// Bumped when the stored shape changes; with the aigis version, it names the cache file.
-const FORMAT: u32 = 2;
+/// Bumped when the stored shape changes, or what a table holds for the same file (3: imports
+/// found wherever a `use` is); with the aigis version, it names the cache file.
+const FORMAT: u32 = 3;
 
 #[derive(Serialize, Deserialize)]
 struct Header {
