@@ -5,9 +5,11 @@
 //! (it works out each node's field, siblings and supertypes before it looks at a pattern): on a
 //! cold index that is most of the time spent beyond parsing. The bundled queries only need node
 //! patterns with fields, wildcards, alternations, groups and text predicates, so this module reads
-//! that part of the query language and matches it with a plain `TreeCursor` walk that looks a
-//! node's kind up in a table and goes further only for the few kinds a pattern starts with, and
-//! does not enter subtrees that cannot hold a match (`prune`). The matches are the ones
+//! that part of the query language and matches it with a plain walk that looks a node's kind up
+//! in a table and goes further only for the few kinds a pattern starts with. Each node's
+//! children are listed once, for the patterns that start at the node and for the walk below it;
+//! the walk does not go to a leaf no pattern starts at (most of them: `(`, `;`, identifiers) nor
+//! into a subtree that cannot hold a match (`prune`). The matches are the ones
 //! `QueryCursor` gives (a test compares the two on every fixture, whole and in stretches); any
 //! other query syntax is refused when the file is compiled, so a query cannot silently mean
 //! something else here.
@@ -32,6 +34,10 @@ pub struct Patterns {
     opaque: Vec<bool>,
     /// Some step is `_`, which matches anonymous nodes too.
     any_node: bool,
+    /// By kind id: some pattern that may start at a node of this kind has child steps.
+    kid_patterns: Vec<bool>,
+    /// Some pattern's outermost step names a field: the walk notes each node's field.
+    root_fields: bool,
 }
 
 struct Pattern {
@@ -117,6 +123,13 @@ impl Patterns {
             }
         }
         let any_node = patterns.iter().any(|p| has_any(&p.root));
+        let has_kids = |i: &usize| matches!(&patterns[*i].root.test, Test::Node { children, .. } if !children.is_empty());
+        let anywhere_kids = anywhere.iter().any(has_kids);
+        let kid_patterns = by_kind
+            .iter()
+            .map(|ps| anywhere_kids || ps.iter().any(has_kids))
+            .collect();
+        let root_fields = patterns.iter().any(|p| wants_field(&p.root));
         Ok(Self {
             patterns,
             capture_names: reader.captures,
@@ -124,6 +137,8 @@ impl Patterns {
             anywhere,
             opaque: Vec::new(),
             any_node,
+            kid_patterns,
+            root_fields,
         })
     }
 
@@ -143,6 +158,14 @@ impl Patterns {
         };
         self.opaque = prune::opaque_kinds(grammar, node_types, roots);
         self
+    }
+
+    /// Whether a pattern can start at `node` or below it.
+    fn worth_visiting(&self, node: Node) -> bool {
+        let kind = node.kind_id() as usize;
+        let starts =
+            !self.anywhere.is_empty() || self.by_kind.get(kind).is_none_or(|p| !p.is_empty());
+        starts || (!self.opaque.get(kind).copied().unwrap_or(false) && node.child_count() > 0)
     }
 
     pub fn capture_names(&self) -> &[String] {
@@ -192,21 +215,28 @@ impl Patterns {
         if outside(root) {
             return;
         }
-        let mut walk = root.walk();
         let mut scratch = Scratch {
             cursor: root.walk(),
             kids: Vec::new(),
             caps: Vec::new(),
             anonymous: self.any_node,
         };
-        loop {
-            let node = walk.node();
+        // The nodes still to visit, the next one last, each with its field in its parent.
+        let mut todo: Vec<(Node<'tree>, Option<u16>)> = vec![(root, None)];
+        while let Some((node, field)) = todo.pop() {
             let kind = node.kind_id() as usize;
-            let listed = self.by_kind.get(kind);
-            // The node's children are listed once for all the patterns that start here.
-            let mut listed_kids = None;
-            let mut node_field = None;
-            for &i in listed.into_iter().flatten().chain(&self.anywhere) {
+            let starts = self.by_kind.get(kind).map_or(&[][..], Vec::as_slice);
+            let wants_kids = self.kid_patterns.get(kind).copied().unwrap_or(true);
+            let descend =
+                !self.opaque.get(kind).copied().unwrap_or(false) && node.child_count() > 0;
+            // The node's children are listed once, for the patterns that start here and for
+            // the walk below it (a second listing of the same children cost as much as the
+            // step to each).
+            let end = match wants_kids || descend {
+                true => scratch.list_all_children(node, wants_kids || self.root_fields),
+                false => 0,
+            };
+            for &i in starts.iter().chain(&self.anywhere) {
                 let p = &self.patterns[i];
                 let mut emit = |s: &mut Scratch<'tree>| {
                     if p.predicates.iter().all(|q| q.holds(&s.caps, src)) {
@@ -216,15 +246,8 @@ impl Patterns {
                         });
                     }
                 };
-                // A field on the outermost step (or its alternatives): the node's field in
-                // its parent, looked up once a node and only for such patterns.
-                let field = match (&p.root.field, &p.root.test) {
-                    (None, Test::Node { .. }) => None,
-                    _ => *node_field.get_or_insert_with(|| walk.field_id().map(|f| f.get())),
-                };
                 match &p.root.test {
                     Test::Node { kinds, children } if !children.is_empty() => {
-                        let end = *listed_kids.get_or_insert_with(|| scratch.list_children(node));
                         if kinds.admit(node) && (p.root.field.is_none() || p.root.field == field) {
                             let caps = &p.root.captures;
                             scratch.caps.extend(caps.iter().map(|&c| (c, node)));
@@ -235,29 +258,25 @@ impl Patterns {
                     _ => match_step(&p.root, node, field, None, &mut scratch, &mut emit),
                 }
             }
-            scratch.kids.clear();
-            // Next: the first child, else the next sibling (of this node or an ancestor), that
-            // intersects the range; siblings are in order, so one past the range ends the level.
-            let enter = !self.opaque.get(kind).copied().unwrap_or(false);
-            let mut moved = (enter && walk.goto_first_child()) || walk.goto_next_sibling();
-            loop {
-                if moved {
-                    let n = walk.node();
-                    if !outside(n) {
-                        break;
-                    }
-                    if n.start_byte() < range.end {
-                        moved = walk.goto_next_sibling();
-                        continue;
+            if descend {
+                // Children in reverse, so that the first is visited next: those that intersect
+                // the range and that a pattern can start at or below (most are leaves no
+                // pattern starts at: `(`, `;`, an identifier).
+                for &(child, f) in scratch.kids[..end].iter().rev() {
+                    if self.worth_visiting(child) && !outside(child) {
+                        todo.push((child, f));
                     }
                 }
-                if !walk.goto_parent() {
-                    return;
-                }
-                moved = walk.goto_next_sibling();
             }
+            scratch.kids.clear();
         }
     }
+}
+
+/// True when matching `step` against a node needs the node's field: it names one, or one of its
+/// alternatives does.
+fn wants_field(step: &Step) -> bool {
+    step.field.is_some() || matches!(&step.test, Test::Alt(alts) if alts.iter().any(wants_field))
 }
 
 /// True when `step` or a step inside it is `_`.
@@ -315,6 +334,25 @@ impl<'tree> Scratch<'tree> {
                     let field = self.cursor.field_id().map(|f| f.get());
                     self.kids.push((child, field));
                 }
+                if !self.cursor.goto_next_sibling() {
+                    break;
+                }
+            }
+        }
+        self.kids.len()
+    }
+
+    /// Adds every child of `node` (named or not) to `kids`, with its field when `fields`;
+    /// returns the end of the stretch.
+    fn list_all_children(&mut self, node: Node<'tree>, fields: bool) -> usize {
+        self.cursor.reset(node);
+        if self.cursor.goto_first_child() {
+            loop {
+                let field = match fields {
+                    true => self.cursor.field_id().map(|f| f.get()),
+                    false => None,
+                };
+                self.kids.push((self.cursor.node(), field));
                 if !self.cursor.goto_next_sibling() {
                     break;
                 }
