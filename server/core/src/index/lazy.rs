@@ -1,12 +1,14 @@
 //! Files known by their words until a question needs their symbols. A bulk index reads each
-//! file once and notes the identifiers it holds (the workspace's inverted word list) with its
-//! project and module path; its tree is parsed and its symbol table built the first time a
-//! question names a word it holds (`resolve`, `references_to`) or asks for the file itself.
-//! A tree's symbols are always words of its text, so the files that hold a name's word are
-//! every file that can define or reference it: an answer is the same as from an index that
-//! parsed everything first (`index::tests` compares the two). `fill` parses the rest at a
+//! file once and notes the identifiers it holds (the workspace's inverted word list, by each
+//! word's hash) with its project and module path; its tree is parsed and its symbol table built
+//! the first time a question names a word it holds (`resolve`, `references_to`) or asks for the
+//! file itself. A tree's symbols are always words of its text, so the files that hold a name's
+//! word are every file that can define or reference it (with, rarely, a file that holds another
+//! word of the same hash: it is parsed for nothing): an answer is the same as from an index
+//! that parsed everything first (`index::tests` compares the two). `fill` parses the rest at a
 //! lower priority once the index is usable, for the cache and for the questions to come.
 
+use std::hash::BuildHasher;
 use std::sync::Mutex;
 
 use super::*;
@@ -133,15 +135,14 @@ impl WorkspaceIndex {
         }
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::Release);
-        // Each word once (a set, not a sorted list: sorting a file's words was half of this
-        // function, string compares all of it).
-        let mut seen = super::name_set(text.len() / 32);
-        seen.extend(words(text));
+        // Each word once, by its hash (a set, not a sorted list: sorting a file's words was
+        // half of this function, string compares all of it; keeping the words themselves, a
+        // string each, a third of what was left).
+        let mut seen: HashSet<u64, foldhash::fast::FixedState> =
+            HashSet::with_capacity_and_hasher(text.len() / 32, Default::default());
+        seen.extend(words(text).map(|w| self.word_hash.hash_one(w)));
         for w in seen {
-            match self.words.get_mut(w) {
-                Some(mut v) => v.push(id),
-                None => self.words.entry(w.to_string()).or_default().push(id),
-            }
+            self.words.entry(w).or_default().push(id);
         }
     }
 
@@ -180,7 +181,8 @@ impl WorkspaceIndex {
             self.settle_all(self.all_owed());
             return;
         };
-        let Some(ids) = self.words.get(word).map(|v| v.clone()) else {
+        let word = self.word_hash.hash_one(word);
+        let Some(ids) = self.words.get(&word).map(|v| v.clone()) else {
             return;
         };
         let owed: Vec<(usize, Arc<Pending>)> = ids
@@ -190,7 +192,7 @@ impl WorkspaceIndex {
         self.settle_all(owed);
         // Every file with the word has its table now: the word is not looked at again (unless
         // a bulk run noted a new file with it meanwhile).
-        self.words.remove_if(word, |_, v| {
+        self.words.remove_if(&word, |_, v| {
             v.iter().all(|id| !self.pending.contains_key(id))
         });
     }

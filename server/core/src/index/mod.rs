@@ -53,9 +53,13 @@ pub struct WorkspaceIndex {
     generation: std::sync::atomic::AtomicU64,
     /// (crate, module path) → the files that make that module (to follow re-exports).
     modules: DashMap<(usize, Vec<String>), Vec<usize>>,
-    /// Files whose symbols are owed, and the words of each ([`lazy`]).
+    /// Files whose symbols are owed, and the files that hold each word, by the word's hash
+    /// ([`lazy`]).
     pending: DashMap<usize, Arc<lazy::Pending>>,
-    words: Names<Vec<usize>>,
+    words: DashMap<u64, Vec<usize>, foldhash::fast::RandomState>,
+    /// Hashes a word for `words`: seeded per index, so that which words share a hash cannot be
+    /// known ahead (two that do only make a question parse a file it did not need).
+    word_hash: foldhash::fast::RandomState,
     /// Files indexed from an editor's text or a watcher since the start: their tables may not
     /// be what the disk holds under the stamp a bulk run took, so the cache leaves them out.
     updated: DashMap<usize, ()>,
@@ -67,15 +71,9 @@ pub struct WorkspaceIndex {
 /// time the file itself is indexed.
 pub(crate) type FolderProjects = DashMap<(&'static str, PathBuf), usize>;
 
-/// A table by name (a definition's, a reference's, a word's). Its hasher is foldhash's, seeded
-/// per table: a cold index hashes every word of every file, and hashing them with the standard
-/// library's SipHash was a seventh of a file's registration in a profile.
+/// A table by name (a definition's, a reference's), hashed with foldhash, seeded per table: as
+/// hard to predict as the standard library's SipHash, and faster on short names.
 type Names<V> = DashMap<String, V, foldhash::fast::RandomState>;
-
-/// A set of names for one file's work, hashed as [`Names`].
-pub(crate) fn name_set<'a>(capacity: usize) -> HashSet<&'a str, foldhash::fast::RandomState> {
-    HashSet::with_capacity_and_hasher(capacity, Default::default())
-}
 
 /// What a bulk run read (the symbols come later: [`WorkspaceIndex::counts`]).
 pub struct IndexStats {
