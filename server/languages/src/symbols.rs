@@ -145,15 +145,15 @@ pub fn extract(
         return out;
     };
     let names = q.capture_names();
-    // Imports: from the walk's own `@import` captures when the query has them (one walk for
-    // the whole table), else from a walk of the language's own.
-    let from_walk = q.capture_index("import").is_some();
-    // (file level, nested): a file-level import is the one a name means outside the item that
-    // holds a nested one, so it is put in last and wins.
-    let (mut top, mut nested) = (Imports::default(), Imports::default());
-    if !from_walk {
-        top = conv.imports(tree.root_node(), src, ImportScope::Everywhere);
-    }
+    // Imports, file level and nested: from the walk's own `@import` captures when the query
+    // has them (one walk for the whole table), else from a walk of the language's own. A
+    // file-level import is the one a name means outside the item that holds a nested one, so
+    // it is put in last and wins.
+    let mut top = match q.capture_index("import") {
+        Some(_) => Imports::default(),
+        None => conv.imports(tree.root_node(), src, ImportScope::Everywhere),
+    };
+    let mut nested = Imports::default();
     let mut pending_refs: Vec<(Node, Ref, Receiver)> = Vec::new();
     let mut def_nodes: HashSet<usize> = HashSet::new();
     // (position, name, declared or constructed type) of every local binding.

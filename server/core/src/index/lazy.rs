@@ -136,8 +136,8 @@ impl WorkspaceIndex {
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::Release);
         // Each word once, by its hash (a set, not a sorted list: sorting a file's words was
-        // half of this function, string compares all of it; keeping the words themselves, a
-        // string each, a third of what was left).
+        // half of this function, string compares all of it; with the words themselves kept, a
+        // string each, registration was 4.8% of a cold index's profile, 3.4% by hash).
         let mut seen: HashSet<u64, foldhash::fast::FixedState> =
             HashSet::with_capacity_and_hasher(text.len() / 32, Default::default());
         seen.extend(words(text).map(|w| self.word_hash.hash_one(w)));

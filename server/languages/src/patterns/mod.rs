@@ -32,8 +32,6 @@ pub struct Patterns {
     /// By kind id: no pattern can start below a node of this kind, so the walk does not enter
     /// it (empty: every node is entered).
     opaque: Vec<bool>,
-    /// Some step is `_`, which matches anonymous nodes too.
-    any_node: bool,
     /// By kind id: some pattern that may start at a node of this kind has child steps.
     kid_patterns: Vec<bool>,
     /// Some pattern's outermost step names a field: the walk notes each node's field.
@@ -122,7 +120,6 @@ impl Patterns {
                 None => anywhere.push(i),
             }
         }
-        let any_node = patterns.iter().any(|p| has_any(&p.root));
         let has_kids = |i: &usize| matches!(&patterns[*i].root.test, Test::Node { children, .. } if !children.is_empty());
         let anywhere_kids = anywhere.iter().any(has_kids);
         let kid_patterns = by_kind
@@ -136,7 +133,6 @@ impl Patterns {
             by_kind,
             anywhere,
             opaque: Vec::new(),
-            any_node,
             kid_patterns,
             root_fields,
         })
@@ -219,7 +215,6 @@ impl Patterns {
             cursor: root.walk(),
             kids: Vec::new(),
             caps: Vec::new(),
-            anonymous: self.any_node,
         };
         // The nodes still to visit, the next one last, each with its field in its parent.
         let mut todo: Vec<(Node<'tree>, Option<u16>)> = vec![(root, None)];
@@ -230,10 +225,10 @@ impl Patterns {
             let descend =
                 !self.opaque.get(kind).copied().unwrap_or(false) && node.child_count() > 0;
             // The node's children are listed once, for the patterns that start here and for
-            // the walk below it (a second listing of the same children cost as much as the
-            // step to each).
+            // the walk below it (a second cursor stepping over them was a sixth of the walk's
+            // instructions).
             let end = match wants_kids || descend {
-                true => scratch.list_all_children(node, wants_kids || self.root_fields),
+                true => scratch.list_children(node, wants_kids || self.root_fields),
                 false => 0,
             };
             for &i in starts.iter().chain(&self.anywhere) {
@@ -279,17 +274,6 @@ fn wants_field(step: &Step) -> bool {
     step.field.is_some() || matches!(&step.test, Test::Alt(alts) if alts.iter().any(wants_field))
 }
 
-/// True when `step` or a step inside it is `_`.
-fn has_any(step: &Step) -> bool {
-    match &step.test {
-        Test::Node {
-            kinds: Kinds::Any, ..
-        } => true,
-        Test::Node { children, .. } => children.iter().any(has_any),
-        Test::Alt(alts) => alts.iter().any(has_any),
-    }
-}
-
 /// The kind ids a pattern can start at; `None` for any.
 fn root_kinds(step: &Step) -> Option<Vec<u16>> {
     match &step.test {
@@ -317,34 +301,13 @@ struct Scratch<'tree> {
     /// reads its own stretch by index and removes it when done.
     kids: Vec<(Node<'tree>, Option<u16>)>,
     caps: Vec<(u32, Node<'tree>)>,
-    /// Some step is `_` (any node, named or not): anonymous children are listed too.
-    anonymous: bool,
 }
 
 impl<'tree> Scratch<'tree> {
-    /// Adds `node`'s children (with their fields) to `kids`, where sibling steps match them in
-    /// order; returns the end of the stretch.
-    fn list_children(&mut self, node: Node<'tree>) -> usize {
-        self.cursor.reset(node);
-        if self.cursor.goto_first_child() {
-            loop {
-                let child = self.cursor.node();
-                // Punctuation and keywords: no step can match them unless one is `_`.
-                if self.anonymous || child.is_named() {
-                    let field = self.cursor.field_id().map(|f| f.get());
-                    self.kids.push((child, field));
-                }
-                if !self.cursor.goto_next_sibling() {
-                    break;
-                }
-            }
-        }
-        self.kids.len()
-    }
-
-    /// Adds every child of `node` (named or not) to `kids`, with its field when `fields`;
+    /// Adds every child of `node` to `kids`, where sibling steps match them in order (a step
+    /// never admits punctuation or a keyword unless it is `_`), with its field when `fields`;
     /// returns the end of the stretch.
-    fn list_all_children(&mut self, node: Node<'tree>, fields: bool) -> usize {
+    fn list_children(&mut self, node: Node<'tree>, fields: bool) -> usize {
         self.cursor.reset(node);
         if self.cursor.goto_first_child() {
             loop {
@@ -402,7 +365,7 @@ fn match_step<'tree>(
                     k(s);
                 } else {
                     let start = s.kids.len();
-                    let end = s.list_children(node);
+                    let end = s.list_children(node, true);
                     match_children(children, start, end, s, k);
                     s.kids.truncate(start);
                 }
