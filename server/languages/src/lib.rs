@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod catalog;
 pub mod conventions;
 pub mod document;
+mod fields;
 pub mod grammars;
 pub mod language;
 pub mod models;

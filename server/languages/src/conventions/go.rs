@@ -3,6 +3,7 @@
 //! and `TestXxx` functions, `func main`, HTTP handlers and Lambda handlers, exported names, and
 //! packages as folders under the module `go.mod` declares.
 
+use crate::fields::Fields;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex};
@@ -134,17 +135,15 @@ impl Conventions for Go {
     }
 
     fn method_name_start(&self, call: Node) -> usize {
-        call.child_by_field_name("function")
-            .map_or(call.start_byte(), |f| {
-                f.child_by_field_name("field")
-                    .map_or(f.start_byte(), |n| n.start_byte())
-            })
+        call.field("function").map_or(call.start_byte(), |f| {
+            f.field("field").map_or(f.start_byte(), |n| n.start_byte())
+        })
     }
 
     fn unwrap_expression<'t>(&self, n: Node<'t>, _src: &[u8]) -> Option<Node<'t>> {
         match n.kind() {
             "parenthesized_expression" => n.named_child(0),
-            "unary_expression" => n.child_by_field_name("operand"),
+            "unary_expression" => n.field("operand"),
             _ => None,
         }
     }
@@ -159,9 +158,7 @@ impl Conventions for Go {
 
     fn call_on<'t>(&self, call: Node<'t>) -> Option<Node<'t>> {
         call.parent()
-            .filter(|s| {
-                s.kind() == "selector_expression" && s.child_by_field_name("operand") == Some(call)
-            })
+            .filter(|s| s.kind() == "selector_expression" && s.field("operand") == Some(call))
             .and_then(|s| s.parent())
             .filter(|c| c.kind() == "call_expression")
     }
@@ -191,8 +188,8 @@ impl Conventions for Go {
                         | "var_spec"
                         | "assignment_statement" => {
                             let names = n
-                                .child_by_field_name("name")
-                                .or_else(|| n.child_by_field_name("left"))
+                                .field("name")
+                                .or_else(|| n.field("left"))
                                 .map(|l| text_of(l, src).to_string())
                                 .unwrap_or_default();
                             if names.split(',').any(|x| x.trim() == name) {
@@ -218,7 +215,7 @@ impl Conventions for Go {
         if decl.kind() != "short_var_declaration" && decl.kind() != "assignment_statement" {
             return None;
         }
-        let left = decl.child_by_field_name("left")?;
+        let left = decl.field("left")?;
         Some(text_of(left, src).split(',').next()?.trim().to_string())
     }
 
@@ -237,10 +234,7 @@ impl Conventions for Go {
         let mut cur = n.parent();
         while let Some(p) = cur {
             if p.kind() == "function_declaration" {
-                let name = p
-                    .child_by_field_name("name")
-                    .map(|n| text_of(n, src))
-                    .unwrap_or("");
+                let name = p.field("name").map(|n| text_of(n, src)).unwrap_or("");
                 return name.starts_with("Test")
                     || name.starts_with("Benchmark")
                     || name.starts_with("Fuzz");
@@ -300,7 +294,7 @@ impl Conventions for Go {
 
     fn binding_type(&self, binding: Node, src: &[u8]) -> Option<String> {
         binding
-            .child_by_field_name("type")
+            .field("type")
             .map(|t| self.simple_type(text_of(t, src)))
     }
 
@@ -337,13 +331,11 @@ impl Go {
         let mut stack = vec![decl];
         while let Some(n) = stack.pop() {
             if n.kind() == "import_spec" {
-                let Some(path) = n.child_by_field_name("path") else {
+                let Some(path) = n.field("path") else {
                     continue;
                 };
                 let full = self.unquote(text_of(path, src));
-                let alias = n
-                    .child_by_field_name("name")
-                    .map(|a| text_of(a, src).to_string());
+                let alias = n.field("name").map(|a| text_of(a, src).to_string());
                 let segs: Vec<String> = full.split('/').map(str::to_string).collect();
                 match alias.as_deref() {
                     Some(".") => out.globs.push(segs),

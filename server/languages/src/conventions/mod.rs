@@ -4,6 +4,7 @@
 //! the matcher (`analysis`) and the symbol extractor (`symbols`) call only this trait, so they
 //! name no node kind of their own.
 
+use crate::fields::Fields;
 use std::path::{Path, PathBuf};
 
 use tree_sitter::Node;
@@ -220,10 +221,10 @@ pub(crate) fn unescape(body: &str) -> String {
 pub(crate) fn dotted_qualifier(
     conv: &dyn Conventions,
     path: Node,
-    field: &str,
+    field: &'static str,
     src: &[u8],
 ) -> Vec<String> {
-    path.child_by_field_name(field)
+    path.field(field)
         .map(|q| {
             conv.clean_path(text_of(q, src))
                 .split('.')

@@ -1,6 +1,7 @@
 //! Rust's conventions: literal syntax, `use` trees, `#[test]` and `#[tokio::main]`, `pub`,
 //! `crate`/`self`/`super` paths, Cargo packages and `src/` module paths.
 
+use crate::fields::Fields;
 use std::path::Path;
 
 use tree_sitter::Node;
@@ -100,7 +101,7 @@ impl Conventions for Rust {
                 while let Some(n) = stack.pop() {
                     let kind = n.kind();
                     if kind == "use_declaration" {
-                        if let Some(arg) = n.child_by_field_name("argument") {
+                        if let Some(arg) = n.field("argument") {
                             self.use_tree(arg, &[], src, &mut out);
                         }
                         continue;
@@ -147,7 +148,7 @@ impl Conventions for Rust {
         // `&"..."` and `&[..]` pass the literal by reference.
         first.map(|n| {
             if n.kind() == "reference_expression" {
-                n.child_by_field_name("value").unwrap_or(n)
+                n.field("value").unwrap_or(n)
             } else {
                 n
             }
@@ -159,11 +160,9 @@ impl Conventions for Rust {
     }
 
     fn method_name_start(&self, call: Node) -> usize {
-        call.child_by_field_name("function")
-            .map_or(call.start_byte(), |f| {
-                f.child_by_field_name("field")
-                    .map_or(f.start_byte(), |n| n.start_byte())
-            })
+        call.field("function").map_or(call.start_byte(), |f| {
+            f.field("field").map_or(f.start_byte(), |n| n.start_byte())
+        })
     }
 
     fn unwrap_expression<'t>(&self, n: Node<'t>, _src: &[u8]) -> Option<Node<'t>> {
@@ -178,7 +177,7 @@ impl Conventions for Rust {
 
     fn receiver(&self, n: Node, src: &[u8]) -> Receiver {
         let n = if n.kind() == "reference_expression" {
-            n.child_by_field_name("value").unwrap_or(n)
+            n.field("value").unwrap_or(n)
         } else {
             n
         };
@@ -211,10 +210,7 @@ impl Conventions for Rust {
                             break;
                         }
                         if child.kind() == "let_declaration" {
-                            let pat = child
-                                .child_by_field_name("pattern")
-                                .map(text)
-                                .unwrap_or_default();
+                            let pat = child.field("pattern").map(text).unwrap_or_default();
                             if pat.trim_start_matches("mut ").trim() == name {
                                 found = Some(text(child));
                             }
@@ -225,13 +221,10 @@ impl Conventions for Rust {
                     }
                 }
                 "function_item" | "closure_expression" => {
-                    if let Some(params) = scope.child_by_field_name("parameters") {
+                    if let Some(params) = scope.field("parameters") {
                         let mut c = params.walk();
                         for p in params.named_children(&mut c) {
-                            let pat = p
-                                .child_by_field_name("pattern")
-                                .map(text)
-                                .unwrap_or_default();
+                            let pat = p.field("pattern").map(text).unwrap_or_default();
                             if pat.trim_start_matches("mut ").trim() == name {
                                 return Some(text(p));
                             }
@@ -253,7 +246,7 @@ impl Conventions for Rust {
         if parent.kind() != "let_declaration" {
             return None;
         }
-        let pat = parent.child_by_field_name("pattern")?.utf8_text(src).ok()?;
+        let pat = parent.field("pattern")?.utf8_text(src).ok()?;
         Some(pat.trim_start_matches("mut ").trim().to_string())
     }
 
@@ -344,7 +337,7 @@ impl Conventions for Rust {
     }
 
     fn qualifier(&self, path: Node, src: &[u8]) -> Vec<String> {
-        path.child_by_field_name("path")
+        path.field("path")
             .map(|q| {
                 self.clean_path(text_of(q, src))
                     .split("::")
@@ -358,22 +351,20 @@ impl Conventions for Rust {
     fn binding_type(&self, binding: Node, src: &[u8]) -> Option<String> {
         if binding.kind() != "let_declaration" {
             return binding
-                .child_by_field_name("type")
+                .field("type")
                 .map(|t| self.simple_type(text_of(t, src)));
         }
-        if let Some(t) = binding.child_by_field_name("type") {
+        if let Some(t) = binding.field("type") {
             return Some(self.simple_type(text_of(t, src)));
         }
-        let v = binding.child_by_field_name("value")?;
+        let v = binding.field("value")?;
         let v = if matches!(v.kind(), "try_expression" | "await_expression") {
             v.named_child(0)?
         } else {
             v
         };
         match v.kind() {
-            "struct_expression" => v
-                .child_by_field_name("name")
-                .map(|n| self.simple_type(text_of(n, src))),
+            "struct_expression" => v.field("name").map(|n| self.simple_type(text_of(n, src))),
             // `Env::new()` names a type; `deploy::make()` names a module.
             "call_expression" => self
                 .constructed_type(v, src)
@@ -449,12 +440,12 @@ impl Rust {
         for child in node.named_children(&mut c) {
             match child.kind() {
                 "use_declaration" => {
-                    if let Some(arg) = child.child_by_field_name("argument") {
+                    if let Some(arg) = child.field("argument") {
                         self.use_tree(arg, &[], src, out);
                     }
                 }
                 "mod_item" => {
-                    if let Some(body) = child.child_by_field_name("body") {
+                    if let Some(body) = child.field("body") {
                         self.file_level_uses(body, src, out);
                     }
                 }
@@ -468,12 +459,11 @@ impl Rust {
         if n.kind() != "call_expression" {
             return None;
         }
-        let f = n.child_by_field_name("function")?;
+        let f = n.field("function")?;
         if f.kind() != "scoped_identifier" {
             return None;
         }
-        f.child_by_field_name("path")
-            .map(|p| self.simple_type(text_of(p, src)))
+        f.field("path").map(|p| self.simple_type(text_of(p, src)))
     }
 
     /// Records what a `use` tree brings into scope: `a::b::{c, d as e, f::*}`.
@@ -500,10 +490,7 @@ impl Rust {
                 }
             }
             "use_as_clause" => {
-                if let (Some(path), Some(alias)) = (
-                    n.child_by_field_name("path"),
-                    n.child_by_field_name("alias"),
-                ) {
+                if let (Some(path), Some(alias)) = (n.field("path"), n.field("alias")) {
                     out.names
                         .push((text_of(alias, src).to_string(), path_of(text_of(path, src))));
                 }
@@ -514,10 +501,10 @@ impl Rust {
             }
             "scoped_use_list" => {
                 let base = n
-                    .child_by_field_name("path")
+                    .field("path")
                     .map(|p| path_of(text_of(p, src)))
                     .unwrap_or_else(|| prefix.to_vec());
-                if let Some(list) = n.child_by_field_name("list") {
+                if let Some(list) = n.field("list") {
                     self.use_tree(list, &base, src, out);
                 }
             }

@@ -5,6 +5,7 @@
 //! rm -rf "$DIR"`). A heredoc fed to a shell or an interpreter (`bash <<EOF`, `python3 <<EOF`)
 //! becomes that program's `-c` argument, so its text is read as code.
 
+use crate::fields::Fields;
 use std::collections::HashMap;
 
 use tree_sitter::Node;
@@ -46,8 +47,8 @@ pub fn commands(root: Node, src: &str) -> Vec<Cmd> {
         let mut skip_assignments = false;
         match n.kind() {
             "variable_assignment" => {
-                let name = n.child_by_field_name("name").map(|k| text_of(k, src));
-                let value = n.child_by_field_name("value");
+                let name = n.field("name").map(|k| text_of(k, src));
+                let value = n.field("value");
                 if let Some(name) = name {
                     match value.and_then(|v| literal(v, src, &vars)) {
                         Some(v) => vars.insert(name.to_string(), v),
@@ -58,7 +59,7 @@ pub fn commands(root: Node, src: &str) -> Vec<Cmd> {
             "command" => {
                 skip_assignments = true;
                 let mut argv: Vec<String> = Vec::new();
-                if let Some(name) = n.child_by_field_name("name") {
+                if let Some(name) = n.field("name") {
                     argv.push(word(name, src, &vars));
                 }
                 let mut c = n.walk();
@@ -101,7 +102,7 @@ pub fn commands(root: Node, src: &str) -> Vec<Cmd> {
 fn piped_from(cmd: Node, src: &str, vars: &HashMap<String, String>) -> Option<String> {
     cmd.parent().filter(|p| p.kind() == "pipeline")?;
     let prev = cmd.prev_named_sibling().filter(|p| p.kind() == "command")?;
-    let name = word(prev.child_by_field_name("name")?, src, vars);
+    let name = word(prev.field("name")?, src, vars);
     Some(name.rsplit('/').next().unwrap_or(&name).to_string())
 }
 

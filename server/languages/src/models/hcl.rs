@@ -5,6 +5,7 @@
 //! Object and tuple expressions are maps and lists (also inside `jsonencode(..)`); anything that
 //! is not a literal (`var.x`, `"${a}-b"`, a call) is an expression scalar with its text.
 
+use crate::fields::Fields;
 use tree_sitter::Node;
 
 use super::{named, text_of, Deeper, Doc, Entry, Map, Model, Scalar, Value};
@@ -223,10 +224,7 @@ fn object(obj: Node, src: &str) -> Map {
         ..Map::default()
     };
     for elem in named(obj).into_iter().filter(|k| k.kind() == "object_elem") {
-        let (Some(key), Some(val)) = (
-            elem.child_by_field_name("key"),
-            elem.child_by_field_name("val"),
-        ) else {
+        let (Some(key), Some(val)) = (elem.field("key"), elem.field("val")) else {
             continue;
         };
         let key_text = match expression(key, src) {

@@ -2,6 +2,7 @@
 //! is the same tree reshaped as HCL's: `"resource": {"aws_s3_bucket": {"x": {..}}}` becomes the
 //! block `resource "aws_s3_bucket" "x"`, so the Terraform rules read it unchanged.
 
+use crate::fields::Fields;
 use tree_sitter::Node;
 
 use super::{double_quoted, named, text_of, Deeper, Doc, Entry, Map, Model, Scalar, Value};
@@ -34,10 +35,7 @@ fn value(n: Node, src: &str) -> Option<Value> {
                 ..Map::default()
             };
             for pair in named(n).into_iter().filter(|k| k.kind() == "pair") {
-                let (Some(k), Some(v)) = (
-                    pair.child_by_field_name("key"),
-                    pair.child_by_field_name("value"),
-                ) else {
+                let (Some(k), Some(v)) = (pair.field("key"), pair.field("value")) else {
                     continue;
                 };
                 let Some(Value::Scalar(key)) = value(k, src) else {

@@ -3,6 +3,7 @@
 //! an anchor is looked through. A block scalar (`run: |`) keeps its text verbatim, so a command
 //! inside it is placed on its own line.
 
+use crate::fields::Fields;
 use tree_sitter::Node;
 
 use super::{double_quoted, named, text_of, Deeper, Doc, Entry, Map, Model, Scalar, Value};
@@ -121,7 +122,7 @@ fn mapping(n: Node, src: &str) -> Map {
         .into_iter()
         .filter(|k| matches!(k.kind(), "block_mapping_pair" | "flow_pair"))
     {
-        let Some(key) = pair.child_by_field_name("key") else {
+        let Some(key) = pair.field("key") else {
             continue;
         };
         let key_text = match node_value(key, src) {
@@ -129,7 +130,7 @@ fn mapping(n: Node, src: &str) -> Map {
             _ => continue,
         };
         let value = pair
-            .child_by_field_name("value")
+            .field("value")
             .and_then(|v| node_value(v, src))
             .unwrap_or_else(|| {
                 Value::Scalar(Scalar::literal("", pair.end_byte(), pair.end_byte()))

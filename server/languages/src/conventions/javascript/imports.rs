@@ -1,6 +1,7 @@
 //! JavaScript's imports as aigis reads them: ES `import` and `export ... from` lists and
 //! `require(..)`, as local names bound to module paths.
 
+use crate::fields::Fields;
 use tree_sitter::Node;
 
 use super::{JavaScript, EXTENSIONS};
@@ -11,11 +12,11 @@ use crate::conventions::{text_of, Conventions, Imports};
 /// `a as b` in an import or export list → (a, b); `a` → (a, a).
 fn name_and_alias(spec: Node, src: &[u8]) -> (String, String) {
     let name = spec
-        .child_by_field_name("name")
+        .field("name")
         .map(|v| text_of(v, src).to_string())
         .unwrap_or_default();
     let alias = spec
-        .child_by_field_name("alias")
+        .field("alias")
         .map(|v| text_of(v, src).to_string())
         .unwrap_or_else(|| name.clone());
     (name, alias)
@@ -52,7 +53,7 @@ fn specifier_segments(spec: &str) -> Vec<String> {
 impl JavaScript {
     /// `import x from "m"`, `import { a as b } from "m"`, `import * as ns from "m"`.
     pub(super) fn import_statement(&self, n: Node, src: &[u8], out: &mut Imports) {
-        let Some(source) = n.child_by_field_name("source") else {
+        let Some(source) = n.field("source") else {
             return;
         };
         let base = specifier_segments(&self.unquote(text_of(source, src)));
@@ -87,7 +88,7 @@ impl JavaScript {
     /// `export { a as b } from "./x"` → b → [x, a]; `export * as ns from "./x"` → ns → [x];
     /// `export * from "./x"` → a glob of [x].
     pub(super) fn export_from(&self, n: Node, src: &[u8], out: &mut Imports) {
-        let Some(source) = n.child_by_field_name("source") else {
+        let Some(source) = n.field("source") else {
             return;
         };
         let base = specifier_segments(&self.unquote(text_of(source, src)));
@@ -129,26 +130,23 @@ impl JavaScript {
 
     /// `const cp = require("child_process")`, `const { execSync: run } = require("child_process")`.
     pub(super) fn require(&self, decl: Node, src: &[u8], out: &mut Imports) {
-        let Some(value) = decl.child_by_field_name("value") else {
+        let Some(value) = decl.field("value") else {
             return;
         };
         if value.kind() != "call_expression"
-            || value
-                .child_by_field_name("function")
-                .map(|f| text_of(f, src))
-                != Some("require")
+            || value.field("function").map(|f| text_of(f, src)) != Some("require")
         {
             return;
         }
         let Some(spec) = value
-            .child_by_field_name("arguments")
+            .field("arguments")
             .and_then(|a| a.named_child(0))
             .filter(|s| s.kind() == "string")
         else {
             return;
         };
         let base = specifier_segments(&self.unquote(text_of(spec, src)));
-        let Some(name) = decl.child_by_field_name("name") else {
+        let Some(name) = decl.field("name") else {
             return;
         };
         match name.kind() {
@@ -161,10 +159,10 @@ impl JavaScript {
                             (text_of(p, src).to_string(), text_of(p, src).to_string())
                         }
                         "pair_pattern" => (
-                            p.child_by_field_name("key")
+                            p.field("key")
                                 .map(|k| text_of(k, src).to_string())
                                 .unwrap_or_default(),
-                            p.child_by_field_name("value")
+                            p.field("value")
                                 .map(|v| text_of(v, src).to_string())
                                 .unwrap_or_default(),
                         ),

@@ -3,6 +3,7 @@
 //! `__tests__/`, exported Lambda handlers and `main`, and modules as files under the nearest
 //! `package.json` (`index.ts` stands for its folder).
 
+use crate::fields::Fields;
 use std::path::Path;
 
 use tree_sitter::Node;
@@ -50,7 +51,7 @@ impl Conventions for JavaScript {
                 }
                 // `export { f } from "./ops"`, `export * from "./ops"`: a re-export is an import
                 // of the names it passes on.
-                "export_statement" if n.child_by_field_name("source").is_some() => {
+                "export_statement" if n.field("source").is_some() => {
                     self.export_from(n, src, &mut out);
                     continue;
                 }
@@ -108,7 +109,7 @@ impl Conventions for JavaScript {
         let mut c = root.walk();
         for item in root.named_children(&mut c) {
             let decl = match item.kind() {
-                "export_statement" => item.child_by_field_name("declaration"),
+                "export_statement" => item.field("declaration"),
                 _ => Some(item),
             };
             if let Some(d) =
@@ -147,11 +148,10 @@ impl Conventions for JavaScript {
     }
 
     fn method_name_start(&self, call: Node) -> usize {
-        call.child_by_field_name("function")
-            .map_or(call.start_byte(), |f| {
-                f.child_by_field_name("property")
-                    .map_or(f.start_byte(), |n| n.start_byte())
-            })
+        call.field("function").map_or(call.start_byte(), |f| {
+            f.field("property")
+                .map_or(f.start_byte(), |n| n.start_byte())
+        })
     }
 
     fn unwrap_expression<'t>(&self, n: Node<'t>, _src: &[u8]) -> Option<Node<'t>> {
@@ -168,10 +168,7 @@ impl Conventions for JavaScript {
         match n.kind() {
             "this" => Receiver::SelfValue,
             "identifier" => Receiver::Binding(text_of(n, src).to_string()),
-            "member_expression"
-                if n.child_by_field_name("object")
-                    .is_some_and(|o| o.kind() == "this") =>
-            {
+            "member_expression" if n.field("object").is_some_and(|o| o.kind() == "this") => {
                 Receiver::Binding(self.clean_path(text_of(n, src)))
             }
             "member_expression" => Receiver::Field,
@@ -181,9 +178,7 @@ impl Conventions for JavaScript {
 
     fn call_on<'t>(&self, call: Node<'t>) -> Option<Node<'t>> {
         call.parent()
-            .filter(|m| {
-                m.kind() == "member_expression" && m.child_by_field_name("object") == Some(call)
-            })
+            .filter(|m| m.kind() == "member_expression" && m.field("object") == Some(call))
             .and_then(|m| m.parent())
             .filter(|c| c.kind() == "call_expression")
     }
@@ -226,7 +221,7 @@ impl Conventions for JavaScript {
                 let mut stack = vec![scope];
                 while let Some(n) = stack.pop() {
                     if n.kind() == "assignment_expression"
-                        && n.child_by_field_name("left")
+                        && n.field("left")
                             .is_some_and(|l| self.clean_path(text_of(l, src)) == name)
                     {
                         return Binding::Found(text_of(n, src).to_string());
@@ -252,7 +247,7 @@ impl Conventions for JavaScript {
         if d.kind() != "variable_declarator" {
             return None;
         }
-        Some(text_of(d.child_by_field_name("name")?, src).to_string())
+        Some(text_of(d.field("name")?, src).to_string())
     }
 
     fn enclosing_block<'t>(&self, n: Node<'t>) -> Option<Node<'t>> {
@@ -270,10 +265,7 @@ impl Conventions for JavaScript {
         let mut cur = n.parent();
         while let Some(p) = cur {
             if p.kind() == "call_expression" {
-                let f = p
-                    .child_by_field_name("function")
-                    .map(|f| text_of(f, src))
-                    .unwrap_or("");
+                let f = p.field("function").map(|f| text_of(f, src)).unwrap_or("");
                 if matches!(f, "it" | "test" | "describe" | "beforeEach" | "afterEach") {
                     return true;
                 }
@@ -356,7 +348,7 @@ impl Conventions for JavaScript {
 
     fn binding_type(&self, binding: Node, src: &[u8]) -> Option<String> {
         binding
-            .child_by_field_name("type")
+            .field("type")
             .map(|t| self.simple_type(text_of(t, src)))
     }
 
@@ -419,8 +411,7 @@ fn declared_in(scope: Node, name: &str, src: &[u8]) -> Option<String> {
     let mut found = None;
     while let Some(n) = stack.pop() {
         if n.kind() == "variable_declarator"
-            && n.child_by_field_name("name")
-                .is_some_and(|x| text_of(x, src) == name)
+            && n.field("name").is_some_and(|x| text_of(x, src) == name)
         {
             found = Some(text_of(n, src).to_string());
         }

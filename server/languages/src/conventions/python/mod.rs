@@ -3,6 +3,7 @@
 //! naming, decorators that make entry points (Flask/FastAPI routes, Click/Typer commands, Lambda
 //! handlers), packages and module paths.
 
+use crate::fields::Fields;
 use std::path::Path;
 
 use tree_sitter::Node;
@@ -185,19 +186,16 @@ impl Conventions for Python {
     fn is_bare_path(&self, n: Node) -> bool {
         match n.kind() {
             "identifier" => true,
-            "attribute" => n
-                .child_by_field_name("object")
-                .is_some_and(|o| self.is_bare_path(o)),
+            "attribute" => n.field("object").is_some_and(|o| self.is_bare_path(o)),
             _ => false,
         }
     }
 
     fn method_name_start(&self, call: Node) -> usize {
-        call.child_by_field_name("function")
-            .map_or(call.start_byte(), |f| {
-                f.child_by_field_name("attribute")
-                    .map_or(f.start_byte(), |n| n.start_byte())
-            })
+        call.field("function").map_or(call.start_byte(), |f| {
+            f.field("attribute")
+                .map_or(f.start_byte(), |n| n.start_byte())
+        })
     }
 
     /// `await x`, `(x)`, and an attribute of a value (`bucket.objects` → `bucket`: the chain
@@ -206,7 +204,7 @@ impl Conventions for Python {
         match n.kind() {
             "await" | "parenthesized_expression" => n.named_child(0),
             "attribute" => n
-                .child_by_field_name("object")
+                .field("object")
                 .filter(|o| !(o.kind() == "identifier" && text_of(*o, src) == "self")),
             _ => None,
         }
@@ -218,14 +216,14 @@ impl Conventions for Python {
             "identifier" => Receiver::Binding(text_of(n, src).to_string()),
             // `self.ec2`: bound where the class assigns it.
             "attribute"
-                if n.child_by_field_name("object")
+                if n.field("object")
                     .is_some_and(|o| o.kind() == "identifier" && text_of(o, src) == "self") =>
             {
                 Receiver::Binding(self.clean_path(text_of(n, src)))
             }
             "attribute" => Receiver::Field,
             "call" => Receiver::Other(
-                n.child_by_field_name("function")
+                n.field("function")
                     .map(|f| self.simple_type(text_of(f, src)))
                     .filter(|t| t.chars().next().is_some_and(char::is_uppercase)),
             ),
@@ -235,7 +233,7 @@ impl Conventions for Python {
 
     fn call_on<'t>(&self, call: Node<'t>) -> Option<Node<'t>> {
         call.parent()
-            .filter(|a| a.kind() == "attribute" && a.child_by_field_name("object") == Some(call))
+            .filter(|a| a.kind() == "attribute" && a.field("object") == Some(call))
             .and_then(|a| a.parent())
             .filter(|c| c.kind() == "call")
     }
@@ -266,11 +264,11 @@ impl Conventions for Python {
                     {
                         return Binding::Found(found);
                     }
-                    if let Some(params) = scope.child_by_field_name("parameters") {
+                    if let Some(params) = scope.field("parameters") {
                         let mut c = params.walk();
                         for p in params.named_children(&mut c) {
                             let pname = p
-                                .child_by_field_name("name")
+                                .field("name")
                                 .or_else(|| (p.kind() == "identifier").then_some(p))
                                 .or_else(|| p.named_child(0))
                                 .map(|n| text_of(n, src));
@@ -295,10 +293,10 @@ impl Conventions for Python {
 
     fn bound_name(&self, call: Node, src: &[u8]) -> Option<String> {
         let parent = call.parent()?;
-        if parent.kind() != "assignment" || parent.child_by_field_name("right") != Some(call) {
+        if parent.kind() != "assignment" || parent.field("right") != Some(call) {
             return None;
         }
-        let left = parent.child_by_field_name("left")?;
+        let left = parent.field("left")?;
         (left.kind() == "identifier").then(|| text_of(left, src).to_string())
     }
 
@@ -316,7 +314,7 @@ impl Conventions for Python {
     fn in_test_code(&self, n: Node, src: &[u8]) -> bool {
         let mut cur = n.parent();
         while let Some(p) = cur {
-            let name = p.child_by_field_name("name").map(|n| text_of(n, src));
+            let name = p.field("name").map(|n| text_of(n, src));
             match (p.kind(), name) {
                 ("function_definition", Some(n)) if n.starts_with("test") => return true,
                 ("class_definition", Some(n)) if n.starts_with("Test") => return true,
@@ -395,14 +393,14 @@ impl Conventions for Python {
     }
 
     fn binding_type(&self, binding: Node, src: &[u8]) -> Option<String> {
-        if let Some(t) = binding.child_by_field_name("type") {
+        if let Some(t) = binding.field("type") {
             return Some(self.simple_type(text_of(t, src)));
         }
-        let v = binding.child_by_field_name("right")?;
+        let v = binding.field("right")?;
         if v.kind() != "call" {
             return None;
         }
-        let f = v.child_by_field_name("function")?;
+        let f = v.field("function")?;
         Some(self.simple_type(text_of(f, src)))
             .filter(|t| t.chars().next().is_some_and(char::is_uppercase))
     }

@@ -2,6 +2,7 @@
 //! binds a name in a scope, the decorators above a definition. Searches visit statements only,
 //! never expressions, so they cost what a file's statements cost, broken or not.
 
+use crate::fields::Fields;
 use tree_sitter::Node;
 
 use super::{is_module, Python};
@@ -30,10 +31,9 @@ impl Python {
                             }
                         }
                         "aliased_import" => {
-                            if let (Some(path), Some(alias)) = (
-                                name.child_by_field_name("name"),
-                                name.child_by_field_name("alias"),
-                            ) {
+                            if let (Some(path), Some(alias)) =
+                                (name.field("name"), name.field("alias"))
+                            {
                                 out.names
                                     .push((text_of(alias, src).to_string(), dotted(path)));
                             }
@@ -43,7 +43,7 @@ impl Python {
                 }
             }
             "import_from_statement" => {
-                let Some(module) = n.child_by_field_name("module_name") else {
+                let Some(module) = n.field("module_name") else {
                     return;
                 };
                 let base: Vec<String> = if module.kind() == "relative_import" {
@@ -78,10 +78,9 @@ impl Python {
                             }
                         }
                         "aliased_import" => {
-                            if let (Some(path), Some(alias)) = (
-                                name.child_by_field_name("name"),
-                                name.child_by_field_name("alias"),
-                            ) {
+                            if let (Some(path), Some(alias)) =
+                                (name.field("name"), name.field("alias"))
+                            {
                                 let mut p = base.clone();
                                 p.extend(dotted(path));
                                 out.names.push((text_of(alias, src).to_string(), p));
@@ -123,10 +122,10 @@ impl Python {
             }
             let binds = match n.kind() {
                 "assignment" | "augmented_assignment" => n
-                    .child_by_field_name("left")
+                    .field("left")
                     .is_some_and(|l| self.clean_path(text_of(l, src)) == name),
                 "as_pattern" => n
-                    .child_by_field_name("alias")
+                    .field("alias")
                     .is_some_and(|a| text_of(a, src).trim() == name),
                 _ => false,
             };
