@@ -9,6 +9,9 @@ use std::num::NonZeroU16;
 
 use tree_sitter::{Language, Node};
 
+/// A grammar, a field name's address and length, and the field's id in that grammar.
+type Known = (Language, usize, usize, Option<NonZeroU16>);
+
 pub(crate) trait Fields<'t>: Sized {
     /// The first child in field `name`, as `Node::child_by_field_name`.
     fn field(&self, name: &'static str) -> Option<Node<'t>>;
@@ -19,8 +22,7 @@ impl<'t> Fields<'t> for Node<'t> {
         thread_local! {
             /// (grammar, name's address and length, its id): a handful of grammars times the
             /// names the code asks about, searched by address.
-            static IDS: RefCell<Vec<(Language, usize, usize, Option<NonZeroU16>)>> =
-                const { RefCell::new(Vec::new()) };
+            static IDS: RefCell<Vec<Known>> = const { RefCell::new(Vec::new()) };
         }
         let lang = self.language();
         let key = (name.as_ptr() as usize, name.len());
