@@ -3,7 +3,6 @@
 //! and `TestXxx` functions, `func main`, HTTP handlers and Lambda handlers, exported names, and
 //! packages as folders under the module `go.mod` declares.
 
-use crate::fields::Fields;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex};
@@ -11,6 +10,7 @@ use std::sync::{LazyLock, Mutex};
 use tree_sitter::Node;
 
 use super::{text_of, Conventions, DefTraits, ImportScope, Imports, PathRoot, Project, Receiver};
+use crate::fields::Fields;
 
 pub struct Go;
 

@@ -4,10 +4,11 @@
 //! the matcher (`analysis`) and the symbol extractor (`symbols`) call only this trait, so they
 //! name no node kind of their own.
 
-use crate::fields::Fields;
 use std::path::{Path, PathBuf};
 
 use tree_sitter::Node;
+
+use crate::fields::Fields;
 
 mod go;
 mod javascript;

@@ -1,12 +1,12 @@
 //! Rust's conventions: literal syntax, `use` trees, `#[test]` and `#[tokio::main]`, `pub`,
 //! `crate`/`self`/`super` paths, Cargo packages and `src/` module paths.
 
-use crate::fields::Fields;
 use std::path::Path;
 
 use tree_sitter::Node;
 
 use super::{text_of, Conventions, DefTraits, ImportScope, Imports, PathRoot, Project, Receiver};
+use crate::fields::Fields;
 
 pub struct Rust;
 

@@ -5,12 +5,12 @@
 //! rm -rf "$DIR"`). A heredoc fed to a shell or an interpreter (`bash <<EOF`, `python3 <<EOF`)
 //! becomes that program's `-c` argument, so its text is read as code.
 
-use crate::fields::Fields;
 use std::collections::HashMap;
 
 use tree_sitter::Node;
 
 use super::{named, text_of, Doc, Model};
+use crate::fields::Fields;
 
 /// One command a script runs.
 #[derive(Debug, Clone)]

@@ -5,10 +5,10 @@
 //! Object and tuple expressions are maps and lists (also inside `jsonencode(..)`); anything that
 //! is not a literal (`var.x`, `"${a}-b"`, a call) is an expression scalar with its text.
 
-use crate::fields::Fields;
 use tree_sitter::Node;
 
 use super::{named, text_of, Deeper, Doc, Entry, Map, Model, Scalar, Value};
+use crate::fields::Fields;
 use crate::symbols::{Def, DefKind, Entry as EntryPoint, Ref, RefKind};
 
 pub struct Hcl;

@@ -2,10 +2,10 @@
 //! is the same tree reshaped as HCL's: `"resource": {"aws_s3_bucket": {"x": {..}}}` becomes the
 //! block `resource "aws_s3_bucket" "x"`, so the Terraform rules read it unchanged.
 
-use crate::fields::Fields;
 use tree_sitter::Node;
 
 use super::{double_quoted, named, text_of, Deeper, Doc, Entry, Map, Model, Scalar, Value};
+use crate::fields::Fields;
 
 pub struct Json;
 

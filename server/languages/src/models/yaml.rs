@@ -3,10 +3,10 @@
 //! an anchor is looked through. A block scalar (`run: |`) keeps its text verbatim, so a command
 //! inside it is placed on its own line.
 
-use crate::fields::Fields;
 use tree_sitter::Node;
 
 use super::{double_quoted, named, text_of, Deeper, Doc, Entry, Map, Model, Scalar, Value};
+use crate::fields::Fields;
 
 pub struct Yaml;
 

@@ -1,11 +1,11 @@
 //! JavaScript's imports as aigis reads them: ES `import` and `export ... from` lists and
 //! `require(..)`, as local names bound to module paths.
 
-use crate::fields::Fields;
 use tree_sitter::Node;
 
 use super::{JavaScript, EXTENSIONS};
 use crate::conventions::{text_of, Conventions, Imports};
+use crate::fields::Fields;
 
 /// An import specifier as path segments: `node:fs` → `fs`; `./ops` → `. ops`; `../lib/x` →
 /// `. .. lib x`; a package (`@aws-sdk/client-ec2`) stays one segment.

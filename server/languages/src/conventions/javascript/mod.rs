@@ -3,7 +3,6 @@
 //! `__tests__/`, exported Lambda handlers and `main`, and modules as files under the nearest
 //! `package.json` (`index.ts` stands for its folder).
 
-use crate::fields::Fields;
 use std::path::Path;
 
 use tree_sitter::Node;
@@ -12,6 +11,7 @@ use super::{
     binding_head, text_of, Binding, Conventions, DefTraits, ImportScope, Imports, PathRoot,
     Project, Receiver,
 };
+use crate::fields::Fields;
 
 pub struct JavaScript;
 

@@ -3,10 +3,11 @@
 //! naming, decorators that make entry points (Flask/FastAPI routes, Click/Typer commands, Lambda
 //! handlers), packages and module paths.
 
-use crate::fields::Fields;
 use std::path::Path;
 
 use tree_sitter::Node;
+
+use crate::fields::Fields;
 
 mod statements;
 use statements::{decorators_before, holds_statements};

@@ -2,11 +2,11 @@
 //! binds a name in a scope, the decorators above a definition. Searches visit statements only,
 //! never expressions, so they cost what a file's statements cost, broken or not.
 
-use crate::fields::Fields;
 use tree_sitter::Node;
 
 use super::{is_module, Python};
 use crate::conventions::{text_of, Conventions, Imports};
+use crate::fields::Fields;
 
 impl Python {
     /// One import statement's names: `import a.b` binds `a`; `import a.b as c` binds `c` to
