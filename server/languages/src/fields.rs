@@ -5,12 +5,14 @@
 //! profile, for the conventions' few dozen names asked about over and over.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::num::NonZeroU16;
 
 use tree_sitter::{Language, Node};
 
-/// A grammar, a field name's address and length, and the field's id in that grammar.
-type Known = (Language, usize, usize, Option<NonZeroU16>);
+/// A grammar's field ids, by the address and length of the name asked for (the code asks with
+/// string literals: a few dozen of them).
+type Ids = HashMap<(usize, usize), Option<NonZeroU16>, foldhash::fast::FixedState>;
 
 pub(crate) trait Fields<'t>: Sized {
     /// The first child in field `name`, as `Node::child_by_field_name`.
@@ -20,24 +22,23 @@ pub(crate) trait Fields<'t>: Sized {
 impl<'t> Fields<'t> for Node<'t> {
     fn field(&self, name: &'static str) -> Option<Node<'t>> {
         thread_local! {
-            /// (grammar, name's address and length, its id): a handful of grammars times the
-            /// names the code asks about, searched by address.
-            static IDS: RefCell<Vec<Known>> = const { RefCell::new(Vec::new()) };
+            /// Each grammar this thread has asked about (a handful) with its ids.
+            static GRAMMARS: RefCell<Vec<(Language, Ids)>> = const { RefCell::new(Vec::new()) };
         }
         let lang = self.language();
         let key = (name.as_ptr() as usize, name.len());
-        let id = IDS.with_borrow_mut(|ids| {
-            match ids
-                .iter()
-                .find(|(l, at, len, _)| (*at, *len) == key && *l == *lang)
-            {
-                Some(&(_, _, _, id)) => id,
+        let id = GRAMMARS.with_borrow_mut(|grammars| {
+            let at = match grammars.iter().position(|(l, _)| *l == *lang) {
+                Some(at) => at,
                 None => {
-                    let id = lang.field_id_for_name(name);
-                    ids.push(((*lang).clone(), key.0, key.1, id));
-                    id
+                    grammars.push(((*lang).clone(), Ids::default()));
+                    grammars.len() - 1
                 }
-            }
+            };
+            *grammars[at]
+                .1
+                .entry(key)
+                .or_insert_with(|| lang.field_id_for_name(name))
         });
         self.child_by_field_id(id?.get())
     }
